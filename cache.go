@@ -1,0 +1,332 @@
+package onair
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+)
+
+// syncTick brings the cache to the clock's current tick: data computed in an
+// earlier tick and not consumed is carried over.
+func (n *Node) syncTick() {
+	if n.clock == nil {
+		return
+	}
+	t := n.clock.ticks.Load()
+	if n.tick == t {
+		return
+	}
+	if n.computed {
+		n.advanceElapsed()
+		switch {
+		case n.consumed >= n.cur.Len():
+			n.cur.Reset()
+		case n.consumed > 0:
+			n.spare.Reset()
+			n.spare.Append(n.cur, n.consumed, n.cur.Len())
+			n.cur, n.spare = n.spare, n.cur
+		}
+	}
+	n.tick = t
+	n.computed = false
+	n.readyDone = false
+	n.consumed = 0
+}
+
+// advanceElapsed accounts the consumed prefix of the current frame.
+func (n *Node) advanceElapsed() {
+	c := n.consumed
+	last := -1
+	for _, m := range n.cur.Marks() {
+		if m <= c && !(m == c && c < n.cur.Len()) {
+			last = m
+		}
+	}
+	if last >= 0 {
+		n.elapsed = c - last
+	} else {
+		n.elapsed += c
+	}
+	n.elapsedPub.Store(int64(n.elapsed))
+}
+
+// Ready reports whether the node can produce data in this tick: it has
+// data left over from the previous tick, or its generator is ready. The
+// answer is computed once per tick and stays the same during the tick.
+func (n *Node) Ready() bool {
+	if n.clock == nil || n.cur == nil {
+		return false
+	}
+	n.syncTick()
+	if !n.readyDone {
+		n.readyDone = true
+		n.genReady = n.generatorReady()
+		n.ready = n.cur.Len() > 0 || n.genReady
+	}
+	return n.ready
+}
+
+func (n *Node) generatorReady() bool {
+	if n.ended || n.gen == nil {
+		return false
+	}
+	if r, ok := n.gen.(Readier); ok {
+		return r.Ready()
+	}
+	return true
+}
+
+// Peek returns the node's frame for this tick, computing it on the first
+// call in the tick. It does not mark anything consumed. The frame is
+// immutable and valid until the end of the tick; it is shorter than the
+// frame size when the source has no more data now (empty when not ready).
+func (n *Node) Peek() *Frame {
+	if n.clock == nil || n.cur == nil {
+		return emptyFrame
+	}
+	n.syncTick()
+	if n.computed {
+		return n.cur
+	}
+	n.computed = true
+	n.Ready()
+	n.applyRequests()
+	if n.genReady && n.cur.Len() < n.cur.Size() {
+		start := n.cur.Len()
+		n.applyPending()
+		err := n.gen.Generate(n.cur)
+		if err != nil {
+			if err == io.EOF {
+				n.ended = true
+			} else {
+				n.logger().Error("source failed to generate a frame", "source", n.id, "err", err)
+			}
+		}
+		n.notify(start)
+	}
+	return n.cur
+}
+
+// emptyFrame is returned by nodes that are not part of a running graph.
+var emptyFrame = &Frame{}
+
+// Consume declares that the caller used the first k samples of this tick's
+// frame. The node keeps the rest for the next tick unless another consumer
+// used more.
+func (n *Node) Consume(k int) {
+	n.syncTick()
+	if k > n.consumed {
+		n.consumed = k
+	}
+}
+
+// Read returns this tick's frame (see [Node.Peek]) and marks it consumed
+// entirely.
+func (n *Node) Read() *Frame {
+	f := n.Peek()
+	n.Consume(f.Len())
+	return f
+}
+
+// applyRequests handles a pending Skip request.
+func (n *Node) applyRequests() {
+	if !n.skipReq.Swap(false) {
+		return
+	}
+	if s, ok := n.gen.(Skipper); ok {
+		// Drop what is left of the current track.
+		if m, ok := n.cur.FirstMark(); ok {
+			n.spare.Reset()
+			n.spare.Append(n.cur, m, n.cur.Len())
+			n.cur, n.spare = n.spare, n.cur
+		} else {
+			n.cur.Reset()
+		}
+		s.Skip()
+		n.readyDone = false
+		n.Ready()
+		return
+	}
+	if len(n.children) == 1 {
+		n.children[0].Node().Skip()
+	}
+}
+
+// applyPending places metadata inserted from other goroutines at the start
+// of the data about to be generated.
+func (n *Node) applyPending() {
+	if !n.hasPending.Load() {
+		return
+	}
+	n.mu.Lock()
+	p := n.pending
+	n.pending = nil
+	n.hasPending.Store(false)
+	n.mu.Unlock()
+	pos := n.cur.Len()
+	for _, pm := range p {
+		if pm.newTrack {
+			n.cur.AddMark(pos)
+		}
+		if pm.m != nil {
+			n.cur.AddMetadata(pos, pm.m)
+		}
+	}
+}
+
+// notify runs the track and metadata callbacks for data generated from
+// position start on, and remembers the last metadata.
+func (n *Node) notify(start int) {
+	f := n.cur
+	var last Metadata
+	for _, m := range f.meta {
+		if m.Pos >= start {
+			last = m.Metadata
+		}
+	}
+	if last != nil {
+		n.mu.Lock()
+		n.lastMeta = last
+		n.mu.Unlock()
+	}
+	if !n.cbs.any.Load() {
+		return
+	}
+	for _, m := range f.meta {
+		if m.Pos >= start {
+			n.cbs.fireMetadata(n, m.Metadata)
+		}
+	}
+	for _, p := range f.marks {
+		if p >= start {
+			var tm Metadata
+			for _, m := range f.meta {
+				if m.Pos == p {
+					tm = m.Metadata
+				}
+			}
+			if tm == nil {
+				tm = n.LastMetadata()
+			}
+			n.cbs.fireTrack(n, tm)
+		}
+	}
+}
+
+func (n *Node) logger() *slog.Logger {
+	if n.graph != nil {
+		return n.graph.log
+	}
+	return discardLogger
+}
+
+// activate records that consumer (nil for the graph itself) uses n, and
+// wakes n up on its first activation.
+func (n *Node) activate(consumer *Node) error {
+	n.consumers = append(n.consumers, consumer)
+	n.activations++
+	if n.activations > 1 {
+		return nil
+	}
+	if n.format == nil {
+		return errors.New("onair: source " + n.id + " woken up outside a graph")
+	}
+	if n.cur == nil {
+		n.cur = NewFrame(n.format)
+		n.spare = NewFrame(n.format)
+	}
+	n.ended = false
+	for i, c := range n.children {
+		if err := c.Node().activate(n); err != nil {
+			for _, d := range n.children[:i] {
+				d.Node().deactivate(n)
+			}
+			n.activations--
+			n.consumers = n.consumers[:len(n.consumers)-1]
+			return err
+		}
+	}
+	if w, ok := n.gen.(Waker); ok {
+		if err := w.WakeUp(n.format); err != nil {
+			for _, d := range n.children {
+				d.Node().deactivate(n)
+			}
+			n.activations--
+			n.consumers = n.consumers[:len(n.consumers)-1]
+			return &SourceError{Source: n.id, Op: "wake up", Err: err}
+		}
+	}
+	if n.clock != nil {
+		for _, o := range n.owned {
+			if oc := o.Node().clock; oc != nil && oc.kind == Passive && oc != n.clock {
+				n.clock.addSub(oc)
+			}
+		}
+	}
+	return nil
+}
+
+// deactivate releases consumer's activation; the last one puts n to sleep.
+func (n *Node) deactivate(consumer *Node) {
+	for i, c := range n.consumers {
+		if c == consumer {
+			n.consumers = append(n.consumers[:i], n.consumers[i+1:]...)
+			break
+		}
+	}
+	n.activations--
+	if n.activations > 0 {
+		return
+	}
+	n.activations = 0
+	if s, ok := n.gen.(Sleeper); ok {
+		s.Sleep()
+	}
+	if n.clock != nil {
+		for _, o := range n.owned {
+			if oc := o.Node().clock; oc != nil && oc.kind == Passive && oc != n.clock {
+				n.clock.removeSub(oc)
+			}
+		}
+	}
+	for _, c := range n.children {
+		c.Node().deactivate(n)
+	}
+	if n.cur != nil {
+		n.cur.Reset()
+		n.spare.Reset()
+	}
+	n.computed = false
+	n.elapsed = 0
+}
+
+// Attach adds src to the running graph as a new child of n and activates
+// it: sources of src's graph that have no clock yet join n's clock. Use it
+// for sources created while the graph runs (a transition built for one
+// track change), and release them with [Node.Detach] so that they go to
+// sleep and their child clocks are removed. Call it on n's clock goroutine.
+func (n *Node) Attach(src Source) error {
+	if n.graph == nil || n.clock == nil {
+		return errors.New("onair: Attach on source " + n.id + " that is not in a running graph")
+	}
+	if err := n.graph.attach(src, n.clock); err != nil {
+		return err
+	}
+	return src.Node().activate(n)
+}
+
+// Detach releases an activation made by [Node.Attach].
+func (n *Node) Detach(src Source) {
+	src.Node().deactivate(n)
+}
+
+// replayMetadata returns a copy of the last metadata, for operators that
+// replay it when they switch to this source.
+func (n *Node) replayMetadata() Metadata {
+	m := n.LastMetadata()
+	if m == nil {
+		return nil
+	}
+	return maps.Clone(m)
+}

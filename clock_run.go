@@ -1,0 +1,70 @@
+package onair
+
+import (
+	"context"
+	"time"
+)
+
+// run drives a real-time or free-running clock until ctx is done.
+func (c *Clock) run(ctx context.Context) error {
+	c.running.Store(true)
+	defer c.running.Store(false)
+	paced := c.kind == RealTime && c.syncSrc == ""
+	var timer *time.Timer
+	t0 := time.Now()
+	var n int64 // ticks since t0
+	var lastLog time.Time
+	for {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		c.Tick()
+		n++
+		if !paced {
+			if n%64 == 0 {
+				// Let other goroutines of the process run under heavy load.
+				select {
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				default:
+				}
+			}
+			continue
+		}
+		target := t0.Add(time.Duration(n) * c.frame)
+		now := time.Now()
+		ahead := target.Sub(now)
+		switch {
+		case ahead >= c.opts.Latency:
+			c.lagNS.Store(0)
+			if timer == nil {
+				timer = time.NewTimer(ahead)
+				defer timer.Stop()
+			} else {
+				timer.Reset(ahead)
+			}
+			select {
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			case <-timer.C:
+			}
+		case ahead >= 0:
+			c.lagNS.Store(0)
+		default:
+			lag := -ahead
+			c.lagNS.Store(int64(lag))
+			if lag >= c.opts.MaxLatency {
+				c.log.Error("clock too late: resetting outputs", "clock", c.name, "lag", lag.Round(time.Millisecond))
+				c.reset()
+				t0 = time.Now()
+				n = 0
+				c.lagNS.Store(0)
+				continue
+			}
+			if lag >= c.opts.LagLogThreshold && now.Sub(lastLog) >= time.Second {
+				lastLog = now
+				c.log.Warn("clock late: catching up", "clock", c.name, "lag", lag.Round(time.Millisecond))
+			}
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package onair
+
+// Append appends the data of src in positions [from, to) to f: audio
+// samples, pictures, packets, track marks and metadata, shifted to f's end.
+// Tracks are matched by name; a track of src that f lacks is added to f (its
+// storage is allocated once), and audio tracks of f that src lacks are
+// zero-filled. A mark or metadata at position to is included only when to
+// is src.Len(), so a prefix never takes the mark that starts the rest.
+// Append copies at most f.Free() samples and returns how many it copied.
+func (f *Frame) Append(src *Frame, from, to int) int {
+	from = max(from, 0)
+	to = min(to, src.length)
+	n := min(to-from, f.size-f.length)
+	if n <= 0 {
+		// Marks and metadata at the very end can still be taken.
+		if from == src.length && to == src.length {
+			f.appendTimed(src, from, to, true)
+		}
+		return 0
+	}
+	to = from + n
+	inclEnd := to == src.length
+	base := f.length
+	for i := range src.tracks {
+		st := &src.tracks[i]
+		dt := f.Track(st.Name)
+		if dt == nil {
+			if st.Kind == AudioTrack {
+				dt = f.AddAudioTrack(st.Name, len(st.Audio))
+			} else {
+				dt = f.AddTrack(st.Name, st.Kind, st.Stream)
+			}
+		}
+		switch st.Kind {
+		case VideoTrack:
+			for _, p := range st.Pictures {
+				if p.Pos >= from && p.Pos < to {
+					p.Pos += base - from
+					dt.Pictures = append(dt.Pictures, p)
+				}
+			}
+		case PacketTrack:
+			if st.Stream != nil {
+				dt.Stream = st.Stream
+			}
+			for _, p := range st.Packets {
+				if p.Pos >= from && p.Pos < to {
+					p.Pos += base - from
+					dt.Packets = append(dt.Packets, p)
+				}
+			}
+		}
+	}
+	f.Extend(n)
+	for i := range src.tracks {
+		st := &src.tracks[i]
+		if st.Kind != AudioTrack {
+			continue
+		}
+		dt := f.Track(st.Name)
+		for c := range min(len(dt.Audio), len(st.Audio)) {
+			copy(dt.Audio[c][base:base+n], st.Audio[c][from:to])
+		}
+	}
+	f.appendTimedShift(src, from, to, inclEnd, base)
+	return n
+}
+
+func (f *Frame) appendTimed(src *Frame, from, to int, inclEnd bool) {
+	f.appendTimedShift(src, from, to, inclEnd, f.length)
+}
+
+func (f *Frame) appendTimedShift(src *Frame, from, to int, inclEnd bool, base int) {
+	for _, m := range src.marks {
+		if m >= from && (m < to || (inclEnd && m == to)) {
+			f.AddMark(m - from + base)
+		}
+	}
+	for _, m := range src.meta {
+		if m.Pos >= from && (m.Pos < to || (inclEnd && m.Pos == to)) {
+			f.meta = append(f.meta, MetadataAt{Pos: m.Pos - from + base, Metadata: m.Metadata})
+		}
+	}
+}
+
+// CopyLayout makes f's track layout match src's: missing tracks are added
+// (tracks of f that src lacks are kept). It allocates only for new tracks.
+func (f *Frame) CopyLayout(src *Frame) {
+	for i := range src.tracks {
+		st := &src.tracks[i]
+		if f.Track(st.Name) != nil {
+			continue
+		}
+		if st.Kind == AudioTrack {
+			f.AddAudioTrack(st.Name, len(st.Audio))
+		} else {
+			f.AddTrack(st.Name, st.Kind, st.Stream)
+		}
+	}
+}

@@ -1,0 +1,166 @@
+package onair
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// GenOptions configure the elementary generators [Sine], [Noise] and
+// [Blank]. A zero GenOptions is valid.
+type GenOptions struct {
+	// ID names the source. It defaults to the generator's name.
+	ID string
+	// Amplitude is the peak level, linear. It defaults to 1 for Sine and
+	// Noise.
+	Amplitude float64
+	// Duration, when positive, splits the output into tracks of this
+	// length, each starting with a track mark (and Metadata, if set).
+	// By default the output is one endless track.
+	Duration time.Duration
+	// Metadata is added at the start of each track when Duration is set.
+	Metadata Metadata
+	// Seed seeds Noise's generator, for reproducible output.
+	Seed uint64
+}
+
+type synth struct {
+	amp      float32
+	duration time.Duration
+	meta     Metadata
+	trackLen int
+	pos      int // position in the current track
+	started  bool
+	fill     func(dst []float32, ch int, n int)
+	advance  func(n int)
+}
+
+func newSynth(opts *GenOptions, defAmp float64) (*synth, GenOptions) {
+	var o GenOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Amplitude == 0 {
+		o.Amplitude = defAmp
+	}
+	return &synth{amp: float32(o.Amplitude), duration: o.Duration, meta: o.Metadata}, o
+}
+
+func (s *synth) WakeUp(f *Format) error {
+	s.trackLen = 0
+	if s.duration > 0 {
+		s.trackLen = max(1, f.Samples(s.duration))
+	}
+	s.pos = 0
+	s.started = false
+	return nil
+}
+
+func (s *synth) Skip() { s.pos = s.trackLen; s.started = s.trackLen > 0 }
+
+func (s *synth) Remaining() int {
+	if s.trackLen == 0 {
+		return -1
+	}
+	return s.trackLen - s.pos
+}
+
+func (s *synth) Generate(f *Frame) error {
+	for f.Free() > 0 {
+		if s.trackLen > 0 && (s.pos >= s.trackLen || !s.started) {
+			f.AddMark(f.Len())
+			if s.meta != nil {
+				f.AddMetadata(f.Len(), s.meta)
+			}
+			s.pos = 0
+			s.started = true
+		}
+		n := f.Free()
+		if s.trackLen > 0 {
+			n = min(n, s.trackLen-s.pos)
+		}
+		start := f.Len()
+		f.Extend(n)
+		if s.fill != nil {
+			for c, a := range f.Audio() {
+				s.fill(a[start:start+n], c, n)
+			}
+		}
+		if s.advance != nil {
+			s.advance(n)
+		}
+		s.pos += n
+	}
+	return nil
+}
+
+// Sine returns an infallible source of a sine wave of frequency freq (Hz)
+// on every channel. opts may be nil.
+func Sine(freq float64, opts *GenOptions) *Node {
+	s, o := newSynth(opts, 1)
+	var phase float64 // in cycles
+	var step float64
+	wake := s.WakeUp
+	g := &sineGen{synth: s}
+	g.wake = func(f *Format) error {
+		step = freq / float64(f.SampleRate)
+		phase = 0
+		return wake(f)
+	}
+	s.fill = func(dst []float32, ch, n int) {
+		p := phase
+		for i := range dst {
+			dst[i] = s.amp * float32(math.Sin(2*math.Pi*p))
+			p += step
+		}
+	}
+	s.advance = func(n int) {
+		phase += step * float64(n)
+		phase -= math.Floor(phase)
+	}
+	return NewNode(g, &NodeOptions{ID: idOr(o.ID, "sine")})
+}
+
+type sineGen struct {
+	*synth
+	wake func(*Format) error
+}
+
+func (g *sineGen) WakeUp(f *Format) error { return g.wake(f) }
+
+// Noise returns an infallible source of white noise, reproducible for a
+// given [GenOptions.Seed]. opts may be nil.
+func Noise(opts *GenOptions) *Node {
+	s, o := newSynth(opts, 1)
+	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+	s.fill = func(dst []float32, ch, n int) {
+		for i := range dst {
+			dst[i] = s.amp * (2*rng.Float32() - 1)
+		}
+	}
+	return NewNode(s, &NodeOptions{ID: idOr(o.ID, "noise")})
+}
+
+// Blank returns an infallible source of silence. With [GenOptions.Duration]
+// it produces tracks of that length. opts may be nil.
+func Blank(opts *GenOptions) *Node {
+	s, o := newSynth(opts, 0)
+	return NewNode(s, &NodeOptions{ID: idOr(o.ID, "blank")})
+}
+
+// Fail returns a source that is never ready. It is fallible.
+func Fail(id string) *Node {
+	return NewNode(failGen{}, &NodeOptions{ID: idOr(id, "fail"), Fallible: true})
+}
+
+type failGen struct{}
+
+func (failGen) Ready() bool             { return false }
+func (failGen) Generate(f *Frame) error { return nil }
+
+func idOr(id, def string) string {
+	if id == "" {
+		return def
+	}
+	return id
+}

@@ -1,0 +1,10 @@
+module github.com/onair-go/onair
+
+go 1.25
+
+require golang.org/x/sync v0.24.0
+
+require (
+	github.com/stretchr/testify v1.12.1
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+)

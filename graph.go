@@ -1,0 +1,234 @@
+package onair
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// GraphOptions configure a [Graph]. A zero GraphOptions is valid.
+type GraphOptions struct {
+	// Format is the graph format; zero fields take their defaults (44.1 kHz
+	// stereo, 20 ms frames, no video).
+	Format Format
+	// Clock is the clock of every source not assigned to another one. It
+	// defaults to a real-time clock named "main".
+	Clock *Clock
+	// Logger receives the graph's logs. It defaults to discarding them.
+	Logger *slog.Logger
+	// SyncCallbacks runs OnTrack and OnMetadata callbacks on the clock
+	// goroutine, synchronously, instead of on the graph's callback
+	// goroutine. Tests under a manual clock use it for determinism; a slow
+	// callback then delays the clock.
+	SyncCallbacks bool
+	// CallbackQueue is the capacity of the callback queue. When it is full
+	// a callback is dropped and logged. It defaults to 1024.
+	CallbackQueue int
+}
+
+// Graph is a set of outputs, the sources they pull and the clocks that
+// drive them. Build the sources, add the outputs, then Run (or Start and
+// step manual clocks with [Clock.Tick]).
+//
+// Add, Start, Run and Close must not be called concurrently; Status is safe
+// from any goroutine.
+type Graph struct {
+	format        Format
+	defClock      *Clock
+	log           *slog.Logger
+	syncCallbacks bool
+	queueCap      int
+
+	outputs []*Output
+	clocks  []*Clock
+	nodes   []*Node
+	ids     map[string]int
+
+	started atomic.Bool
+	closed  atomic.Bool
+	attachMu sync.Mutex // guards nodes and ids after Start
+
+	cbq  chan func()
+	cbwg sync.WaitGroup
+}
+
+// NewGraph returns an empty graph. opts may be nil.
+func NewGraph(opts *GraphOptions) (*Graph, error) {
+	var o GraphOptions
+	if opts != nil {
+		o = *opts
+	}
+	f, err := o.Format.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	g := &Graph{format: f, defClock: o.Clock, log: o.Logger, syncCallbacks: o.SyncCallbacks, queueCap: o.CallbackQueue, ids: map[string]int{}}
+	if g.defClock == nil {
+		g.defClock = NewClock("main", nil)
+	}
+	if g.log == nil {
+		g.log = discardLogger
+	}
+	if g.queueCap <= 0 {
+		g.queueCap = 1024
+	}
+	return g, nil
+}
+
+// Format returns the graph format.
+func (g *Graph) Format() *Format { return &g.format }
+
+// Logger returns the graph's logger.
+func (g *Graph) Logger() *slog.Logger { return g.log }
+
+// Add adds outputs (sources made by [NewOutput] or types embedding an
+// *Output) to the graph. It must be called before Start.
+func (g *Graph) Add(outputs ...Source) error {
+	if g.started.Load() {
+		return ErrStarted
+	}
+	for _, s := range outputs {
+		o := s.Node().output
+		if o == nil {
+			return fmt.Errorf("%w: %q", ErrNotOutput, s.Node().ID())
+		}
+		g.outputs = append(g.outputs, o)
+	}
+	return nil
+}
+
+// Clocks returns the graph's clocks (known once started).
+func (g *Graph) Clocks() []*Clock { return append([]*Clock(nil), g.clocks...) }
+
+// Status returns the status of every clock of the graph, child clocks
+// included. Safe from any goroutine.
+func (g *Graph) Status() []ClockStatus {
+	st := make([]ClockStatus, 0, len(g.clocks))
+	for _, c := range g.clocks {
+		st = append(st, c.Status())
+	}
+	return st
+}
+
+// Start checks the graph (clocks, fallibility), assigns every source to its
+// clock and wakes the outputs' sources up. It returns a [ClockConflictError],
+// [NestedClockError], [SyncConflictError] or [FallibleError] when the graph
+// cannot run, or the error of a source that failed to wake up.
+func (g *Graph) Start() error {
+	if g.closed.Load() {
+		return ErrClosed
+	}
+	if !g.started.CompareAndSwap(false, true) {
+		return ErrStarted
+	}
+	if err := g.assign(); err != nil {
+		g.started.Store(false)
+		return err
+	}
+	if !g.syncCallbacks {
+		g.cbq = make(chan func(), g.queueCap)
+		g.cbwg.Add(1)
+		go g.runCallbacks()
+	}
+	for i, o := range g.allOutputs() {
+		if err := o.node.activate(nil); err != nil {
+			for _, p := range g.allOutputs()[:i] {
+				p.node.deactivate(nil)
+			}
+			g.stopCallbacks()
+			g.closed.Store(true)
+			return err
+		}
+	}
+	return nil
+}
+
+// allOutputs lists top-level outputs then owned outputs, in clock order.
+func (g *Graph) allOutputs() []*Output {
+	var l []*Output
+	for _, c := range g.clocks {
+		l = append(l, c.outputs...)
+	}
+	return l
+}
+
+// Run starts the graph if needed and runs every real-time and free-running
+// clock on a goroutine of its own until ctx is done or a clock fails. It
+// then closes the graph and returns the cause of ctx's cancellation or the
+// error.
+func (g *Graph) Run(ctx context.Context) error {
+	if !g.started.Load() {
+		if err := g.Start(); err != nil {
+			return err
+		}
+	}
+	defer g.Close()
+	eg, ctx := errgroup.WithContext(ctx)
+	n := 0
+	for _, c := range g.clocks {
+		if c.kind == RealTime || c.kind == FreeRunning {
+			n++
+			eg.Go(func() error { return c.run(ctx) })
+		}
+	}
+	if n == 0 {
+		return ErrNoRunnableClock
+	}
+	err := eg.Wait()
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return err
+}
+
+// Close puts every source to sleep, closes the outputs' senders and stops
+// the callback goroutine. It returns the senders' Close errors, joined.
+// Close is idempotent; a closed graph cannot be started again.
+func (g *Graph) Close() error {
+	if g.closed.Swap(true) {
+		return nil
+	}
+	if !g.started.Load() {
+		return nil
+	}
+	var errs []error
+	for _, o := range g.allOutputs() {
+		if err := o.close(); err != nil {
+			errs = append(errs, fmt.Errorf("output %q: %w", o.node.id, err))
+		}
+		o.node.deactivate(nil)
+	}
+	g.stopCallbacks()
+	return errors.Join(errs...)
+}
+
+func (g *Graph) runCallbacks() {
+	defer g.cbwg.Done()
+	for fn := range g.cbq {
+		fn()
+	}
+}
+
+func (g *Graph) stopCallbacks() {
+	if g.cbq != nil {
+		close(g.cbq)
+		g.cbwg.Wait()
+		g.cbq = nil
+	}
+}
+
+func (g *Graph) dispatch(n *Node, fn func(Metadata), m Metadata) {
+	if g.cbq == nil {
+		return
+	}
+	select {
+	case g.cbq <- func() { fn(m) }:
+	default:
+		g.log.Warn("callback queue full: callback dropped", "source", n.id)
+	}
+}

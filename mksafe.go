@@ -1,0 +1,39 @@
+package onair
+
+// MkSafe returns an infallible source that plays s when it is ready and
+// silence otherwise, switching immediately (not only at track boundaries).
+// A track mark is inserted at each switch between s and silence. MkSafe
+// does not propagate errors: s's failures become silence.
+func MkSafe(s Source) *Node {
+	return NewNode(&mksafe{s: s}, &NodeOptions{ID: "mksafe", Children: []Source{s}})
+}
+
+type mksafe struct {
+	s       Source
+	silence bool
+}
+
+func (m *mksafe) Generate(f *Frame) error {
+	sn := m.s.Node()
+	if sn.Ready() {
+		in := sn.Peek()
+		if in.Len() > 0 || len(in.Marks()) > 0 {
+			if m.silence {
+				f.AddMark(f.Len())
+				m.silence = false
+			}
+			k := f.Append(in, 0, in.Len())
+			sn.Consume(k)
+		}
+	}
+	if f.Free() > 0 {
+		if !m.silence {
+			f.AddMark(f.Len())
+			m.silence = true
+		}
+		f.Extend(f.Free())
+	}
+	return nil
+}
+
+func (m *mksafe) Skip() { m.s.Node().Skip() }

@@ -1,0 +1,172 @@
+package onair
+
+import (
+	"io"
+	"time"
+)
+
+// A Sender consumes the frames an [Output] pulls. Send is called once per
+// tick on the clock's goroutine with the frame of the output's source; it
+// must not retain f and must not block for long: a sender that talks to the
+// network hands the data to a goroutine of its own through a bounded queue.
+//
+// An error from Send is logged and stops the output; it starts again (Start
+// is called again) after [OutputOptions.RestartDelay].
+//
+// A sender may also implement Start() error and Stop() error (called when
+// the output starts and stops: when its source becomes ready and fails,
+// and around errors), [Resetter] (clock reset) and io.Closer (called once
+// when the graph closes).
+type Sender interface {
+	Send(f *Frame) error
+}
+
+// SenderFunc is an adapter to allow the use of ordinary functions as
+// Senders.
+type SenderFunc func(f *Frame) error
+
+// Send calls fn(f).
+func (fn SenderFunc) Send(f *Frame) error { return fn(f) }
+
+type starter interface{ Start() error }
+type stopper interface{ Stop() error }
+
+// OutputOptions configure an [Output]. A zero OutputOptions is valid.
+type OutputOptions struct {
+	// ID names the output. It defaults to "output".
+	ID string
+	// Fallible allows a fallible source: the output stops when the source
+	// fails and starts again when it is ready. By default an output refuses
+	// a fallible source when the graph starts (see [FallibleError]).
+	Fallible bool
+	// RestartDelay is how long (in stream time) an output waits after a
+	// Send or Start error before it starts again. It defaults to 1s.
+	RestartDelay time.Duration
+	// OnStart and OnStop are called on the clock goroutine when the output
+	// starts and stops.
+	OnStart, OnStop func()
+	// OnError is called on the clock goroutine with each Send or Start
+	// error, after it is logged.
+	OnError func(err error)
+}
+
+// Output is a graph node that pulls its source every tick of its clock and
+// hands the frames to a [Sender]. Add outputs to a [Graph] to run them.
+type Output struct {
+	node    *Node
+	src     Source
+	sender  Sender
+	opts    OutputOptions
+	started bool
+	waitTo  uint64 // tick before which no restart is tried
+	warned  bool
+}
+
+// NewOutput returns an output that sends src's frames to s. opts may be nil.
+func NewOutput(src Source, s Sender, opts *OutputOptions) *Output {
+	var o OutputOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.ID == "" {
+		o.ID = "output"
+	}
+	if o.RestartDelay <= 0 {
+		o.RestartDelay = time.Second
+	}
+	out := &Output{src: src, sender: s, opts: o}
+	out.node = NewNode(nil, &NodeOptions{ID: o.ID, Children: []Source{src}})
+	out.node.output = out
+	return out
+}
+
+// Node returns the output's graph node.
+func (o *Output) Node() *Node { return o.node }
+
+// ID returns the output's ID.
+func (o *Output) ID() string { return o.node.id }
+
+// Source returns the output's source.
+func (o *Output) Source() Source { return o.src }
+
+// Sender returns the output's sender.
+func (o *Output) Sender() Sender { return o.sender }
+
+// Started reports whether the output is started (its source was ready).
+func (o *Output) Started() bool { return o.started }
+
+// animate runs one tick of the output.
+func (o *Output) animate() {
+	sn := o.src.Node()
+	if !o.started {
+		if o.node.clock.ticks.Load() < o.waitTo || !sn.Ready() {
+			return
+		}
+		if s, ok := o.sender.(starter); ok {
+			if err := s.Start(); err != nil {
+				o.fail("start", err)
+				return
+			}
+		}
+		o.started = true
+		if o.opts.OnStart != nil {
+			o.opts.OnStart()
+		}
+	}
+	if !sn.Ready() {
+		if !o.opts.Fallible && !o.warned {
+			o.warned = true
+			o.node.logger().Error("infallible source is not ready", "output", o.node.id, "source", sn.id)
+		}
+		o.stop()
+		return
+	}
+	f := sn.Read()
+	if err := o.sender.Send(f); err != nil {
+		o.fail("send", err)
+		return
+	}
+	if f.Len() < f.Size() && !sn.Ready() {
+		// The source ran out: stop until it is ready again.
+		o.stop()
+	}
+}
+
+func (o *Output) fail(op string, err error) {
+	o.node.logger().Error("output failed", "output", o.node.id, "op", op, "err", err)
+	if o.opts.OnError != nil {
+		o.opts.OnError(err)
+	}
+	o.stop()
+	c := o.node.clock
+	o.waitTo = c.ticks.Load() + uint64(o.opts.RestartDelay/c.frame) + 1
+}
+
+func (o *Output) stop() {
+	if !o.started {
+		return
+	}
+	o.started = false
+	if s, ok := o.sender.(stopper); ok {
+		if err := s.Stop(); err != nil {
+			o.node.logger().Error("output stop failed", "output", o.node.id, "err", err)
+		}
+	}
+	if o.opts.OnStop != nil {
+		o.opts.OnStop()
+	}
+}
+
+func (o *Output) reset() {
+	if r, ok := o.sender.(Resetter); ok {
+		r.Reset()
+	}
+}
+
+func (o *Output) close() error {
+	o.stop()
+	if c, ok := o.sender.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
