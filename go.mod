@@ -2,7 +2,7 @@ module github.com/onair-go/onair
 
 go 1.25
 
-require golang.org/x/sync v0.24.0
+require golang.org/x/sync v0.17.0
 
 require (
 	github.com/stretchr/testify v1.12.1
