@@ -257,11 +257,23 @@ func (n *Node) activate(consumer *Node) error {
 			return &SourceError{Source: n.id, Op: "wake up", Err: err}
 		}
 	}
-	if n.clock != nil {
-		for _, o := range n.owned {
-			if oc := o.Node().clock; oc != nil && oc.kind == Passive && oc != n.clock {
-				n.clock.addSub(oc)
+	for i, o := range n.owned {
+		if err := o.Node().activate(n); err != nil {
+			for _, p := range n.owned[:i] {
+				p.Node().deactivate(n)
 			}
+			if s, ok := n.gen.(Sleeper); ok {
+				s.Sleep()
+			}
+			for _, d := range n.children {
+				d.Node().deactivate(n)
+			}
+			n.activations--
+			n.consumers = n.consumers[:len(n.consumers)-1]
+			return err
+		}
+		if oc := o.Node().clock; n.clock != nil && oc != nil && oc.kind == Passive && oc != n.clock {
+			n.clock.addSub(oc)
 		}
 	}
 	return nil
@@ -283,12 +295,11 @@ func (n *Node) deactivate(consumer *Node) {
 	if s, ok := n.gen.(Sleeper); ok {
 		s.Sleep()
 	}
-	if n.clock != nil {
-		for _, o := range n.owned {
-			if oc := o.Node().clock; oc != nil && oc.kind == Passive && oc != n.clock {
-				n.clock.removeSub(oc)
-			}
+	for _, o := range n.owned {
+		if oc := o.Node().clock; n.clock != nil && oc != nil && oc.kind == Passive && oc != n.clock {
+			n.clock.removeSub(oc)
 		}
+		o.Node().deactivate(n)
 	}
 	for _, c := range n.children {
 		c.Node().deactivate(n)

@@ -2,7 +2,12 @@ module github.com/onair-go/onair
 
 go 1.25
 
-require golang.org/x/sync v0.17.0
+require (
+	github.com/asticode/go-astiav v0.39.0
+	golang.org/x/sync v0.17.0
+)
+
+require github.com/asticode/go-astikit v0.42.0 // indirect
 
 require (
 	github.com/stretchr/testify v1.12.1

@@ -135,9 +135,9 @@ func (g *Graph) Start() error {
 		g.cbwg.Add(1)
 		go g.runCallbacks()
 	}
-	for i, o := range g.allOutputs() {
+	for i, o := range g.outputs {
 		if err := o.node.activate(nil); err != nil {
-			for _, p := range g.allOutputs()[:i] {
+			for _, p := range g.outputs[:i] {
 				p.node.deactivate(nil)
 			}
 			g.stopCallbacks()
@@ -201,6 +201,8 @@ func (g *Graph) Close() error {
 		if err := o.close(); err != nil {
 			errs = append(errs, fmt.Errorf("output %q: %w", o.node.id, err))
 		}
+	}
+	for _, o := range g.outputs {
 		o.node.deactivate(nil)
 	}
 	g.stopCallbacks()

@@ -95,8 +95,8 @@ build() {
   apt_install build-essential dpkg-dev pkg-config nasm xz-utils \
     libmp3lame-dev libopus-dev libvorbis-dev libx264-dev libva-dev libffmpeg-nvenc-dev
   add_trixie_src
-  local work; work=$(mktemp -d "$cache/src.XXXXXX")
-  trap 'rm -rf "$work"' RETURN
+  work=$(mktemp -d "$cache/src.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
   log "fetching Debian trixie's ffmpeg source package"
   (cd "$work" && apt-get source -qq ffmpeg/trixie >&2) || die "apt-get source ffmpeg/trixie failed"
   local src; src=$(ls -1d "$work"/ffmpeg-*/ | head -n1)
@@ -120,6 +120,7 @@ build() {
   ) || die "FFmpeg build failed (see the output above)"
   touch "$prefix/.complete"
   log "FFmpeg $ver built in $((SECONDS - t0)) s"
+  rm -rf "$work"
 }
 
 ensure() {
