@@ -10,8 +10,8 @@ var discardLogger = slog.New(slog.DiscardHandler)
 // callbacks holds a node's track and metadata callbacks. Registration is
 // rare and locks; firing reads an immutable snapshot and never locks.
 type callbacks struct {
-	any   atomic.Bool
-	list  atomic.Pointer[[]callback]
+	any    atomic.Bool
+	list   atomic.Pointer[[]callback]
 	nextID int // guarded by Node.mu
 }
 

@@ -49,8 +49,8 @@ type Graph struct {
 	nodes   []*Node
 	ids     map[string]int
 
-	started atomic.Bool
-	closed  atomic.Bool
+	started  atomic.Bool
+	closed   atomic.Bool
 	attachMu sync.Mutex // guards nodes and ids after Start
 
 	cbq  chan func()
