@@ -1,0 +1,35 @@
+# onair — two commands for a new machine:
+#   make demo   runs the main example (provisions FFmpeg 7.1 first if needed)
+#   make test   vet, pure-Go build, race tests, examples (provisions everything)
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+FFENV := eval "$$(scripts/ffmpeg.sh env)"
+
+.PHONY: all setup ffmpeg test-deps test demo bench vet
+
+all: test
+
+ffmpeg:
+	@command -v go >/dev/null || { echo "Go 1.25+ is required: https://go.dev/dl/" >&2; exit 1; }
+	@scripts/ffmpeg.sh ensure
+
+test-deps:
+	@scripts/test-deps.sh
+
+setup: ffmpeg test-deps
+
+vet: ffmpeg
+	$(FFENV) && go vet ./...
+
+test: setup
+	$(FFENV) && go vet ./...
+	CGO_ENABLED=0 go build .
+	CGO_ENABLED=0 go test -count=1 .
+	$(FFENV) && go test -race -count=1 -timeout 20m ./...
+	$(FFENV) && go build -o /dev/null ./examples/...
+
+demo: ffmpeg
+	$(FFENV) && go run ./examples/tone
+
+bench: ffmpeg
+	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# test-deps.sh — installs the programs the tests run against (real peers),
+# idempotently. Needs root (apt-get) only when something is missing.
+set -euo pipefail
+
+pkgs=(
+  # add Debian packages the tests need here, one per line
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "test-deps.sh: missing packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "test-deps.sh: installing ${missing[*]}" >&2
+exec 9>/tmp/onair-apt.lock
+flock 9
+DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
