@@ -67,6 +67,11 @@ func (n *Node) Ready() bool {
 	return n.ready
 }
 
+// Ended reports whether the node's generator returned io.EOF: the node
+// will not produce new data again (data left over from earlier ticks may
+// still be replayed). For use on the clock goroutine.
+func (n *Node) Ended() bool { return n.ended }
+
 func (n *Node) generatorReady() bool {
 	if n.ended || n.gen == nil {
 		return false
