@@ -71,6 +71,15 @@ func (g *Graph) assign() error {
 	if conflict != nil {
 		return conflict
 	}
+	// A top-level output never runs in a passive clock: it reached one
+	// through a source that a read-ahead operator owns.
+	for _, o := range g.outputs {
+		pc := pin[uf.find(w.index[o.node])]
+		if pc == nil || pc.kind != Passive {
+			continue
+		}
+		return clockConflict(w.sharedWithReader(o.node, pc), pc, g.defClock)
+	}
 
 	// Give every node its clock; unpinned components use the default clock.
 	g.clocks = g.clocks[:0]
@@ -200,23 +209,33 @@ func (g *Graph) attach(src Source, c *Clock) error {
 			return clockConflict(n.id, n.pinned, c)
 		}
 	}
-	for _, n := range w.nodes {
+	// A node takes its consumer's clock unless pinned: the input of an
+	// owned reader joins the reader's child clock, not c.
+	var place func(n *Node, c *Clock)
+	place = func(n *Node, c *Clock) {
 		if n.clock != nil {
-			continue
+			return
 		}
-		n.clock = c
 		if n.pinned != nil {
-			n.clock = n.pinned
-			if n.pinned.graph == nil {
-				n.pinned.graph = g
-				n.pinned.frame = g.format.FrameDuration
-				n.pinned.log = g.log
+			c = n.pinned
+			if c.graph == nil {
+				c.graph = g
+				c.frame = g.format.FrameDuration
+				c.log = g.log
 			}
 		}
+		n.clock = c
 		n.graph = g
 		n.format = &g.format
 		g.uniqueID(n)
+		for _, ch := range n.children {
+			place(ch.Node(), c)
+		}
+		for _, o := range n.owned {
+			place(o.Node(), c)
+		}
 	}
+	place(src.Node(), c)
 	return nil
 }
 
@@ -244,6 +263,45 @@ func (w *walk) visit(n, parent *Node) {
 	for _, o := range n.owned {
 		w.visit(o.Node(), nil)
 	}
+}
+
+// sharedWithReader returns the ID of the first source that out pulls and
+// that the reader of passive clock pc pulls too.
+func (w *walk) sharedWithReader(out *Node, pc *Clock) string {
+	mine := map[*Node]bool{}
+	var mark func(n *Node)
+	mark = func(n *Node) {
+		for _, c := range n.children {
+			if !mine[c.Node()] {
+				mine[c.Node()] = true
+				mark(c.Node())
+			}
+		}
+	}
+	mark(out)
+	for _, n := range w.nodes {
+		if n.output == nil || n.pinned != pc {
+			continue
+		}
+		var found string
+		var look func(n *Node) bool
+		look = func(n *Node) bool {
+			for _, c := range n.children {
+				if mine[c.Node()] {
+					found = c.Node().id
+					return true
+				}
+				if look(c.Node()) {
+					return true
+				}
+			}
+			return false
+		}
+		if look(n) {
+			return found
+		}
+	}
+	return out.id
 }
 
 // shared returns the IDs of nodes reachable from root that are also
