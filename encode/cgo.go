@@ -134,4 +134,3 @@ func sampleRates(ctx *astiav.CodecContext) []int {
 	}
 	return rates
 }
-
