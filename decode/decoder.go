@@ -1,0 +1,456 @@
+package decode
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/asticode/go-astiav"
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/av"
+)
+
+// maxBadPackets is how many consecutive packets may fail to decode before
+// the file is given up as broken (single bad packets are skipped, as the
+// ffmpeg program does).
+const maxBadPackets = 64
+
+// decoder reads one media file and delivers its best audio stream as
+// planar float32 at the graph's rate and channel count. It is used by one
+// goroutine at a time (a source's helper goroutine) and owns C memory:
+// close it.
+type decoder struct {
+	path     string
+	fc       *astiav.FormatContext
+	st       *astiav.Stream
+	cc       *astiav.CodecContext
+	swr      *astiav.SoftwareResampleContext
+	out, in  *astiav.Frame
+	packet   *astiav.Packet
+	layout   astiav.ChannelLayout
+	rate     int
+	channels int
+	outCap   int
+	swrReady bool // swr is configured (Delay may be asked)
+
+	tags   onair.Metadata
+	length int64 // track length in output samples (after cues), -1 unknown
+	cueIn  int64 // output samples from the file start
+	cueOut int64 // 0 when none
+	end    int64 // file position where the track ends (cue-out, exact container length); 0: none
+
+	off       int   // samples of d.out (the converted frame) already read
+	pos       int64 // file position of the next sample to deliver
+	drop      int64 // samples to drop after a seek, up to the target
+	resync    bool  // take pos from the next frame's timestamp
+	sendAgain bool  // packet still to send (decoder was full)
+	demuxEOF  bool
+	decEOF    bool
+	bad       int // consecutive undecodable packets
+}
+
+// openDecoder opens path for decoding to format f (audio only). extra
+// overrides the file's tags (cue points included).
+func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder, err error) {
+	layout, err := channelLayout(f.Channels)
+	if err != nil {
+		return nil, err
+	}
+	d = &decoder{path: path, rate: f.SampleRate, channels: f.Channels, layout: layout, length: -1}
+	defer func() {
+		if err != nil {
+			d.close()
+			d = nil
+		}
+	}()
+	if d.fc = astiav.AllocFormatContext(); d.fc == nil {
+		return d, &PathError{Op: "open", Path: path, Err: errors.New("cannot allocate format context")}
+	}
+	if err := d.fc.OpenInput(path, nil, nil); err != nil {
+		d.fc.Free()
+		d.fc = nil // OpenInput frees the context on failure
+		return d, &PathError{Op: "open", Path: path, Err: av.Wrap("avformat_open_input", err)}
+	}
+	if err := d.fc.FindStreamInfo(nil); err != nil {
+		return d, &PathError{Op: "probe", Path: path, Err: av.Wrap("avformat_find_stream_info", err)}
+	}
+	st, codec, err := d.fc.FindBestStream(astiav.MediaTypeAudio, -1, -1)
+	switch {
+	case errors.Is(err, astiav.ErrDecoderNotFound) || (err == nil && codec == nil):
+		return d, &PathError{Op: "probe", Path: path, Err: ErrUnsupportedCodec}
+	case err != nil || st == nil:
+		return d, &PathError{Op: "probe", Path: path, Err: ErrNoAudio}
+	}
+	d.st = st
+	if d.cc = astiav.AllocCodecContext(codec); d.cc == nil {
+		return d, &PathError{Op: "open decoder", Path: path, Err: errors.New("cannot allocate codec context")}
+	}
+	if err := st.CodecParameters().ToCodecContext(d.cc); err != nil {
+		return d, &PathError{Op: "open decoder", Path: path, Err: av.Wrap("avcodec_parameters_to_context", err)}
+	}
+	d.cc.SetTimeBase(st.TimeBase())
+	if err := d.cc.Open(codec, nil); err != nil {
+		return d, &PathError{Op: "open decoder", Path: path, Err: fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, codec.Name(), av.Wrap("avcodec_open2", err))}
+	}
+	d.packet = astiav.AllocPacket()
+	d.in = astiav.AllocFrame()
+	d.out = astiav.AllocFrame()
+	d.swr = astiav.AllocSoftwareResampleContext()
+	d.readTags(extra)
+	d.readLength()
+	if d.cueIn > 0 {
+		if err := d.seek(0); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// channelLayout returns FFmpeg's default layout for n channels.
+func channelLayout(n int) (astiav.ChannelLayout, error) {
+	switch n {
+	case 1:
+		return astiav.ChannelLayoutMono, nil
+	case 2:
+		return astiav.ChannelLayoutStereo, nil
+	case 3:
+		return astiav.ChannelLayoutSurround, nil
+	case 4:
+		return astiav.ChannelLayoutQuad, nil
+	case 5:
+		return astiav.ChannelLayout5Point0Back, nil
+	case 6:
+		return astiav.ChannelLayout5Point1Back, nil
+	case 7:
+		return astiav.ChannelLayout6Point1, nil
+	case 8:
+		return astiav.ChannelLayout7Point1, nil
+	}
+	return astiav.ChannelLayout{}, fmt.Errorf("%w: %d channels (decode supports 1 to 8)", onair.ErrInvalidFormat, n)
+}
+
+// readTags collects container and stream tags (lower-case keys) and the
+// cue points.
+func (d *decoder) readTags(extra onair.Metadata) {
+	m := onair.Metadata{}
+	for _, dict := range []*astiav.Dictionary{d.fc.Metadata(), d.st.Metadata()} {
+		if dict == nil {
+			continue
+		}
+		var e *astiav.DictionaryEntry
+		for {
+			if e = dict.Get("", e, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e == nil {
+				break
+			}
+			// Container tags win over stream tags of the same name.
+			if k := strings.ToLower(e.Key()); m[k] == "" {
+				m[k] = e.Value()
+			}
+		}
+	}
+	maps.Copy(m, extra)
+	m["filename"] = d.path
+	d.tags = m
+	d.cueIn = d.cueSamples(m[CueInKey])
+	d.cueOut = d.cueSamples(m[CueOutKey])
+	if d.cueOut <= d.cueIn {
+		d.cueOut = 0
+	}
+}
+
+// cueSamples parses a cue point in seconds; invalid values count as none.
+func (d *decoder) cueSamples(v string) int64 {
+	s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || s <= 0 || math.IsInf(s, 0) || math.IsNaN(s) || s > 1e7 {
+		return 0
+	}
+	return int64(math.Round(s * float64(d.rate)))
+}
+
+// readLength estimates the track length from the stream or container
+// duration.
+func (d *decoder) readLength() {
+	var total int64 = -1
+	if dur, tb := d.st.Duration(), d.st.TimeBase(); dur > 0 && dur != astiav.NoPtsValue && tb.Den() > 0 {
+		total = rescale(dur, int64(tb.Num())*int64(d.rate), int64(tb.Den()))
+	} else if dur := d.fc.Duration(); dur > 0 && dur != astiav.NoPtsValue {
+		total = rescale(dur, int64(d.rate), int64(astiav.TimeBase))
+	}
+	d.end = d.cueOut
+	if total < 0 {
+		return
+	}
+	if d.st.Duration() > 0 && strings.HasPrefix(d.fc.InputFormat().Name(), "mov,") && (d.end == 0 || total < d.end) {
+		// MP4 durations are exact (edit lists): cut the encoder's padding
+		// of the last frame, as gapless players do.
+		d.end = total
+	}
+	if d.cueOut > 0 && d.cueOut < total {
+		total = d.cueOut
+	}
+	d.length = max(0, total-d.cueIn)
+}
+
+func rescale(v, num, den int64) int64 {
+	return int64(math.Round(float64(v) * float64(num) / float64(den)))
+}
+
+// metadata returns a copy of the file's tags.
+func (d *decoder) metadata() onair.Metadata { return maps.Clone(d.tags) }
+
+// position returns the track position (after cue-in) of the next sample.
+func (d *decoder) position() int64 { return max(0, d.pos-d.cueIn) }
+
+// seek moves to track position target (in output samples after cue-in).
+func (d *decoder) seek(target int64) error {
+	abs := target + d.cueIn
+	tb := d.st.TimeBase()
+	ts := rescale(abs, int64(tb.Den()), int64(tb.Num())*int64(d.rate))
+	if start := d.st.StartTime(); start != astiav.NoPtsValue {
+		ts += start
+	}
+	if err := d.fc.SeekFrame(d.st.Index(), ts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+		return &PathError{Op: "seek", Path: d.path, Err: av.Wrap("av_seek_frame", err)}
+	}
+	av.FlushDecoder(d.cc)
+	d.swr.Free()
+	d.swr = astiav.AllocSoftwareResampleContext()
+	d.swrReady = false
+	d.out.Unref()
+	d.outCap = 0
+	d.off = 0
+	d.pos = abs
+	d.drop = 0
+	d.resync = true
+	d.sendAgain = false
+	d.demuxEOF, d.decEOF = false, false
+	return nil
+}
+
+// read fills dst (one slice per channel, all of the same length) from the
+// current position and returns the number of samples written. It returns
+// io.EOF (with n possibly > 0) at the end of the track.
+func (d *decoder) read(dst [][]float32) (int, error) {
+	want := len(dst[0])
+	n := 0
+	for n < want {
+		if d.end > 0 && d.pos >= d.end {
+			return n, io.EOF
+		}
+		avail := d.out.NbSamples() - d.off
+		if avail <= 0 {
+			if err := d.next(); err != nil {
+				return n, err
+			}
+			continue
+		}
+		if d.drop > 0 {
+			k := int(min(int64(avail), d.drop))
+			d.off += k
+			d.drop -= int64(k)
+			d.pos += int64(k)
+			continue
+		}
+		k := min(avail, want-n)
+		if d.end > 0 {
+			k = int(min(int64(k), d.end-d.pos))
+		}
+		for c := range dst {
+			copy(dst[c][n:n+k], av.Float32Plane(d.out, c)[d.off:d.off+k])
+		}
+		d.off += k
+		d.pos += int64(k)
+		n += k
+	}
+	return n, nil
+}
+
+// next decodes and converts the next frame into d.out.
+func (d *decoder) next() error {
+	d.off = 0
+	for {
+		if d.decEOF {
+			// Drain the resampler.
+			if err := d.convert(nil); err != nil {
+				return err
+			}
+			if d.out.NbSamples() > 0 {
+				return nil
+			}
+			return io.EOF
+		}
+		err := d.cc.ReceiveFrame(d.in)
+		switch {
+		case err == nil:
+			d.bad = 0
+			if d.resync {
+				d.resyncFrom(d.in)
+			}
+			err := d.convert(d.in)
+			d.in.Unref()
+			if err != nil {
+				return err
+			}
+			if d.out.NbSamples() > 0 {
+				return nil
+			}
+		case errors.Is(err, astiav.ErrEof):
+			d.decEOF = true
+		case errors.Is(err, astiav.ErrEagain):
+			if err := d.feed(); err != nil {
+				return err
+			}
+		default:
+			if d.bad++; d.bad > maxBadPackets {
+				return &PathError{Op: "decode", Path: d.path, Err: av.Wrap("avcodec_receive_frame", err)}
+			}
+		}
+	}
+}
+
+// feed sends the next packet of the audio stream to the decoder.
+func (d *decoder) feed() error {
+	if d.demuxEOF {
+		return &PathError{Op: "decode", Path: d.path, Err: errors.New("decoder wants input after the end")}
+	}
+	for !d.sendAgain {
+		err := d.fc.ReadFrame(d.packet)
+		if errors.Is(err, astiav.ErrEof) {
+			d.demuxEOF = true
+			if err := d.cc.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+				return &PathError{Op: "decode", Path: d.path, Err: av.Wrap("avcodec_send_packet", err)}
+			}
+			return nil
+		}
+		if err != nil {
+			return &PathError{Op: "read", Path: d.path, Err: av.Wrap("av_read_frame", err)}
+		}
+		if d.packet.StreamIndex() == d.st.Index() {
+			d.sendAgain = true
+			break
+		}
+		d.packet.Unref()
+	}
+	err := d.cc.SendPacket(d.packet)
+	if errors.Is(err, astiav.ErrEagain) {
+		return nil // receive first, send the same packet again
+	}
+	d.sendAgain = false
+	d.packet.Unref()
+	if err != nil {
+		if d.bad++; d.bad > maxBadPackets {
+			return &PathError{Op: "decode", Path: d.path, Err: av.Wrap("avcodec_send_packet", err)}
+		}
+	}
+	return nil
+}
+
+// resyncFrom sets the position from a frame's timestamp after a seek.
+func (d *decoder) resyncFrom(fr *astiav.Frame) {
+	d.resync = false
+	target := d.pos
+	pts := fr.Pts()
+	if pts == astiav.NoPtsValue {
+		return
+	}
+	if start := d.st.StartTime(); start != astiav.NoPtsValue {
+		pts -= start
+	}
+	tb := d.st.TimeBase()
+	at := rescale(pts, int64(tb.Num())*int64(d.rate), int64(tb.Den()))
+	if at < target {
+		d.pos = at
+		d.drop = target - at
+	}
+}
+
+// convert resamples in (nil to drain) into d.out.
+func (d *decoder) convert(in *astiav.Frame) error {
+	need := 4096
+	if in != nil && in.SampleRate() > 0 {
+		need = int(int64(in.NbSamples())*int64(d.rate)/int64(in.SampleRate())) + 256
+	}
+	if d.swrReady {
+		need += int(d.swr.Delay(int64(d.rate)))
+	}
+	if need > d.outCap {
+		if err := d.allocOut(max(need, 8192)); err != nil {
+			return err
+		}
+	}
+	d.out.SetNbSamples(d.outCap)
+	err := d.swr.ConvertFrame(in, d.out)
+	if err == nil && in != nil {
+		d.swrReady = true
+	}
+	if errors.Is(err, astiav.ErrInputChanged) && in != nil {
+		// The stream changed format midway: start a new resampler.
+		d.swrReady = false
+		d.swr.Free()
+		d.swr = astiav.AllocSoftwareResampleContext()
+		d.out.SetNbSamples(d.outCap)
+		err = d.swr.ConvertFrame(in, d.out)
+		d.swrReady = err == nil
+	}
+	if err != nil {
+		if in == nil {
+			d.out.SetNbSamples(0)
+			return nil // nothing to drain (resampler never configured)
+		}
+		return &PathError{Op: "resample", Path: d.path, Err: av.Wrap("swr_convert_frame", err)}
+	}
+	return nil
+}
+
+func (d *decoder) allocOut(n int) error {
+	d.out.Unref()
+	d.out.SetChannelLayout(d.layout)
+	d.out.SetSampleFormat(astiav.SampleFormatFltp)
+	d.out.SetSampleRate(d.rate)
+	d.out.SetNbSamples(n)
+	if err := d.out.AllocBuffer(0); err != nil {
+		d.outCap = 0
+		return &PathError{Op: "resample", Path: d.path, Err: av.Wrap("av_frame_get_buffer", err)}
+	}
+	d.outCap = n
+	return nil
+}
+
+// close frees everything; it is safe on a partly opened decoder and
+// idempotent.
+func (d *decoder) close() {
+	if d == nil {
+		return
+	}
+	for _, f := range []**astiav.Frame{&d.in, &d.out} {
+		if *f != nil {
+			(*f).Free()
+			*f = nil
+		}
+	}
+	if d.packet != nil {
+		d.packet.Free()
+		d.packet = nil
+	}
+	if d.swr != nil {
+		d.swr.Free()
+		d.swr = nil
+	}
+	if d.cc != nil {
+		d.cc.Free()
+		d.cc = nil
+	}
+	if d.fc != nil {
+		d.fc.CloseInput()
+		d.fc.Free()
+		d.fc = nil
+	}
+}
+
+// baseName is the file name shown in logs.
+func baseName(p string) string { return filepath.Base(p) }

@@ -1,0 +1,31 @@
+package decode
+
+import "errors"
+
+var (
+	// ErrNoAudio reports a file without an audio stream.
+	ErrNoAudio = errors.New("decode: no audio stream")
+	// ErrUnsupportedCodec reports an audio stream FFmpeg has no decoder for.
+	ErrUnsupportedCodec = errors.New("decode: unsupported codec")
+	// ErrEmpty reports a file that opened but decoded to no audio.
+	ErrEmpty = errors.New("decode: no audio decoded")
+	// ErrClosed is returned by methods of a closed source.
+	ErrClosed = errors.New("decode: source closed")
+	// ErrTooManyFailures is logged when a playlist gives up after
+	// [PlaylistOptions.MaxFail] consecutive bad entries.
+	ErrTooManyFailures = errors.New("decode: too many consecutive failures")
+)
+
+// PathError records a failure to open or decode one media file. Err is
+// ErrNoAudio, ErrUnsupportedCodec, ErrEmpty, an *av.Error from FFmpeg or
+// an error of the file system.
+type PathError struct {
+	Op   string // "open", "probe", "decode", "seek", ...
+	Path string
+	Err  error
+}
+
+func (e *PathError) Error() string { return "decode: " + e.Op + " " + e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *PathError) Unwrap() error { return e.Err }

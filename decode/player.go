@@ -1,0 +1,378 @@
+package decode
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/onair-go/onair"
+)
+
+// entry is one media file to play, with metadata that overrides its tags.
+type entry struct {
+	path string
+	meta onair.Metadata
+}
+
+type feedStatus int
+
+const (
+	feedOK   feedStatus = iota
+	feedWait            // nothing to play now: wait for a wake-up or a poll
+	feedDone            // nothing to play ever again
+)
+
+// feeder supplies entries to a player. Its methods run on the player's
+// helper goroutine, where they may do I/O.
+type feeder interface {
+	// rewind is called each time the player starts (wakes up).
+	rewind()
+	// next returns the next entry to play.
+	next() (entry, feedStatus)
+	// poll does periodic work (a playlist's reload check). It reports
+	// whether fresh entries may be available and when to poll again (0:
+	// never).
+	poll() (changed bool, again time.Duration)
+}
+
+// playerOptions are the settings shared by every decoding source.
+type playerOptions struct {
+	id          string
+	log         *slog.Logger
+	buffer      time.Duration
+	synchronous bool
+	infallible  bool
+	maxFail     int // consecutive failures before waiting for a wake-up; 0: never
+	onFail      func(path string, err error)
+}
+
+// chunk is a piece of decoded audio of one track.
+type chunk struct {
+	data [][]float32 // planar, capacity chunkSize
+	n    int
+	mark bool           // a track starts at this chunk
+	meta onair.Metadata // the track's metadata, with mark
+	pos  int            // track position of the first sample
+	trk  *track
+	gen  uint64 // seek generation
+	eof  bool   // end of stream
+}
+
+// track is what the consumer knows about a track being played.
+type track struct {
+	id     uint64
+	length atomic.Int64 // samples; -1 unknown
+	exact  atomic.Bool  // length is exact (decoding reached the end)
+}
+
+type producerState int
+
+const (
+	stateStopped producerState = iota
+	stateWork
+	stateWaitFree
+	stateWaitEvent
+)
+
+// player is the engine behind every decoding source: a helper goroutine
+// (started on WakeUp, stopped on Sleep and Close) decodes entries from a
+// feeder into a bounded buffer of chunks, and Generate, on the clock
+// goroutine, only takes ready chunks. It implements onair.Generator,
+// Readier, Remainer, Skipper, Waker and Sleeper.
+type player struct {
+	opts playerOptions
+	feed feeder
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	queue    []*chunk // ready, in order
+	free     []*chunk
+	state    producerState
+	stop     bool
+	closed   bool
+	wakeSeq  uint64 // bumped by every request
+	gen      uint64 // seek generation
+	seekReq  bool
+	seekTo   int
+	skipID   uint64 // track the consumer skipped
+	format   *onair.Format
+	chunkLen int
+	wg       sync.WaitGroup
+
+	// Consumer state (clock goroutine).
+	cur      *chunk
+	off      int
+	pos      int
+	trk      *track
+	underrun bool
+	onStart  func() // called on the clock goroutine when a track starts
+}
+
+func newPlayer(feed feeder, o playerOptions) *player {
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	if o.buffer <= 0 {
+		o.buffer = time.Second
+	}
+	p := &player{opts: o, feed: feed}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+// WakeUp allocates the buffer and starts the helper goroutine.
+func (p *player) WakeUp(f *onair.Format) error {
+	if f.Channels < 1 {
+		return errors.New("decode: the graph format has no audio")
+	}
+	if _, err := channelLayout(f.Channels); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return ErrClosed
+	}
+	if p.format == nil || p.format.Channels != f.Channels || p.chunkLen != f.FrameSize() {
+		p.alloc(f)
+	}
+	p.format = f
+	p.stop = false
+	p.state = stateWork
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go p.run()
+	if p.opts.synchronous || p.opts.infallible {
+		// The first tick must find data: wait until the buffer is full or
+		// the helper can do no more.
+		p.mu.Lock()
+		p.waitIdle()
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+func (p *player) alloc(f *onair.Format) {
+	p.chunkLen = f.FrameSize()
+	n := max(2, int((p.opts.buffer+f.FrameDuration-1)/f.FrameDuration))
+	p.queue = p.queue[:0]
+	p.free = make([]*chunk, 0, n)
+	for range n {
+		c := &chunk{data: make([][]float32, f.Channels)}
+		for ch := range c.data {
+			c.data[ch] = make([]float32, p.chunkLen)
+		}
+		p.free = append(p.free, c)
+	}
+}
+
+// Sleep stops the helper goroutine, waits for it and empties the buffer.
+func (p *player) Sleep() {
+	p.mu.Lock()
+	p.stop = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	p.wg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cur != nil {
+		p.queue = append(p.queue, p.cur)
+		p.cur = nil
+	}
+	for _, c := range p.queue {
+		p.free = append(p.free, c)
+	}
+	p.queue = p.queue[:0]
+	p.state = stateStopped
+	p.trk = nil
+}
+
+// close stops the player for good. It is idempotent.
+func (p *player) close() error {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.Sleep()
+	return nil
+}
+
+// waitIdle waits (p.mu held) until the helper goroutine has nothing to
+// do: the buffer is full, or it waits for an event, or it stopped.
+func (p *player) waitIdle() {
+	for p.state == stateWork && !p.stop {
+		p.cond.Wait()
+	}
+}
+
+// wake tells the helper goroutine that a request arrived (p.mu held).
+func (p *player) wake() {
+	p.wakeSeq++
+	if p.state == stateWaitEvent || p.state == stateWaitFree {
+		p.state = stateWork
+	}
+	p.cond.Broadcast()
+}
+
+// Ready reports whether decoded data is buffered (always true for an
+// infallible source, which plays silence on underrun).
+func (p *player) Ready() bool {
+	if p.opts.infallible {
+		return true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.opts.synchronous {
+		p.waitIdle()
+	}
+	return p.cur != nil || len(p.queue) > 0
+}
+
+// Generate copies buffered audio into f. It never waits for the helper
+// goroutine (except in synchronous mode).
+func (p *player) Generate(f *onair.Frame) error {
+	p.mu.Lock()
+	if p.opts.synchronous {
+		p.waitIdle()
+	}
+	if p.cur != nil && (p.cur.gen != p.gen || p.cur.trk.id == p.skipID) {
+		p.recycle(p.cur)
+		p.cur = nil
+	}
+	for f.Free() > 0 {
+		if p.cur == nil {
+			c := p.pop()
+			if c == nil {
+				break
+			}
+			if c.eof {
+				p.recycle(c)
+				p.mu.Unlock()
+				f.AddMark(f.Len())
+				return io.EOF
+			}
+			p.cur, p.off = c, 0
+			if c.mark {
+				if p.onStart != nil {
+					p.onStart()
+				}
+				f.AddMark(f.Len())
+				if c.meta != nil {
+					f.AddMetadata(f.Len(), c.meta)
+				}
+			}
+			p.trk, p.pos = c.trk, c.pos
+		}
+		c := p.cur
+		k := min(f.Free(), c.n-p.off)
+		at := f.Len()
+		f.Extend(k)
+		for ch, dst := range f.Audio() {
+			if ch < len(c.data) {
+				copy(dst[at:at+k], c.data[ch][p.off:p.off+k])
+			}
+		}
+		p.off += k
+		p.pos += k
+		if p.off == c.n {
+			p.recycle(c)
+			p.cur = nil
+		}
+	}
+	p.mu.Unlock()
+	if p.opts.infallible && f.Free() > 0 {
+		if !p.underrun {
+			p.opts.log.Warn("decoder underrun: playing silence", "source", p.opts.id)
+		}
+		p.underrun = true
+		f.Extend(f.Free())
+	} else {
+		p.underrun = false
+	}
+	return nil
+}
+
+// pop takes the next current chunk off the queue, dropping stale ones
+// (p.mu held).
+func (p *player) pop() *chunk {
+	for len(p.queue) > 0 {
+		c := p.queue[0]
+		copy(p.queue, p.queue[1:])
+		p.queue = p.queue[:len(p.queue)-1]
+		if c.gen != p.gen || (c.trk != nil && c.trk.id == p.skipID) {
+			p.recycle(c)
+			continue
+		}
+		return c
+	}
+	return nil
+}
+
+// recycle returns a chunk to the free list (p.mu held).
+func (p *player) recycle(c *chunk) {
+	c.meta, c.trk, c.mark, c.eof, c.n = nil, nil, false, false, 0
+	p.free = append(p.free, c)
+	if p.state == stateWaitFree {
+		p.state = stateWork
+		p.cond.Broadcast()
+	}
+}
+
+// Skip ends the current track: buffered data of the track is dropped and
+// the helper goroutine stops decoding it.
+func (p *player) Skip() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.trk == nil {
+		return
+	}
+	p.skipID = p.trk.id
+	if p.cur != nil {
+		p.recycle(p.cur)
+		p.cur = nil
+	}
+	p.trk = nil
+	p.wake()
+}
+
+// Remaining returns the samples left in the current track, or -1.
+func (p *player) Remaining() int {
+	t := p.trk
+	if t == nil {
+		return -1
+	}
+	l := int(t.length.Load())
+	if l < 0 || (!t.exact.Load() && l < p.pos) {
+		return -1
+	}
+	return max(0, l-p.pos)
+}
+
+// seek asks the helper goroutine to continue the current track from d.
+func (p *player) seek(d time.Duration) error {
+	if d < 0 {
+		return errors.New("decode: negative seek position")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrClosed
+	}
+	if p.format == nil {
+		return errors.New("decode: seek before the source is started")
+	}
+	p.seekTo = p.format.Samples(d)
+	p.seekReq = true
+	p.gen++
+	p.wake()
+	return nil
+}
+
+// request wakes the helper goroutine up (a push, a reload).
+func (p *player) request() {
+	p.mu.Lock()
+	p.wake()
+	p.mu.Unlock()
+}

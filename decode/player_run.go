@@ -1,0 +1,280 @@
+package decode
+
+import (
+	"errors"
+	"io"
+	"time"
+)
+
+// run is the helper goroutine: it opens entries and decodes them into the
+// buffer until Sleep.
+func (p *player) run() {
+	defer p.wg.Done()
+	r := &runner{p: p}
+	defer r.closeLast()
+	p.feed.rewind()
+	r.nextPoll = time.Now()
+	for {
+		if !r.poll() {
+			return
+		}
+		if p.opts.maxFail > 0 && r.fails >= p.opts.maxFail {
+			if !r.wait() {
+				return
+			}
+			continue
+		}
+		e, st := p.feed.next()
+		switch st {
+		case feedWait:
+			if !r.wait() {
+				return
+			}
+			continue
+		case feedDone:
+			if !r.finish() {
+				return
+			}
+			continue
+		}
+		r.closeLast()
+		d, err := openDecoder(e.path, p.format, e.meta)
+		if err != nil {
+			r.failed(e, err)
+			continue
+		}
+		r.last, r.lastEntry = d, e
+		r.trackID++
+		t := &track{id: r.trackID}
+		t.length.Store(d.length)
+		produced, err, ok := r.play(d, t, d.metadata())
+		if !ok {
+			return
+		}
+		switch {
+		case !produced && err == nil:
+			r.failed(e, &PathError{Op: "decode", Path: e.path, Err: ErrEmpty})
+		case !produced:
+			r.failed(e, err)
+		case err != nil:
+			p.opts.log.Error("decoding stopped early", "source", p.opts.id, "path", e.path, "err", err)
+		}
+	}
+}
+
+// runner is the helper goroutine's state.
+type runner struct {
+	p         *player
+	fails     int
+	trackID   uint64
+	gen       uint64
+	last      *decoder // kept open after the end, for a seek
+	lastTrack *track
+	lastEntry entry
+	lastMeta  map[string]string
+	nextPoll  time.Time
+	pollEvery time.Duration
+	eofSent   bool
+}
+
+func (r *runner) closeLast() {
+	if r.last != nil {
+		r.last.close()
+		r.last = nil
+	}
+}
+
+// failed reports a bad entry.
+func (r *runner) failed(e entry, err error) {
+	p := r.p
+	r.closeLast()
+	r.fails++
+	p.opts.log.Error("cannot play entry: skipped", "source", p.opts.id, "path", e.path, "err", err)
+	if p.opts.onFail != nil {
+		p.opts.onFail(e.path, err)
+	}
+	if p.opts.maxFail > 0 && r.fails == p.opts.maxFail {
+		p.opts.log.Error("giving up until the next reload", "source", p.opts.id, "failures", r.fails, "err", ErrTooManyFailures)
+	}
+}
+
+// poll runs the feeder's periodic work when due. It returns false when
+// the player is stopping.
+func (r *runner) poll() bool {
+	p := r.p
+	p.mu.Lock()
+	stop := p.stop
+	p.mu.Unlock()
+	if stop {
+		return false
+	}
+	if r.nextPoll.IsZero() || time.Now().Before(r.nextPoll) {
+		return true
+	}
+	changed, again := p.feed.poll()
+	r.pollEvery = again
+	r.nextPoll = time.Time{}
+	if again > 0 {
+		r.nextPoll = time.Now().Add(again)
+	}
+	if changed {
+		r.fails = 0
+	}
+	return true
+}
+
+// wait waits for a request or the next poll. It returns false when the
+// player is stopping. A request resets the failure count.
+func (r *runner) wait() bool {
+	p := r.p
+	var timer *time.Timer
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	seq := p.wakeSeq
+	timedOut := false
+	if !r.nextPoll.IsZero() {
+		d := time.Until(r.nextPoll)
+		if d <= 0 {
+			return !p.stop
+		}
+		timer = time.AfterFunc(d, func() {
+			p.mu.Lock()
+			timedOut = true
+			p.wake()
+			p.mu.Unlock()
+		})
+		defer timer.Stop()
+	}
+	for !p.stop && p.wakeSeq == seq {
+		p.state = stateWaitEvent
+		p.cond.Broadcast()
+		p.cond.Wait()
+	}
+	p.state = stateWork
+	if !timedOut {
+		r.fails = 0
+	}
+	return !p.stop
+}
+
+// finish sends the end of the stream once, then waits for a seek into the
+// last track (or Sleep).
+func (r *runner) finish() bool {
+	p := r.p
+	if !r.eofSent {
+		c := r.getChunk()
+		if c == nil {
+			return false
+		}
+		p.mu.Lock()
+		c.eof = true
+		c.gen = r.gen
+		p.queue = append(p.queue, c)
+		p.cond.Broadcast()
+		p.mu.Unlock()
+		r.eofSent = true
+	}
+	if !r.wait() {
+		return false
+	}
+	if r.last != nil && r.seekPending() {
+		r.eofSent = false
+		_, _, ok := r.play(r.last, r.lastTrack, nil)
+		return ok
+	}
+	return true
+}
+
+func (r *runner) seekPending() bool {
+	r.p.mu.Lock()
+	defer r.p.mu.Unlock()
+	return r.p.seekReq
+}
+
+// getChunk waits for a free chunk. It returns nil when the player is
+// stopping or a request (seek, skip) is pending.
+func (r *runner) getChunk() *chunk {
+	p := r.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for !p.stop {
+		if len(p.free) > 0 {
+			c := p.free[len(p.free)-1]
+			p.free = p.free[:len(p.free)-1]
+			p.state = stateWork
+			return c
+		}
+		if p.seekReq || (r.lastTrack != nil && p.skipID == r.lastTrack.id) {
+			return nil
+		}
+		p.state = stateWaitFree
+		p.cond.Broadcast()
+		p.cond.Wait()
+	}
+	return nil
+}
+
+// play decodes one track into the buffer. It reports whether any audio
+// was produced, the decoding error that ended the track early, and false
+// when the player is stopping.
+func (r *runner) play(d *decoder, t *track, meta map[string]string) (produced bool, err error, ok bool) {
+	p := r.p
+	r.lastTrack = t
+	first := meta != nil
+	for {
+		// Requests first.
+		p.mu.Lock()
+		stop, skip := p.stop, p.skipID == t.id
+		seek, to, gen := p.seekReq, p.seekTo, p.gen
+		p.seekReq = false
+		p.mu.Unlock()
+		if stop {
+			return produced, nil, false
+		}
+		if skip {
+			return true, nil, true
+		}
+		if seek {
+			r.gen = gen
+			if err := d.seek(int64(to)); err != nil {
+				return produced, err, true
+			}
+			t.exact.Store(false)
+		}
+		c := r.getChunk()
+		if c == nil {
+			p.mu.Lock()
+			stop := p.stop
+			p.mu.Unlock()
+			if stop {
+				return produced, nil, false
+			}
+			continue // a request is pending
+		}
+		pos := int(d.position())
+		n, rerr := d.read(c.data)
+		c.n, c.pos, c.trk, c.gen = n, pos, t, r.gen
+		if n > 0 && first {
+			c.mark, c.meta = true, meta
+			first = false
+		}
+		p.mu.Lock()
+		if n > 0 {
+			p.queue = append(p.queue, c)
+			p.cond.Broadcast()
+			produced = true
+			r.fails = 0
+		} else {
+			p.recycle(c)
+		}
+		p.mu.Unlock()
+		if rerr != nil {
+			t.length.Store(d.position())
+			t.exact.Store(true)
+			if errors.Is(rerr, io.EOF) {
+				return produced, nil, true
+			}
+			return produced, rerr, true
+		}
+	}
+}
