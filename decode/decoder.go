@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,6 +69,16 @@ func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder
 			d = nil
 		}
 	}()
+	if !strings.Contains(path, "://") {
+		// Report file system errors as such (errors.Is(err, fs.ErrNotExist)).
+		fi, err := os.Stat(path)
+		if err == nil && fi.IsDir() {
+			err = errors.New("is a directory")
+		}
+		if err != nil {
+			return d, &PathError{Op: "open", Path: path, Err: err}
+		}
+	}
 	if d.fc = astiav.AllocFormatContext(); d.fc == nil {
 		return d, &PathError{Op: "open", Path: path, Err: errors.New("cannot allocate format context")}
 	}

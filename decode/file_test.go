@@ -2,7 +2,9 @@ package decode_test
 
 import (
 	"math"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -110,5 +112,33 @@ func TestFileRemaining(t *testing.T) {
 		assert.Equal(t, 44100-(i+1)*882, r, "remaining after tick %d", i+1)
 	}
 	assert.Equal(t, 9*882, src.Node().Elapsed())
-	_ = time.Second
+}
+
+// TestFileSeekAndCue checks cue points from tags, seeking and the
+// errors of File.
+func TestFileSeekAndCue(t *testing.T) {
+	dir := t.TempDir()
+	path := makeTone(t, dir, tone{name: "cue.flac", seconds: 3, codec: []string{"-c:a", "flac"},
+		tags: map[string]string{decode.CueInKey: "0.5", decode.CueOutKey: "2.5"}})
+	src, err := decode.File(path, &decode.FileOptions{Synchronous: true})
+	require.NoError(t, err)
+	defer src.Close()
+	assert.Equal(t, 2*time.Second, src.Duration())
+	r := newRig(t, src, true)
+	r.run(10)
+	assert.Equal(t, 2*44100-10*882, src.Node().Remaining())
+	require.NoError(t, src.Seek(1500*time.Millisecond))
+	r.run(50)
+	// 10 frames, then the last 0.5s after the seek.
+	assert.Equal(t, 10*882+22050, r.cap.samples)
+	assert.Equal(t, r.cap.samples, r.cap.marks[len(r.cap.marks)-1])
+	assert.Error(t, src.Seek(-time.Second))
+
+	_, err = decode.File(filepath.Join(dir, "none.mp3"), nil)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = decode.File(writeFile(t, filepath.Join(dir, "x.mp3"), []byte("junk")), nil)
+	var pe *decode.PathError
+	assert.ErrorAs(t, err, &pe)
+	require.NoError(t, src.Close())
+	require.NoError(t, src.Close(), "Close is idempotent")
 }
