@@ -181,7 +181,9 @@ func (n *Node) applyPending() {
 }
 
 // notify runs the track and metadata callbacks for data generated from
-// position start on, and remembers the last metadata.
+// position start on, in position order (metadata at a mark's position
+// before the mark), and remembers the last metadata. A track callback gets
+// the metadata at its mark, or the last metadata before it.
 func (n *Node) notify(start int) {
 	f := n.cur
 	var last Metadata
@@ -190,32 +192,36 @@ func (n *Node) notify(start int) {
 			last = m.Metadata
 		}
 	}
+	fire := n.cbs.any.Load()
+	var prev Metadata
+	if fire {
+		prev = n.LastMetadata()
+	}
 	if last != nil {
 		n.mu.Lock()
 		n.lastMeta = last
 		n.mu.Unlock()
 	}
-	if !n.cbs.any.Load() {
+	if !fire {
 		return
 	}
-	for _, m := range f.meta {
-		if m.Pos >= start {
-			n.cbs.fireMetadata(n, m.Metadata)
-		}
+	meta, marks := f.meta, f.marks
+	mi, ki := 0, 0
+	for mi < len(meta) && meta[mi].Pos < start {
+		mi++
 	}
-	for _, p := range f.marks {
-		if p >= start {
-			var tm Metadata
-			for _, m := range f.meta {
-				if m.Pos == p {
-					tm = m.Metadata
-				}
-			}
-			if tm == nil {
-				tm = n.LastMetadata()
-			}
-			n.cbs.fireTrack(n, tm)
+	for ki < len(marks) && marks[ki] < start {
+		ki++
+	}
+	for mi < len(meta) || ki < len(marks) {
+		if ki == len(marks) || (mi < len(meta) && meta[mi].Pos <= marks[ki]) {
+			prev = meta[mi].Metadata
+			n.cbs.fireMetadata(n, prev)
+			mi++
+			continue
 		}
+		n.cbs.fireTrack(n, prev)
+		ki++
 	}
 }
 
