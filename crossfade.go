@@ -1,0 +1,281 @@
+package onair
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// CrossOptions configure [Cross]. A zero CrossOptions is valid.
+type CrossOptions struct {
+	// ID names the operator. It defaults to "cross"; its child clock is
+	// named ID+".clock".
+	ID string
+	// Duration is how much of the end of each track is buffered ahead and
+	// handed to the transition (the operator's latency). It defaults to
+	// 5s. The metadata "liq_cross_duration" (seconds) of a track overrides
+	// it for the end of that track and the start of the next.
+	Duration time.Duration
+	// StartDuration is how much of the start of the next track is handed
+	// to the transition. It defaults to Duration.
+	StartDuration time.Duration
+	// Width is the window, next to the track change, over which the
+	// levels of the two sides are measured. It defaults to 2s.
+	Width time.Duration
+	// Logger receives the operator's logs. It defaults to the graph's
+	// logger.
+	Logger *slog.Logger
+}
+
+// CrossfadeOptions configure [Crossfade]. A zero CrossfadeOptions is valid.
+type CrossfadeOptions struct {
+	// ID names the operator. It defaults to "crossfade".
+	ID string
+	// Duration, Width and Logger are as in [CrossOptions] (Duration
+	// defaults to 5s, Width to 2s).
+	Duration time.Duration
+	Width    time.Duration
+	Logger   *slog.Logger
+	// FadeIn and FadeOut are the fade durations. They default to 3s; the
+	// metadata "liq_fade_in" of the starting track and "liq_fade_out" of
+	// the ending one override them.
+	FadeIn, FadeOut time.Duration
+	// Smart chooses the transition by the levels of the two tracks (see
+	// [SmartTransition]) with High, Medium and Margin (default -15, -32
+	// and 4 dB; zero means the default).
+	Smart                bool
+	High, Medium, Margin float64
+}
+
+// Crossfader is the source returned by [Cross] and [Crossfade].
+//
+// Node, Clock, Input and Transitions are safe to call from any goroutine;
+// the rest of its work happens on its clock's goroutine.
+type Crossfader struct {
+	node       *Node
+	child      *Clock
+	reader     *Output
+	input      Source
+	transition TransitionFunc
+	opts       CrossOptions
+	count      atomic.Int64
+
+	// Clock goroutine state, set up by WakeUp.
+	format    *Format
+	log       *slog.Logger
+	frameSize int
+	endLen    int // default samples buffered at the end of a track
+	startLen  int // default samples taken from the start of the next
+	width     int
+	la        pcmRing
+	got       bool     // the last child tick produced data
+	curMeta   Metadata // metadata of the current track
+	lastMeta  Metadata // last metadata emitted (de-duplication)
+	endBuf    xfTrack
+	startBuf  xfTrack
+	fast      *xfMix // running built-in transition
+	user      Source // running transition attached to the graph
+}
+
+// Cross returns a source that plays input with a transition at each track
+// change, built by transition from the end of the ending track and the
+// start of the next one.
+//
+// Cross reads input ahead of time: input runs in a passive child clock
+// owned by the operator, which ticks it as often as needed to keep the
+// last [CrossOptions.Duration] of the current track buffered and, at a
+// track change, to fetch the start of the next track. input (and every
+// source it uses) must therefore not be used elsewhere in the graph:
+// Graph.Start reports a [NestedClockError] when it is, and an error
+// wrapping [ErrSelfSyncInput] when the child clock holds a
+// synchronisation source. Tracks shorter than the buffered durations are
+// handed whole to the transition.
+//
+// Metadata is de-duplicated: metadata equal to the previous one, and empty
+// metadata, are dropped. Only the main audio track is carried.
+// Cross is fallible when input is; errors of input are logged by the
+// graph. opts may be nil; Cross returns an error wrapping
+// [ErrInvalidOption] for invalid options.
+func Cross(input Source, transition TransitionFunc, opts *CrossOptions) (*Crossfader, error) {
+	var o CrossOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.ID == "" {
+		o.ID = "cross"
+	}
+	if o.Duration == 0 {
+		o.Duration = 5 * time.Second
+	}
+	if o.StartDuration == 0 {
+		o.StartDuration = o.Duration
+	}
+	if o.Width == 0 {
+		o.Width = 2 * time.Second
+	}
+	switch {
+	case input == nil:
+		return nil, fmt.Errorf("%w: %s of a nil source", ErrInvalidOption, o.ID)
+	case transition == nil:
+		return nil, fmt.Errorf("%w: %s: nil transition", ErrInvalidOption, o.ID)
+	case o.Duration < 0 || o.StartDuration < 0 || o.Width < 0:
+		return nil, fmt.Errorf("%w: %s: negative duration", ErrInvalidOption, o.ID)
+	case o.Duration > time.Hour || o.StartDuration > time.Hour:
+		return nil, fmt.Errorf("%w: %s: duration over an hour", ErrInvalidOption, o.ID)
+	}
+	x := &Crossfader{input: input, transition: transition, opts: o}
+	x.child = NewClock(o.ID+".clock", &ClockOptions{Kind: Passive})
+	x.reader = NewOutput(input, xfReader{x}, &OutputOptions{ID: o.ID + ".reader", Fallible: true})
+	x.child.AddOutput(x.reader)
+	x.node = NewNode(x, &NodeOptions{ID: o.ID, Fallible: input.Node().Fallible(), Owned: []Source{x.reader}})
+	return x, nil
+}
+
+// Crossfade returns a [Cross] whose transition fades the ending track out
+// and the starting track in and sums them ([SimpleTransition]), or chooses
+// by their levels with [CrossfadeOptions.Smart] ([SmartTransition]).
+// opts may be nil.
+func Crossfade(input Source, opts *CrossfadeOptions) (*Crossfader, error) {
+	var o CrossfadeOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.ID == "" {
+		o.ID = "crossfade"
+	}
+	if o.FadeIn == 0 {
+		o.FadeIn = 3 * time.Second
+	}
+	if o.FadeOut == 0 {
+		o.FadeOut = 3 * time.Second
+	}
+	if o.FadeIn < 0 || o.FadeOut < 0 {
+		return nil, fmt.Errorf("%w: %s: negative fade", ErrInvalidOption, o.ID)
+	}
+	t := SimpleTransition(o.FadeIn, o.FadeOut)
+	if o.Smart {
+		t = SmartTransition(&SmartOptions{FadeIn: o.FadeIn, FadeOut: o.FadeOut, High: o.High, Medium: o.Medium, Margin: o.Margin})
+	}
+	return Cross(input, t, &CrossOptions{ID: o.ID, Duration: o.Duration, Width: o.Width, Logger: o.Logger})
+}
+
+// Node returns the operator's graph node.
+func (x *Crossfader) Node() *Node { return x.node }
+
+// Clock returns the operator's passive child clock, in which its input
+// runs. It is registered with the operator's clock (see [Clock.SubClocks])
+// while the operator is awake.
+func (x *Crossfader) Clock() *Clock { return x.child }
+
+// Input returns the operator's input.
+func (x *Crossfader) Input() Source { return x.input }
+
+// Transitions returns the number of transitions started so far.
+func (x *Crossfader) Transitions() int { return int(x.count.Load()) }
+
+// WakeUp checks the child clock and prepares the lookahead buffers.
+func (x *Crossfader) WakeUp(f *Format) error {
+	if s := x.child.syncSrc; s != "" {
+		return fmt.Errorf("%w: %s in child clock %q", ErrSelfSyncInput, s, x.child.name)
+	}
+	x.format = f
+	x.log = x.opts.Logger
+	if x.log == nil {
+		x.log = x.node.logger()
+	}
+	x.frameSize = f.FrameSize()
+	x.endLen = f.Samples(x.opts.Duration)
+	x.startLen = f.Samples(x.opts.StartDuration)
+	x.width = max(1, f.Samples(x.opts.Width))
+	x.la.reserve(f.Channels, x.endLen+x.startLen+4*x.frameSize)
+	x.reset()
+	return nil
+}
+
+// Sleep ends any running transition and empties the lookahead.
+func (x *Crossfader) Sleep() { x.reset() }
+
+func (x *Crossfader) reset() {
+	x.endTransition()
+	x.la.reset()
+	x.curMeta, x.lastMeta = nil, nil
+}
+
+// Ready reports whether the operator can play: a transition runs, or the
+// lookahead (filled first) holds data.
+func (x *Crossfader) Ready() bool {
+	if x.fast != nil || x.user != nil {
+		return true
+	}
+	x.fill(x.frameSize, 0)
+	return x.la.len() > 0
+}
+
+// Remaining returns the samples left in the current track when its end is
+// in the lookahead, and -1 otherwise.
+func (x *Crossfader) Remaining() int {
+	if x.fast != nil || x.user != nil {
+		return -1
+	}
+	if m, ok := x.la.firstMarkAfter(x.la.head); ok {
+		return int(m - x.la.head)
+	}
+	return -1
+}
+
+// Skip ends the current track: a running transition stops, the rest of
+// the track is dropped from the lookahead, and the input is skipped when
+// the lookahead does not reach the next track yet. It is called through
+// [Node.Skip].
+func (x *Crossfader) Skip() {
+	x.endTransition()
+	head := x.la.head
+	if m, ok := x.la.firstMarkAfter(head); ok {
+		x.la.drop(int(m - head))
+	} else {
+		x.la.drop(x.la.len())
+		x.input.Node().Skip()
+	}
+	x.curMeta = nil
+}
+
+// durations returns the end and start lengths for the current track,
+// with the "liq_cross_duration" override of its metadata.
+func (x *Crossfader) durations() (end, start int) {
+	end, start = x.endLen, x.startLen
+	m := x.curMeta
+	lim, ok := x.la.firstMarkAfter(x.la.head)
+	for _, md := range x.la.meta {
+		if ok && md.pos >= lim {
+			break
+		}
+		m = md.m
+	}
+	if v, found := m["liq_cross_duration"]; found {
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s <= 3600 {
+			end = x.format.Samples(time.Duration(s * float64(time.Second)))
+			start = end
+		}
+	}
+	return end, start
+}
+
+// xfReader is the sender of the operator's reader output: it appends each
+// frame of the input, pulled in the child clock, to the lookahead.
+type xfReader struct{ x *Crossfader }
+
+func (r xfReader) Send(f *Frame) error {
+	x := r.x
+	if f.Len() == 0 && len(f.Marks()) == 0 && len(f.Metadata()) == 0 {
+		return nil
+	}
+	if x.la.free() < f.Len() {
+		// A long override duration: grow once.
+		x.la.reserve(len(x.la.chans), 2*(x.la.len()+f.Len()))
+	}
+	x.la.push(f, 0, f.Len())
+	x.got = true
+	return nil
+}

@@ -1,0 +1,231 @@
+package onair
+
+import (
+	"maps"
+	"slices"
+)
+
+// fill ticks the child clock until the lookahead holds what the next need
+// samples of output require (see filled), at most limit times (0: as many
+// as that takes). It reports false when the input stopped producing first.
+func (x *Crossfader) fill(need, limit int) bool {
+	end, start := x.durations()
+	if limit <= 0 {
+		limit = (end+start+need)/max(x.frameSize, 1) + 8
+	}
+	for range limit {
+		if x.filled(need, end, start) {
+			return true
+		}
+		x.got = false
+		x.child.Tick()
+		if !x.got {
+			return false
+		}
+	}
+	return x.filled(need, end, start)
+}
+
+// filled reports whether the lookahead reaches far enough: past the start
+// of the next track (start samples of it, or up to the track after) when
+// the end of the current track is buffered, and otherwise end+need
+// samples ahead.
+func (x *Crossfader) filled(need, end, start int) bool {
+	if m, ok := x.la.firstMarkAfter(x.la.head); ok {
+		if _, ok := x.la.firstMarkAfter(m); ok {
+			return true
+		}
+		return x.la.tail >= m+int64(start)
+	}
+	return x.la.len() >= end+need
+}
+
+// Generate plays the current track from the lookahead, keeping its last
+// Duration buffered, and the transitions at track changes.
+func (x *Crossfader) Generate(f *Frame) error {
+	first := len(f.meta)
+	for f.Free() > 0 {
+		if x.fast != nil || x.user != nil {
+			if !x.playTransition(f) {
+				break
+			}
+			continue
+		}
+		end, _ := x.durations()
+		need := f.Free()
+		stalled := !x.fill(need, 0)
+		head := x.la.head
+		m, hasMark := x.la.firstMarkAfter(head)
+		var limit int
+		switch {
+		case hasMark:
+			limit = int(m-head) - end
+		case stalled:
+			limit = x.la.len()
+		default:
+			limit = x.la.len() - end
+		}
+		if limit > 0 {
+			x.emitBody(f, min(limit, need))
+			continue
+		}
+		if !hasMark {
+			break
+		}
+		x.startTransition(m)
+	}
+	x.dedup(f, first)
+	return nil
+}
+
+// emitBody plays n samples of the current track from the lookahead.
+func (x *Crossfader) emitBody(f *Frame, n int) {
+	end := x.la.head + int64(n)
+	for _, p := range x.la.marks {
+		if p < end {
+			x.curMeta = nil // a new track starts in this span
+		}
+	}
+	for _, md := range x.la.meta {
+		if md.pos < end {
+			x.curMeta = md.m
+		}
+	}
+	x.la.pop(f, n)
+}
+
+// startTransition takes the end of the current track (up to the mark at
+// m) and the start of the next one out of the lookahead and builds the
+// transition.
+func (x *Crossfader) startTransition(m int64) {
+	_, startLen := x.durations()
+	head := x.la.head
+	lenA := int(m - head)
+	stop := x.la.tail
+	if m2, ok := x.la.firstMarkAfter(m); ok {
+		stop = min(stop, m2)
+	}
+	lenB := max(0, min(startLen, int(stop-m)))
+	ch := len(x.la.chans)
+	rate := x.format.SampleRate
+
+	a := &x.endBuf
+	a.reserve(ch, lenA)
+	a.rate, a.start = rate, false
+	x.la.readAudio(head, lenA, a.audio, 0)
+	b := &x.startBuf
+	b.reserve(ch, lenB)
+	b.rate, b.start = rate, true
+	x.la.readAudio(m, lenB, b.audio, 0)
+	var startMeta Metadata
+	for _, md := range x.la.meta {
+		switch {
+		case md.pos < m:
+			x.curMeta = md.m
+		case md.pos < m+int64(lenB) || md.pos == m:
+			b.meta = append(b.meta, MetadataAt{Pos: int(md.pos - m), Metadata: md.m})
+			if startMeta == nil {
+				startMeta = md.m
+			}
+		}
+	}
+	// Drop both sides from the lookahead, with the next track's mark and
+	// the metadata moved to the starting side.
+	x.la.drop(lenA + lenB)
+	x.la.removeMark(m)
+	if lenB == 0 {
+		x.la.meta = slices.DeleteFunc(x.la.meta, func(md pcmMeta) bool { return md.pos == m })
+	}
+
+	w := min(x.width, lenA)
+	ending := TrackEnd{Level: a.level(lenA-w, w), Metadata: x.curMeta, Duration: x.format.Duration(lenA), buf: a}
+	w = min(x.width, lenB)
+	starting := TrackEnd{Level: b.level(0, w), Metadata: startMeta, Duration: x.format.Duration(lenB), buf: b}
+	x.count.Add(1)
+	x.log.Debug("crossfade transition", "source", x.node.id,
+		"ending_db", ending.Level, "starting_db", starting.Level,
+		"ending", ending.Duration, "starting", starting.Duration)
+	if len(b.meta) > 0 {
+		x.curMeta = b.meta[len(b.meta)-1].Metadata
+	} else {
+		x.curMeta = nil
+	}
+
+	src := x.transition(ending, starting)
+	if mx, ok := src.(*xfMix); ok && mx.node == nil {
+		x.fast = mx
+		return
+	}
+	if src == nil {
+		x.fast = newXfMix(ending, starting, 0, 0, true)
+		return
+	}
+	if err := x.node.Attach(src); err != nil {
+		x.log.Error("crossfade transition failed: playing the tracks in sequence", "source", x.node.id, "err", err)
+		x.fast = newXfMix(ending, starting, 0, 0, true)
+		return
+	}
+	x.user = src
+}
+
+// playTransition plays the running transition into f. It reports whether
+// the transition ended with room left in f.
+func (x *Crossfader) playTransition(f *Frame) bool {
+	if x.fast != nil {
+		x.fast.Generate(f)
+		if x.fast.pos < x.fast.length {
+			x.topUp()
+			return false
+		}
+		x.fast = nil
+		return true
+	}
+	tn := x.user.Node()
+	if !tn.Ready() {
+		x.endTransition()
+		return true
+	}
+	in := tn.Peek()
+	k := f.Append(in, 0, in.Len())
+	tn.Consume(k)
+	if k < in.Len() || in.Len() == in.Size() {
+		// f is full, or the transition may have more next tick.
+		x.topUp()
+		return false
+	}
+	x.endTransition()
+	return true
+}
+
+// topUp refills the lookahead a little during a transition, so that it
+// is full again when the transition ends instead of in one burst.
+func (x *Crossfader) topUp() {
+	x.fill(x.frameSize, 2)
+}
+
+// endTransition stops the running transition and releases its sources.
+func (x *Crossfader) endTransition() {
+	x.fast = nil
+	if x.user != nil {
+		x.node.Detach(x.user)
+		x.user = nil
+	}
+}
+
+// dedup drops, from the metadata added to f (from index first on), the
+// empty ones and those equal to the metadata emitted before them.
+func (x *Crossfader) dedup(f *Frame, first int) {
+	w := 0
+	for i, md := range f.meta {
+		if i >= first {
+			if len(md.Metadata) == 0 || maps.Equal(md.Metadata, x.lastMeta) {
+				continue
+			}
+			x.lastMeta = md.Metadata
+		}
+		f.meta[w] = md
+		w++
+	}
+	clear(f.meta[w:])
+	f.meta = f.meta[:w]
+}

@@ -1,0 +1,344 @@
+package onair
+
+import (
+	"io"
+	"math"
+	"strconv"
+	"time"
+)
+
+// A TransitionFunc builds the transition between two tracks for [Cross]:
+// a source that plays the end of the ending track and the start of the
+// starting one, combined as the function likes (faded and summed, in
+// sequence with a jingle between them, ...). It is called on the clock
+// goroutine at each track change; the sources it returns are attached to
+// the graph for the transition and released after it.
+//
+// The transition ends when its source becomes unready or produces less
+// than a full frame; the rest of the starting track follows at once. A nil
+// source plays the two sides in sequence. Sources built from the
+// [TrackEnd] arguments are only valid during the transition.
+type TransitionFunc func(ending, starting TrackEnd) Source
+
+// TrackEnd is one side of a transition: the buffered end of the ending
+// track or the buffered start of the starting track, with its level and
+// metadata.
+type TrackEnd struct {
+	// Level is the RMS level of the buffered audio in dB relative to full
+	// scale, measured over [CrossOptions.Width] next to the track change
+	// (math.Inf(-1) for silence).
+	Level float64
+	// Metadata is the track's metadata: the latest seen for the ending
+	// track, the one at its start for the starting track. It may be nil and
+	// must not be modified.
+	Metadata Metadata
+	// Duration is the duration of the buffered audio.
+	Duration time.Duration
+
+	buf *xfTrack
+}
+
+// Source returns a new source that plays the buffered audio once and then
+// ends. The starting side's source begins with the starting track's track
+// mark and metadata; the ending side's carries neither. Each call returns
+// an independent source.
+func (t TrackEnd) Source() Source {
+	if t.buf == nil {
+		return NewNode(&xfTrackReader{t: &xfTrack{}}, &NodeOptions{ID: "cross.empty"})
+	}
+	id := "cross.starting"
+	if !t.buf.start {
+		id = "cross.ending"
+	}
+	return NewNode(&xfTrackReader{t: t.buf}, &NodeOptions{ID: id})
+}
+
+// samples returns the buffered length in samples.
+func (t TrackEnd) samples() int {
+	if t.buf == nil {
+		return 0
+	}
+	return t.buf.n
+}
+
+// SimpleTransition returns the default transition of [Crossfade]: the
+// ending track fades out over its last fadeOut while the starting track
+// fades in over its first fadeIn, both from the start of the transition,
+// and the two are summed sample by sample. The fades use a sine curve,
+// so that the two gains sum to one. The metadata "liq_fade_out" of the
+// ending track and "liq_fade_in" of the starting track (in seconds)
+// override the durations; fades longer than the buffered audio are
+// shortened to it.
+func SimpleTransition(fadeIn, fadeOut time.Duration) TransitionFunc {
+	return func(a, b TrackEnd) Source {
+		fo := a.fadeSamples("liq_fade_out", fadeOut)
+		fi := b.fadeSamples("liq_fade_in", fadeIn)
+		return newXfMix(a, b, fo, fi, false)
+	}
+}
+
+// SmartOptions configure [SmartTransition]. Zero fields take their
+// defaults.
+type SmartOptions struct {
+	// FadeIn and FadeOut are the fade durations. They default to 3s.
+	FadeIn, FadeOut time.Duration
+	// High, Medium and Margin are the levels, in dB, that choose the
+	// transition. They default to -15, -32 and 4.
+	High, Medium, Margin float64
+	// Default is the transition used when the two tracks are too loud or
+	// too different to overlap. It defaults to playing them in sequence.
+	Default TransitionFunc
+}
+
+// SmartTransition returns a transition that chooses by the levels of the
+// two sides, as Liquidsoap's smart crossfade does (a = ending level,
+// b = starting level):
+//
+//   - both quiet (at most Medium) and close (within Margin): fade both;
+//   - b louder than a by Margin, a above Medium, b at most High: fade a out
+//     and play b as is;
+//   - b louder than a by Margin, a at most Medium, b at most High: overlap
+//     both without fades;
+//   - a louder than b by Margin, b above Medium, a at most High: play a as
+//     is and fade b in;
+//   - otherwise the Default transition.
+//
+// opts may be nil.
+func SmartTransition(opts *SmartOptions) TransitionFunc {
+	var o SmartOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.FadeIn == 0 {
+		o.FadeIn = 3 * time.Second
+	}
+	if o.FadeOut == 0 {
+		o.FadeOut = 3 * time.Second
+	}
+	if o.High == 0 {
+		o.High = -15
+	}
+	if o.Medium == 0 {
+		o.Medium = -32
+	}
+	if o.Margin == 0 {
+		o.Margin = 4
+	}
+	return func(a, b TrackEnd) Source {
+		fo := a.fadeSamples("liq_fade_out", o.FadeOut)
+		fi := b.fadeSamples("liq_fade_in", o.FadeIn)
+		la, lb := a.Level, b.Level
+		switch {
+		case la <= o.Medium && lb <= o.Medium && math.Abs(la-lb) <= o.Margin:
+			return newXfMix(a, b, fo, fi, false)
+		case lb >= la+o.Margin && la >= o.Medium && lb <= o.High:
+			return newXfMix(a, b, fo, 0, false)
+		case lb >= la+o.Margin && la <= o.Medium && lb <= o.High:
+			return newXfMix(a, b, 0, 0, false)
+		case la >= lb+o.Margin && lb >= o.Medium && la <= o.High:
+			return newXfMix(a, b, 0, fi, false)
+		case o.Default != nil:
+			return o.Default(a, b)
+		}
+		return newXfMix(a, b, 0, 0, true)
+	}
+}
+
+// fadeSamples returns the fade length for this side: d, or the duration in
+// seconds under key in the track's metadata.
+func (t TrackEnd) fadeSamples(key string, d time.Duration) int {
+	if t.buf == nil {
+		return 0
+	}
+	if v, ok := t.Metadata[key]; ok {
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s < 1e6 {
+			d = time.Duration(s * float64(time.Second))
+		}
+	}
+	return int((int64(d)*int64(t.buf.rate) + int64(time.Second)/2) / int64(time.Second))
+}
+
+// xfTrack holds one side of a transition, copied out of the lookahead.
+type xfTrack struct {
+	audio [][]float32 // one slice per channel, capacity reused
+	n     int
+	rate  int
+	start bool         // the starting side: begins with a track mark
+	meta  []MetadataAt // metadata at positions relative to the start
+}
+
+// reserve makes room for n samples per channel (allocating only to grow)
+// and sets the length to n.
+func (t *xfTrack) reserve(channels, n int) {
+	if len(t.audio) != channels {
+		t.audio = make([][]float32, channels)
+	}
+	for c := range t.audio {
+		if cap(t.audio[c]) < n {
+			t.audio[c] = make([]float32, n, n+n/2)
+		}
+		t.audio[c] = t.audio[c][:n]
+	}
+	t.n = n
+	clear(t.meta)
+	t.meta = t.meta[:0]
+}
+
+// level returns the RMS level in dB of n samples from off.
+func (t *xfTrack) level(off, n int) float64 {
+	if n <= 0 || len(t.audio) == 0 {
+		return math.Inf(-1)
+	}
+	var sum float64
+	for _, a := range t.audio {
+		for _, v := range a[off : off+n] {
+			sum += float64(v) * float64(v)
+		}
+	}
+	ms := sum / float64(n*len(t.audio))
+	if ms == 0 {
+		return math.Inf(-1)
+	}
+	return 10 * math.Log10(ms)
+}
+
+// xfTrackReader plays an xfTrack once.
+type xfTrackReader struct {
+	t    *xfTrack
+	pos  int
+	done bool // the mark/metadata at 0 of an empty track were emitted
+}
+
+func (r *xfTrackReader) Ready() bool {
+	return r.pos < r.t.n || (!r.done && r.t.n == 0 && (r.t.start || len(r.t.meta) > 0))
+}
+
+func (r *xfTrackReader) Remaining() int { return r.t.n - r.pos }
+
+func (r *xfTrackReader) Generate(f *Frame) error {
+	if !r.Ready() {
+		return io.EOF
+	}
+	n := min(f.Free(), r.t.n-r.pos)
+	base := f.Len()
+	f.Extend(n)
+	audio := f.Audio()
+	for c := range min(len(audio), len(r.t.audio)) {
+		copy(audio[c][base:base+n], r.t.audio[c][r.pos:r.pos+n])
+	}
+	if r.pos == 0 && r.t.start {
+		f.AddMark(base)
+	}
+	end := r.pos + n
+	for _, m := range r.t.meta {
+		if m.Pos >= r.pos && (m.Pos < end || m.Pos == end && end == r.t.n) {
+			f.AddMetadata(base+m.Pos-r.pos, m.Metadata)
+		}
+	}
+	r.pos = end
+	r.done = true
+	return nil
+}
+
+// xfMix is the transition source of SimpleTransition and SmartTransition:
+// the ending side, faded out over its last fadeOut samples, plus the
+// starting side, faded in over its first fadeIn samples and starting at
+// output offset offB (0: overlapped; the ending's length: in sequence).
+// Crossfade runs it directly, without a graph node, unless its Node was
+// asked for.
+type xfMix struct {
+	a, b            *xfTrack
+	fadeOut, fadeIn int
+	offB            int
+	pos, length     int
+	node            *Node
+}
+
+func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
+	m := &xfMix{a: a.buf, b: b.buf}
+	if m.a == nil {
+		m.a = &xfTrack{}
+	}
+	if m.b == nil {
+		m.b = &xfTrack{start: true}
+	}
+	m.fadeOut = min(max(fadeOut, 0), m.a.n)
+	m.fadeIn = min(max(fadeIn, 0), m.b.n)
+	if sequence {
+		m.offB = m.a.n
+	}
+	m.length = max(m.a.n, m.offB+m.b.n)
+	return m
+}
+
+// Node returns a graph node that runs the transition, for transitions
+// that wrap it in other operators.
+func (m *xfMix) Node() *Node {
+	if m.node == nil {
+		m.node = NewNode(m, &NodeOptions{ID: "crossfade.transition"})
+	}
+	return m.node
+}
+
+func (m *xfMix) Ready() bool { return m.pos < m.length }
+
+func (m *xfMix) Remaining() int { return m.length - m.pos }
+
+// xfCurve is the sine fade curve: 0 at x=0, 1 at x=1, and
+// xfCurve(x)+xfCurve(1-x) = 1.
+func xfCurve(x float64) float64 { return (1 - math.Cos(math.Pi*x)) / 2 }
+
+// gains returns the gain of each side at output position t.
+func (m *xfMix) gains(t int) (ga, gb float64) {
+	if t < m.a.n {
+		ga = 1
+		if j := t - (m.a.n - m.fadeOut); j >= 0 {
+			ga = xfCurve(float64(m.fadeOut-j) / float64(m.fadeOut))
+		}
+	}
+	if u := t - m.offB; u >= 0 && u < m.b.n {
+		gb = 1
+		if u < m.fadeIn {
+			gb = xfCurve(float64(u) / float64(m.fadeIn))
+		}
+	}
+	return ga, gb
+}
+
+func (m *xfMix) Generate(f *Frame) error {
+	if m.pos >= m.length {
+		return io.EOF
+	}
+	n := min(f.Free(), m.length-m.pos)
+	base := f.Len()
+	f.Extend(n)
+	audio := f.Audio()
+	for i := range n {
+		t := m.pos + i
+		ga, gb := m.gains(t)
+		u := t - m.offB
+		for c, out := range audio {
+			var v float64
+			if ga != 0 && c < len(m.a.audio) {
+				v += ga * float64(m.a.audio[c][t])
+			}
+			if gb != 0 && c < len(m.b.audio) {
+				v += gb * float64(m.b.audio[c][u])
+			}
+			out[base+i] = float32(v)
+		}
+	}
+	end := m.pos + n
+	last := end == m.length
+	if m.b.start && m.offB >= m.pos && (m.offB < end || last && m.offB == end) {
+		f.AddMark(base + m.offB - m.pos)
+	}
+	for _, md := range m.b.meta {
+		p := md.Pos + m.offB
+		if p >= m.pos && (p < end || last && p == end) {
+			f.AddMetadata(base+p-m.pos, md.Metadata)
+		}
+	}
+	m.pos = end
+	return nil
+}
