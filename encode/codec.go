@@ -37,6 +37,9 @@ type codecBase struct {
 	// the packet's reference or unreference it. The standalone Encoder
 	// points it at its muxer.
 	sink func(*astiav.Packet) error
+	// frameDur is the duration of one video frame in the codec time base,
+	// given to packets the codec leaves without a duration.
+	frameDur int64
 }
 
 // allocCodec finds the encoder by name and allocates its context.
@@ -174,6 +177,9 @@ func (c *codecBase) receive(emit PacketFunc) error {
 			return &av.Error{Op: "avcodec_receive_packet " + c.name, Err: err}
 		}
 		c.recv++
+		if c.pkt.Duration() == 0 && c.frameDur > 0 {
+			c.pkt.SetDuration(c.frameDur)
+		}
 		if c.sink != nil {
 			if err := c.sink(c.pkt); err != nil {
 				return err

@@ -35,6 +35,7 @@ type AudioEncoder struct {
 	conv    *astiav.Frame // swresample output
 	convCap int
 	swr     *astiav.SoftwareResampleContext
+	swrUsed bool // swr has been configured by a first conversion
 	fifo    *astiav.AudioFifo
 	frame   *astiav.Frame // what the codec gets
 	pts     int64
@@ -277,6 +278,7 @@ func (e *AudioEncoder) push(in *astiav.Frame) error {
 		if err := e.swr.ConvertFrame(in, e.conv); err != nil {
 			return &av.Error{Op: "swr_convert_frame", Err: err}
 		}
+		e.swrUsed = true
 		if e.conv.NbSamples() == 0 {
 			return nil
 		}
@@ -333,7 +335,7 @@ func (e *AudioEncoder) Flush(emit PacketFunc) error {
 		return nil
 	}
 	e.flushed = true
-	if !e.direct {
+	if e.swrUsed {
 		for {
 			e.conv.SetNbSamples(e.convCap)
 			if err := e.swr.ConvertFrame(nil, e.conv); err != nil {

@@ -94,6 +94,7 @@ func (e *VideoEncoder) init(o *VideoOptions) error {
 	e.info.MediaType = onair.VideoTrack
 	e.info.Width, e.info.Height = e.width, e.height
 	e.info.FrameRate = o.FrameRate
+	e.frameDur = astiav.RescaleQ(1, astiav.NewRational(o.FrameRate.Den, o.FrameRate.Num), e.ctx.TimeBase())
 	e.frame = astiav.AllocFrame()
 	e.frame.SetWidth(e.width)
 	e.frame.SetHeight(e.height)

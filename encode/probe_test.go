@@ -32,13 +32,22 @@ type probeStream struct {
 	Width      int    `json:"width"`
 	Height     int    `json:"height"`
 	StartTime  string `json:"start_time"`
+	Padding    int    `json:"initial_padding"`
 	Duration   string `json:"duration"`
 }
 
 func (p *probe) duration() float64 { return atof(p.Format.Duration) }
 
 func (s *probeStream) rate() int       { n, _ := strconv.Atoi(s.SampleRate); return n }
-func (s *probeStream) start() float64  { return atof(s.StartTime) }
+// start is when the stream's content starts: its first timestamp plus
+// the encoder priming a decoder discards (AAC's 1024 samples in Matroska).
+func (s *probeStream) start() float64 {
+	st := atof(s.StartTime)
+	if s.Padding > 0 && s.rate() > 0 {
+		st += float64(s.Padding) / float64(s.rate())
+	}
+	return st
+}
 func (s *probeStream) length() float64 { return atof(s.Duration) }
 
 func atof(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
@@ -74,6 +83,16 @@ func decodeErrors(t *testing.T, path string, data []byte) string {
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Run(), "ffmpeg decode %s: %s", path, stderr.String())
 	return stderr.String()
+}
+
+// packets lists the packets of a file (stream, pts, dts, size), one line
+// each.
+func packets(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_packets", "-show_entries", "packet=stream_index,pts,dts,size,flags",
+		"-of", "csv=p=0", path).Output()
+	require.NoError(t, err, "ffprobe %s: %s", path, exitStderr(err))
+	return string(out)
 }
 
 // decodePCM decodes the first audio stream of a file to mono s16 samples.
