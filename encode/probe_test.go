@@ -38,7 +38,8 @@ type probeStream struct {
 
 func (p *probe) duration() float64 { return atof(p.Format.Duration) }
 
-func (s *probeStream) rate() int       { n, _ := strconv.Atoi(s.SampleRate); return n }
+func (s *probeStream) rate() int { n, _ := strconv.Atoi(s.SampleRate); return n }
+
 // start is when the stream's content starts: its first timestamp plus
 // the encoder priming a decoder discards (AAC's 1024 samples in Matroska).
 func (s *probeStream) start() float64 {
