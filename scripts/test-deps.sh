@@ -5,6 +5,8 @@ set -euo pipefail
 
 pkgs=(
   # add Debian packages the tests need here, one per line
+  sound-theme-freedesktop # decode: real Vorbis files (/usr/share/sounds/freedesktop)
+  alsa-utils              # decode: real WAV files (/usr/share/sounds/alsa)
 )
 
 missing=()
