@@ -1,0 +1,194 @@
+package encode_test
+
+import (
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/avmux"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// collector is a sink that keeps copies of a packet track's packets.
+type collector struct {
+	track   string
+	stream  *onair.StreamInfo
+	packets []onair.Packet
+	lens    []int
+	marks   [][]int
+	meta    int
+}
+
+func (c *collector) send(f *onair.Frame) error {
+	c.lens = append(c.lens, f.Len())
+	c.marks = append(c.marks, append([]int(nil), f.Marks()...))
+	c.meta += len(f.Metadata())
+	t := f.Track(c.track)
+	if t == nil {
+		return nil
+	}
+	if t.Kind != onair.PacketTrack {
+		panic("not a packet track")
+	}
+	c.stream = t.Stream
+	for _, p := range t.Packets {
+		if p.Pos < 0 || p.Pos >= f.Len() {
+			panic("packet outside the frame")
+		}
+		c.packets = append(c.packets, p)
+	}
+	return nil
+}
+
+// writePackets muxes packets of one stream into a file.
+func writePackets(t *testing.T, path, format string, st *onair.StreamInfo, pkts []onair.Packet) {
+	t.Helper()
+	m, err := avmux.Create(path, &avmux.Options{Format: format})
+	require.NoError(t, err)
+	i, err := m.AddStream(st)
+	require.NoError(t, err)
+	require.NoError(t, m.WriteHeader())
+	for _, p := range pkts {
+		require.NoError(t, m.WritePacket(i, p, st.TimeBase))
+	}
+	require.NoError(t, m.Close())
+}
+
+func manualGraph(t *testing.T, format onair.Format) (*onair.Graph, *onair.Clock) {
+	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true, Format: format})
+	require.NoError(t, err)
+	return g, clk
+}
+
+// TestSharedAudioEncodesOnce runs one AAC encoder read by two outputs and
+// checks that it encodes each tick once, that both outputs get the same
+// packets on the frame grid with the source's marks and metadata, and that
+// the packets make a valid two-second ADTS file.
+func TestSharedAudioEncodesOnce(t *testing.T) {
+	g, clk := manualGraph(t, onair.Format{})
+	src := onair.Sine(440, &onair.GenOptions{Duration: 500 * time.Millisecond, Metadata: onair.Metadata{"title": "tone"}})
+	aac, err := encode.Audio(src, &encode.AudioOptions{Codec: "aac", BitRate: 48000})
+	require.NoError(t, err)
+	a := &collector{track: "audio"}
+	b := &collector{track: "audio"}
+	require.NoError(t, g.Add(onair.Sink(aac, a.send, nil), onair.Sink(aac, b.send, nil)))
+	require.NoError(t, g.Start())
+	const ticks = 100 // 2 s of 20 ms frames
+	for range ticks {
+		clk.Tick()
+	}
+	st := aac.Stats()
+	path := filepath.Join(t.TempDir(), "aac.aac")
+	writePackets(t, path, "adts", a.stream, a.packets)
+	require.NoError(t, g.Close())
+
+	assert.EqualValues(t, ticks, st.Encodes, "one encode per tick for two outputs")
+	assert.EqualValues(t, 1, st.Streams)
+	assert.InDelta(t, ticks*882/1024, st.Frames, 2, "codec frames of 1024 samples")
+	assert.Equal(t, st.Packets, int64(len(a.packets)))
+	assert.Equal(t, a.packets, b.packets, "both outputs copy the same packets")
+	for i, n := range a.lens {
+		require.Equal(t, 882, n, "frame %d keeps the grid", i)
+	}
+	assert.Equal(t, []int{0}, a.marks[0], "track mark at 0")
+	assert.Equal(t, []int{0}, a.marks[25], "mark at 500 ms = sample 22050 = start of frame 25")
+	assert.Equal(t, 4, a.meta, "metadata of the 4 tracks passed through")
+	assert.Equal(t, "aac", a.stream.Codec)
+	assert.Equal(t, 44100, a.stream.SampleRate)
+	assert.NotEmpty(t, a.stream.Extradata, "global header: AudioSpecificConfig out of band")
+
+	p := ffprobe(t, path, nil)
+	require.Len(t, p.Streams, 1)
+	assert.Equal(t, "aac", p.Streams[0].CodecName)
+	assert.Equal(t, 2, p.Streams[0].Channels)
+	assert.Empty(t, decodeErrors(t, path, nil))
+	pcm := decodePCM(t, path, nil)
+	// 2 s less what the codec still holds (a frame or two of delay).
+	assert.InDelta(t, 2*44100, len(pcm), 3*1024)
+}
+
+// TestSharedAudioFlushesWhenInputRunsOut feeds 1.01 s then ends: the last
+// frame is short, the codec is drained into it, and every input sample is
+// in the packets.
+func TestSharedAudioFlushesWhenInputRunsOut(t *testing.T) {
+	g, clk := manualGraph(t, onair.Format{})
+	left := 44541 // 1.01 s
+	src := onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
+		if left == 0 {
+			return io.EOF
+		}
+		n := f.Extend(min(left, f.Free()))
+		left -= n
+		return nil
+	}), &onair.NodeOptions{ID: "short", Fallible: true})
+	enc, err := encode.Audio(src, &encode.AudioOptions{Codec: "libmp3lame", Track: "audio_mp3"})
+	require.NoError(t, err)
+	c := &collector{track: "audio_mp3"}
+	require.NoError(t, g.Add(onair.Sink(enc, c.send, &onair.OutputOptions{Fallible: true})))
+	require.NoError(t, g.Start())
+	for range 60 {
+		clk.Tick()
+	}
+	path := filepath.Join(t.TempDir(), "out.mp3")
+	writePackets(t, path, "mp3", c.stream, c.packets)
+	require.NoError(t, g.Close())
+	st := enc.Stats()
+	assert.EqualValues(t, 51, st.Encodes, "50 full frames and a short one")
+	assert.EqualValues(t, 39, st.Frames, "ceil(44541 / 1152) MP3 frames")
+	assert.Equal(t, "mp3", c.stream.Codec)
+	pcm := decodePCM(t, path, nil)
+	assert.InDelta(t, 44541, len(pcm), 1152+576, "all input samples encoded")
+}
+
+// TestSharedVideo encodes graph video once and checks the packets decode.
+func TestSharedVideo(t *testing.T) {
+	format := onair.Format{Video: &onair.VideoFormat{Width: 160, Height: 120, FrameRate: onair.Rational{Num: 25, Den: 1}}}
+	g, clk := manualGraph(t, format)
+	pos := 0 // samples since start; a picture every 1764 samples (25 fps)
+	src := onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
+		start := f.Len()
+		n := f.Extend(f.Free())
+		for i := range n {
+			if (pos+i)%1764 == 0 {
+				p := testPicture(160, 120, (pos+i)/1764)
+				p.Pos = start + i
+				f.AddPicture("video", p)
+			}
+		}
+		pos += n
+		return nil
+	}), &onair.NodeOptions{ID: "pictures"})
+	enc, err := encode.Video(src, &encode.VideoOptions{Preset: "ultrafast", GOP: 25})
+	require.NoError(t, err)
+	c := &collector{track: "video"}
+	d := &collector{track: "video"}
+	require.NoError(t, g.Add(onair.Sink(enc, c.send, nil), onair.Sink(enc, d.send, nil)))
+	require.NoError(t, g.Start())
+	for range 100 { // 2 s: 50 pictures
+		clk.Tick()
+	}
+	path := filepath.Join(t.TempDir(), "v.mkv")
+	writePackets(t, path, "matroska", c.stream, c.packets)
+	require.NoError(t, g.Close())
+	assert.EqualValues(t, 100, enc.Stats().Encodes)
+	assert.EqualValues(t, 50, enc.Stats().Frames)
+	assert.Equal(t, c.packets, d.packets)
+	assert.Equal(t, "h264", c.stream.Codec)
+	assert.True(t, c.packets[0].Key)
+	p := ffprobe(t, path, nil)
+	require.Len(t, p.Streams, 1)
+	assert.Equal(t, 160, p.Streams[0].Width)
+	assert.Empty(t, decodeErrors(t, path, nil))
+}
+
+func TestSharedBadOptions(t *testing.T) {
+	_, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "aac", Options: map[string]string{"bogus": "1"}})
+	var oe *encode.OptionError
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, "bogus", oe.Option)
+}
