@@ -53,7 +53,7 @@ type Graph struct {
 	closed   atomic.Bool
 	attachMu sync.Mutex // guards nodes and ids after Start
 
-	cbq  chan func()
+	cbq  chan callbackCall
 	cbwg sync.WaitGroup
 }
 
@@ -131,7 +131,7 @@ func (g *Graph) Start() error {
 		return err
 	}
 	if !g.syncCallbacks {
-		g.cbq = make(chan func(), g.queueCap)
+		g.cbq = make(chan callbackCall, g.queueCap)
 		g.cbwg.Add(1)
 		go g.runCallbacks()
 	}
@@ -211,8 +211,8 @@ func (g *Graph) Close() error {
 
 func (g *Graph) runCallbacks() {
 	defer g.cbwg.Done()
-	for fn := range g.cbq {
-		fn()
+	for c := range g.cbq {
+		c.fn(c.m)
 	}
 }
 
@@ -224,12 +224,19 @@ func (g *Graph) stopCallbacks() {
 	}
 }
 
+// callbackCall is one queued callback; a struct rather than a closure so
+// that queueing does not allocate.
+type callbackCall struct {
+	fn func(Metadata)
+	m  Metadata
+}
+
 func (g *Graph) dispatch(n *Node, fn func(Metadata), m Metadata) {
 	if g.cbq == nil {
 		return
 	}
 	select {
-	case g.cbq <- func() { fn(m) }:
+	case g.cbq <- callbackCall{fn, m}:
 	default:
 		g.log.Warn("callback queue full: callback dropped", "source", n.id)
 	}
