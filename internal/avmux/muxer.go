@@ -318,3 +318,12 @@ func isMP4Family(format string) bool {
 	}
 	return false
 }
+
+// CheckFormat returns an error wrapping [ErrFormat] when FFmpeg has no
+// muxer called name.
+func CheckFormat(name string) error {
+	if astiav.FindOutputFormat(name) == nil {
+		return fmt.Errorf("%w: %q", ErrFormat, name)
+	}
+	return nil
+}

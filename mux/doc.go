@@ -1,0 +1,73 @@
+// Package mux writes encoded tracks of an onair source into containers:
+// files ([File]) and any io.Writer ([Writer]), through FFmpeg's libavformat.
+//
+// # Track selection
+//
+// A muxer output takes a source and a per-track selection: [CopyTrack]
+// copies an encoded track (a [onair.PacketTrack], as made by a shared
+// encoder) into an output stream, [DropTrack] leaves a track out. Tracks the
+// selection does not name are left out too, and with no selection every
+// encoded track is copied. Copied tracks become the container's streams in
+// the order of the selection. This is how one multitrack source feeds
+// several outputs, each with its own rendition (seed 000):
+//
+//	ts, err := mux.File(renditions, "aac_low.ts", &mux.FileOptions{Options: mux.Options{
+//		Tracks: []mux.Track{
+//			mux.CopyTrack("audio_aac_low"),
+//			mux.DropTrack("audio_aac_high"),
+//			mux.DropTrack("audio_mp3"),
+//		},
+//	}})
+//
+// Each encoder runs once however many outputs copy its track: the outputs
+// only copy packets. Encoding a raw track inline, inside the muxer, is not
+// offered yet: encode the track first (package encode) and copy it.
+//
+// # Extradata and bitstream filters
+//
+// Encoders open with global headers (extradata out of band), and the
+// muxer adds what each container needs: the same AAC packets go to ADTS,
+// MP4/M4A, MPEG-TS, Matroska and FLV; the same H.264 packets to MP4,
+// MPEG-TS (Annex B with in-band parameter sets), Matroska, FLV and raw
+// H.264; Opus and Vorbis to Ogg. FFmpeg's own automatic bitstream filters
+// do most of it; the muxer adds the few that are missing.
+//
+// # Files, rotation and reopening
+//
+// A [File] output creates its file only when the first packet arrives. Its
+// path is a template ("archive-%Y%m%d-%H.mp3") expanded with the
+// wall-clock time of the data, derived from the stream time of the
+// output's clock and [FileOptions.Start], so that under a manual clock the
+// names are deterministic. When the name changes the file is closed
+// (trailer written) and the next packets go to a new one; the same happens
+// on [FileOptions.ReopenOnMetadata] and on [FileOutput.Reopen]. Each packet
+// goes to exactly one file: the files hold the stream without gap or
+// overlap, cut at packet boundaries (at a keyframe when video is copied).
+//
+// # Writers
+//
+// A [Writer] output writes one container after another into an io.Writer.
+// An io.Writer that cannot seek gets MP4 as fragmented MP4 (an empty moov
+// first, then self-contained fragments), which players read from a pipe.
+//
+// # New streams on a track
+//
+// An encoder is rebuilt at a track end, and a switch between encoded
+// sources changes the stream behind a track: a track's [onair.StreamInfo]
+// then has a new ID. The muxer keeps the output timeline going: the new
+// stream's first packet starts where the previous one ended. When the codec
+// parameters are the same (codec, rate, channels, size, extradata) the
+// packets go on in the same container, with an informational log; when
+// they differ the container is ended and a new one started with the new
+// parameters (a new file, or a new container in the writer), with a
+// warning. Packets whose timestamps would go backwards are dropped and
+// logged.
+//
+// # Errors and concurrency
+//
+// Constructors validate their options and return errors wrapping
+// [ErrTrack], [ErrTemplate] or [ErrFormat]. At run time, an FFmpeg or
+// writer error is returned to the graph output, which logs it, drops the
+// container and starts a new one when it restarts. The outputs run on
+// their clock's goroutine; Reopen and Path are safe from any goroutine.
+package mux

@@ -1,0 +1,138 @@
+package mux
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/avmux"
+)
+
+var (
+	// ErrTrack reports a track selection a muxer cannot use: a track named
+	// twice, an empty name, an unknown action, or a copied track that does
+	// not hold encoded packets.
+	ErrTrack = errors.New("mux: invalid track selection")
+	// ErrTemplate reports a path template with an unknown % directive.
+	ErrTemplate = errors.New("mux: invalid path template")
+	// ErrFormat reports a container format FFmpeg does not know, or one it
+	// cannot guess from a file name.
+	ErrFormat = avmux.ErrFormat
+)
+
+// Action says what a muxer does with one track of its source.
+type Action uint8
+
+const (
+	// Copy writes the track's encoded packets (a [onair.PacketTrack], made
+	// by a shared encoder) to an output stream without re-encoding.
+	Copy Action = iota + 1
+	// Drop leaves the track out of the output.
+	Drop
+)
+
+func (a Action) String() string {
+	switch a {
+	case Copy:
+		return "copy"
+	case Drop:
+		return "drop"
+	}
+	return fmt.Sprintf("Action(%d)", uint8(a))
+}
+
+// Track selects what happens to one named track of the source. The copied
+// tracks become the output's streams, in the order of the selection.
+type Track struct {
+	Name   string
+	Action Action
+}
+
+// CopyTrack returns a selection that copies the named encoded track.
+func CopyTrack(name string) Track { return Track{Name: name, Action: Copy} }
+
+// DropTrack returns a selection that leaves the named track out.
+func DropTrack(name string) Track { return Track{Name: name, Action: Drop} }
+
+// Options configure a muxer output. A nil *Options means all defaults.
+type Options struct {
+	// ID names the output in logs. It defaults to "mux.file" or
+	// "mux.writer".
+	ID string
+	// Tracks selects the source's tracks. Tracks it does not name are
+	// dropped. By default every encoded track of the source is copied, in
+	// the order of the first frame that carries them.
+	Tracks []Track
+	// Fallible lets the output run on a fallible source: it stops when the
+	// source fails and resumes, in the same file, when it is ready again.
+	// By default a fallible source is refused when the graph starts.
+	Fallible bool
+	// MuxerOptions are FFmpeg muxer options ("movflags", ...); an unknown
+	// one is an error naming it. Default none.
+	MuxerOptions map[string]string
+	// Metadata is written as container metadata of every file. Default none.
+	Metadata map[string]string
+	// Logger receives the output's logs. It defaults to discarding them.
+	Logger *slog.Logger
+}
+
+// FileOptions configure a file output. A nil *FileOptions means all
+// defaults.
+type FileOptions struct {
+	Options
+	// Format is the FFmpeg muxer name ("mp3", "adts", "mpegts", "mp4",
+	// "matroska", "ogg", ...). It defaults to the format FFmpeg guesses from
+	// the path's extension.
+	Format string
+	// Start is the wall-clock time of stream time zero, used to expand the
+	// path template: a file opened at stream time t is named after
+	// Start + t. It defaults to the wall-clock time of the first frame minus
+	// the stream time then. Tests set it, with a manual clock, to get
+	// deterministic names.
+	Start time.Time
+	// ReopenOnMetadata, when set, is called with each metadata of the
+	// source; when it returns true the current file is closed at that
+	// metadata's position and the next data goes to a new file. Default:
+	// never.
+	ReopenOnMetadata func(m onair.Metadata) bool
+	// OnClose is called with the path of each file after it is closed
+	// (trailer written), on the clock goroutine. Default none.
+	OnClose func(path string)
+}
+
+// resolved is an Options with its defaults applied (never written back
+// into the caller's struct).
+type resolved struct {
+	Options
+	log *slog.Logger
+}
+
+func resolve(o *Options, defID string) (resolved, error) {
+	var r resolved
+	if o != nil {
+		r.Options = *o
+	}
+	if r.ID == "" {
+		r.ID = defID
+	}
+	r.Tracks = append([]Track(nil), r.Tracks...)
+	r.log = r.Logger
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	seen := map[string]bool{}
+	for _, t := range r.Tracks {
+		switch {
+		case t.Name == "":
+			return r, fmt.Errorf("%w: empty track name", ErrTrack)
+		case seen[t.Name]:
+			return r, fmt.Errorf("%w: track %q selected twice", ErrTrack, t.Name)
+		case t.Action != Copy && t.Action != Drop:
+			return r, fmt.Errorf("%w: track %q: unknown action %v", ErrTrack, t.Name, t.Action)
+		}
+		seen[t.Name] = true
+	}
+	return r, nil
+}
