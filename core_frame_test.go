@@ -163,3 +163,10 @@ func TestMarksAndMetadataSurviveOperators(t *testing.T) {
 		})
 	}
 }
+
+// The operator of example_operator_test.go keeps the contract.
+func TestGainOperatorConformance(t *testing.T) {
+	onairtest.TestSource(t, func() onair.Source {
+		return NewGain(onairtest.Stutter(onairtest.Tracks("t", 1000, 37, 2500)), 0.5)
+	})
+}
