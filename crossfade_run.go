@@ -59,7 +59,15 @@ func (x *Crossfader) Generate(f *Frame) error {
 		var limit int
 		switch {
 		case hasMark:
-			limit = int(m-head) - end
+			// Keep the end of the track for the transition, but play at
+			// least its first sample when it has not started yet, so that
+			// its mark and metadata are not lost inside the transition.
+			avail := int(m - head)
+			win := min(end, avail)
+			if len(x.la.marks) > 0 && x.la.marks[0] == head {
+				win = min(win, avail-1)
+			}
+			limit = avail - win
 		case stalled:
 			limit = x.la.len()
 		default:

@@ -39,9 +39,6 @@ func (s *xfSrc) trackLen(k int) int {
 }
 
 func (s *xfSrc) meta(k int) onair.Metadata {
-	for len(s.titles) <= k && len(s.titles) < 64 {
-		s.titles = append(s.titles, onair.Metadata{"title": "t" + strconv.Itoa(len(s.titles))})
-	}
 	if k < len(s.titles) {
 		return s.titles[k]
 	}
@@ -51,8 +48,14 @@ func (s *xfSrc) meta(k int) onair.Metadata {
 			m[key] = v
 		}
 	}
+	if k == len(s.titles) && k < 64 {
+		s.titles = append(s.titles, m)
+	}
 	return m
 }
+
+// Skip ends the current track.
+func (s *xfSrc) Skip() { s.pos = s.trackLen(s.track) }
 
 func (s *xfSrc) Generate(f *onair.Frame) error {
 	frameStart := true
