@@ -25,7 +25,9 @@ const conformTicks = 250
 //     of the frame's length, finite samples, track marks and metadata
 //     sorted and inside the frame;
 //   - frames are not retained: a second run whose output poisons each frame
-//     (NaN samples) once it has used it produces exactly the same stream;
+//     (NaN samples) once it has used it produces exactly the same stream.
+//     Only the frames the source itself produces are poisoned: a source
+//     that keeps slices of its inputs' frames across ticks is not caught;
 //   - end is sticky: once the source's node has ended (its generator
 //     returned io.EOF) and is unready, it stays unready and sends nothing;
 //   - Skip, asked every 7 ticks, keeps frames well formed;
