@@ -341,6 +341,9 @@ func (n *Node) Attach(src Source) error {
 // Detach releases an activation made by [Node.Attach].
 func (n *Node) Detach(src Source) {
 	src.Node().deactivate(n)
+	if n.graph != nil {
+		n.graph.release(src)
+	}
 }
 
 // replayMetadata returns a copy of the last metadata, for operators that

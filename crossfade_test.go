@@ -134,7 +134,13 @@ func (c *xfCollect) titles() []string {
 // starts it.
 func xfStart(t testing.TB, clk *onair.Clock, outs ...onair.Source) *onair.Graph {
 	t.Helper()
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true, Format: xfFormat})
+	return xfStartWith(t, xfFormat, clk, outs...)
+}
+
+// xfStartWith is xfStart with a graph format.
+func xfStartWith(t testing.TB, format onair.Format, clk *onair.Clock, outs ...onair.Source) *onair.Graph {
+	t.Helper()
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true, Format: format})
 	require.NoError(t, err)
 	require.NoError(t, g.Add(outs...))
 	require.NoError(t, g.Start())

@@ -227,6 +227,7 @@ func (g *Graph) attach(src Source, c *Clock) error {
 		n.clock = c
 		n.graph = g
 		n.format = &g.format
+		n.attached = true
 		g.uniqueID(n)
 		for _, ch := range n.children {
 			place(ch.Node(), c)
@@ -237,6 +238,21 @@ func (g *Graph) attach(src Source, c *Clock) error {
 	}
 	place(src.Node(), c)
 	return nil
+}
+
+// release forgets the IDs of the nodes of src's subgraph that were
+// attached at run time and are now asleep, so that attaching and detaching
+// a source per track change (transitions) does not grow the ID table.
+func (g *Graph) release(src Source) {
+	g.attachMu.Lock()
+	defer g.attachMu.Unlock()
+	w := newWalk()
+	w.visit(src.Node(), nil)
+	for _, n := range w.nodes {
+		if n.attached && n.activations == 0 {
+			delete(g.ids, n.id)
+		}
+	}
 }
 
 // walk collects the nodes reachable from outputs, with their consumers.

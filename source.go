@@ -156,6 +156,7 @@ type Node struct {
 	spare     *Frame
 	elapsed   int
 	lastMark  bool
+	attached  bool // added by Attach at run time (its ID is released on Detach)
 
 	// Cross-goroutine state.
 	skipReq    atomic.Bool
