@@ -192,3 +192,61 @@ func TestSharedBadOptions(t *testing.T) {
 	require.ErrorAs(t, err, &oe)
 	assert.Equal(t, "bogus", oe.Option)
 }
+
+// TestSharedRenditionsMultitrack is seed 000's graph: one source encoded
+// to AAC 48k, AAC 192k and MP3 128k, each read directly and through one
+// multitrack source and a Select of it. Each encoder still runs once per
+// tick, and every reader sees the same packets.
+func TestSharedRenditionsMultitrack(t *testing.T) {
+	g, clk := manualGraph(t, onair.Format{})
+	src := onair.Sine(440, &onair.GenOptions{Duration: time.Second})
+	low, err := encode.Audio(src, &encode.AudioOptions{Codec: "aac", BitRate: 48000})
+	require.NoError(t, err)
+	high, err := encode.Audio(src, &encode.AudioOptions{Codec: "aac", BitRate: 192000})
+	require.NoError(t, err)
+	mp3, err := encode.Audio(src, &encode.AudioOptions{Codec: "libmp3lame", BitRate: 128000})
+	require.NoError(t, err)
+	multi, err := onair.Multitrack([]onair.TrackSpec{
+		{Name: "audio_aac_low", Source: low, Track: "audio"},
+		{Name: "audio_aac_high", Source: high, Track: "audio"},
+		{Name: "audio_mp3", Source: mp3, Track: "audio"},
+	}, nil)
+	require.NoError(t, err)
+	onlyMP3, err := onair.Select(multi, map[string]string{"audio": "audio_mp3"}, nil)
+	require.NoError(t, err)
+
+	direct := map[string]*collector{"low": {track: "audio"}, "high": {track: "audio"}, "mp3": {track: "audio"}}
+	viaMulti := map[string]*collector{"low": {track: "audio_aac_low"}, "high": {track: "audio_aac_high"}, "mp3": {track: "audio_mp3"}}
+	selected := &collector{track: "audio"}
+	sinks := []onair.Source{
+		onair.Sink(low, direct["low"].send, nil), onair.Sink(high, direct["high"].send, nil), onair.Sink(mp3, direct["mp3"].send, nil),
+		onair.Sink(onlyMP3, selected.send, nil),
+	}
+	for _, c := range viaMulti {
+		sinks = append(sinks, onair.Sink(multi, c.send, nil))
+	}
+	require.NoError(t, g.Add(sinks...))
+	require.NoError(t, g.Start())
+	for range 150 { // 3 s, 3 tracks
+		clk.Tick()
+	}
+	require.NoError(t, g.Close())
+
+	for name, enc := range map[string]*encode.Shared{"low": low, "high": high, "mp3": mp3} {
+		assert.EqualValues(t, 150, enc.Stats().Encodes, "%s encodes once per tick for 3 readers", name)
+		assert.Equal(t, direct[name].packets, viaMulti[name].packets, name)
+		assert.Same(t, direct[name].stream, viaMulti[name].stream, name)
+	}
+	assert.Less(t, len(bytesOf(direct["low"].packets)), len(bytesOf(direct["high"].packets))/3, "48k is smaller than 192k")
+	assert.Equal(t, direct["mp3"].packets, selected.packets)
+	assert.Equal(t, "mp3", selected.stream.Codec)
+	assert.Equal(t, direct["low"].marks, viaMulti["mp3"].marks, "marks of the first track's source")
+}
+
+func bytesOf(pkts []onair.Packet) []byte {
+	var b []byte
+	for _, p := range pkts {
+		b = append(b, p.Data...)
+	}
+	return b
+}
