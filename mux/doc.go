@@ -55,7 +55,9 @@
 // An encoder is rebuilt at a track end, and a switch between encoded
 // sources changes the stream behind a track: a track's [onair.StreamInfo]
 // then has a new ID. The muxer keeps the output timeline going: the new
-// stream's first packet starts where the previous one ended. When the codec
+// stream's first packet starts where the previous one ended (after the
+// whole codec frame of its last packet, which decoders play in full in
+// containers without edit lists, so the two never overlap). When the codec
 // parameters are the same (codec, rate, channels, size, extradata) the
 // packets go on in the same container, with an informational log; when
 // they differ the container is ended and a new one started with the new

@@ -6,7 +6,6 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/avmux/avmuxtest"
-	"github.com/stretchr/testify/require"
 )
 
 // rendition is one encoding of the test source.
@@ -19,13 +18,13 @@ type rendition struct {
 // encSource is a test-only shared encoder: it pulls raw audio from its
 // child once per tick and encodes it with every rendition, each into its
 // own packet track, placing packets at positions derived from their PTS.
-// With rebuild set, each track mark rebuilds the encoders (new streams).
+// It keeps every packet it emits, for the tests to compare with what the
+// files hold. (The graph tests that need new streams use encode.Audio.)
 type encSource struct {
 	t       *testing.T
 	in      onair.Source
 	specs   []rendition
 	encs    []*avmuxtest.Encoder
-	rebuild bool
 	nextID  uint64
 	samples int64 // graph samples consumed so far
 	base    []int64
@@ -33,8 +32,8 @@ type encSource struct {
 	node    *onair.Node
 }
 
-func newEncSource(t *testing.T, in onair.Source, rebuild bool, specs ...rendition) *encSource {
-	e := &encSource{t: t, in: in, specs: specs, rebuild: rebuild, emitted: map[string][]onair.Packet{}}
+func newEncSource(t *testing.T, in onair.Source, specs ...rendition) *encSource {
+	e := &encSource{t: t, in: in, specs: specs, emitted: map[string][]onair.Packet{}}
 	e.node = onair.NewNode(e, &onair.NodeOptions{ID: "testenc", Children: []onair.Source{in}})
 	t.Cleanup(e.close)
 	return e
@@ -79,31 +78,8 @@ func (e *encSource) Generate(f *onair.Frame) error {
 	for i := range e.encs {
 		f.AddTrack(e.specs[i].track, onair.PacketTrack, e.encs[i].Info())
 	}
-	cut := k
-	if m, ok := in.FirstMark(); ok && e.rebuild && m > 0 && m < k && e.samples > 0 {
-		cut = m
-	}
-	if err := e.encode(f, start, 0, cut); err != nil {
+	if err := e.encode(f, start, 0, k); err != nil {
 		return err
-	}
-	if cut < k {
-		// Track end: flush, rebuild, and encode the rest with new encoders.
-		for i, enc := range e.encs {
-			pk, err := enc.Flush()
-			require.NoError(e.t, err)
-			e.place(f, i, start, start+cut-1, pk)
-		}
-		e.samples += int64(cut)
-		require.NoError(e.t, e.open(f.Format()))
-		for i := range e.encs {
-			f.AddTrack(e.specs[i].track, onair.PacketTrack, e.encs[i].Info())
-		}
-		e.samples -= int64(cut)
-	}
-	if cut < k {
-		if err := e.encode(f, start, cut, k); err != nil {
-			return err
-		}
 	}
 	e.samples += int64(k)
 	return nil
@@ -140,13 +116,4 @@ func (e *encSource) place(f *onair.Frame, i, start, pos int, pk []onair.Packet) 
 		f.AddPacket(name, info, p)
 		e.emitted[name] = append(e.emitted[name], p)
 	}
-}
-
-// calls returns how many frames each encoder was sent.
-func (e *encSource) calls() []int {
-	var c []int
-	for _, enc := range e.encs {
-		c = append(c, enc.Calls)
-	}
-	return c
 }

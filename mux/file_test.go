@@ -57,7 +57,7 @@ func TestFileCreatedOnlyWithData(t *testing.T) {
 	path := filepath.Join(dir, "late.aac")
 	var n int
 	sine := onair.Sine(440, nil)
-	enc := newEncSource(t, sine, false, rendition{"audio_aac", "aac", 64000})
+	enc := newEncSource(t, sine, rendition{"audio_aac", "aac", 64000})
 	out, err := mux.File(enc, path, &mux.FileOptions{OnClose: func(string) { n++ }})
 	require.NoError(t, err)
 	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
@@ -84,7 +84,7 @@ func TestFileCreatedOnlyWithData(t *testing.T) {
 func TestFileRotationHourly(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2024, 5, 1, 10, 59, 58, 0, time.UTC)
-	enc := newEncSource(t, onair.Sine(440, nil), false, rendition{"enc", "aac", 64000})
+	enc := newEncSource(t, onair.Sine(440, nil), rendition{"enc", "aac", 64000})
 	var closed []string
 	out, err := mux.File(enc, filepath.Join(dir, "archive-%Y%m%d-%H.aac"), &mux.FileOptions{
 		Start:   start,
@@ -99,7 +99,7 @@ func TestFileRotationHourly(t *testing.T) {
 func TestFileRotationEverySecond(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2024, 12, 31, 23, 59, 58, 500_000_000, time.UTC)
-	enc := newEncSource(t, onair.Sine(440, nil), false, rendition{"enc", "libmp3lame", 128000})
+	enc := newEncSource(t, onair.Sine(440, nil), rendition{"enc", "libmp3lame", 128000})
 	var closed []string
 	out, err := mux.File(enc, filepath.Join(dir, "s-%y%j-%H%M%S.mp3"), &mux.FileOptions{
 		Start:   start,
@@ -147,7 +147,7 @@ func checkNoGap(t *testing.T, dir string, files []string, enc *encSource, hdr in
 func TestFileReopenOnDemandAndMetadata(t *testing.T) {
 	dir := t.TempDir()
 	src := onair.Sine(440, &onair.GenOptions{Duration: time.Second, Metadata: onair.Metadata{"title": "x"}})
-	enc := newEncSource(t, src, false, rendition{"enc", "aac", 64000})
+	enc := newEncSource(t, src, rendition{"enc", "aac", 64000})
 	var closed []string
 	var durs []float64
 	out, err := mux.File(enc, filepath.Join(dir, "m-%H%M%S.aac"), &mux.FileOptions{

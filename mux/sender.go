@@ -60,7 +60,24 @@ type outStream struct {
 	hasNext bool
 	last    int64 // last DTS written to the current container
 	hasLast bool
-	keyed   bool // a video keyframe was written to the current container
+	keyed   bool  // a video keyframe was written to the current container
+	frame   int64 // duration of one codec frame in tb (audio), 0 if unknown
+}
+
+// newOutStream returns the state of a copied track with stream info.
+func newOutStream(name string, info *onair.StreamInfo) *outStream {
+	st := &outStream{name: name}
+	st.setInfo(info)
+	return st
+}
+
+func (st *outStream) setInfo(info *onair.StreamInfo) {
+	st.info, st.tb = info, info.TimeBase
+	st.video = info.MediaType == onair.VideoTrack
+	st.frame = 0
+	if cp, ok := info.Params.(*astiav.CodecParameters); ok && cp != nil && cp.FrameSize() > 0 && info.SampleRate > 0 {
+		st.frame = astiav.RescaleQ(int64(cp.FrameSize()), astiav.NewRational(1, info.SampleRate), rat(info.TimeBase))
+	}
 }
 
 func newSender(opts resolved) *sender { return &sender{opts: opts} }
@@ -171,7 +188,7 @@ func (s *sender) resolve(f *onair.Frame) (bool, error) {
 	}
 	for _, n := range names {
 		t := f.Track(n)
-		st := &outStream{name: n, info: t.Stream, tb: t.Stream.TimeBase, video: t.Stream.MediaType == onair.VideoTrack}
+		st := newOutStream(n, t.Stream)
 		s.hasVideo = s.hasVideo || st.video
 		s.streams = append(s.streams, st)
 	}
@@ -216,7 +233,10 @@ func (s *sender) write(i int, info *onair.StreamInfo, p *onair.Packet, start tim
 		return nil
 	}
 	st.last, st.hasLast = odts, true
-	st.next, st.hasNext = dts+p.Duration, true
+	// An encoder's last packet says how many samples of it are real, but
+	// decoders of containers without edit lists (ADTS, MPEG-TS) still play
+	// the whole codec frame: a new stream starts after it, not over it.
+	st.next, st.hasNext = dts+max(p.Duration, st.frame), true
 	return s.m.WritePacket(i, onair.Packet{Data: p.Data, PTS: pts - off, DTS: odts, Duration: p.Duration, Key: p.Key}, st.tb)
 }
 
@@ -233,7 +253,7 @@ func (s *sender) newStream(st *outStream, info *onair.StreamInfo, p *onair.Packe
 	} else {
 		st.shift = 0
 	}
-	st.info, st.tb = info, info.TimeBase
+	st.setInfo(info)
 	if same {
 		s.opts.log.Info("new stream on track: continuing in the same container", "output", s.opts.ID, "track", st.name, "codec", info.Codec)
 		return

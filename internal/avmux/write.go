@@ -36,7 +36,7 @@ func (m *Muxer) WritePacket(i int, p onair.Packet, tb onair.Rational) error {
 	m.pkt.SetDts(p.DTS)
 	m.pkt.SetDuration(p.Duration)
 	if p.Key {
-		m.pkt.SetFlags(astiav.NewPacketFlags(astiav.PacketFlagKey))
+		m.pkt.SetFlags(astiav.PacketFlags(astiav.PacketFlagKey)) // not NewPacketFlags: its variadic slice allocates
 	}
 	return m.write(i, m.pkt, astiav.NewRational(tb.Num, tb.Den))
 }
