@@ -320,6 +320,7 @@ func (n *Node) deactivate(consumer *Node) {
 		n.spare.Reset()
 	}
 	n.computed = false
+	n.consumed = 0 // a node woken again in the same tick starts afresh
 	n.elapsed = 0
 }
 

@@ -1,0 +1,432 @@
+package onair
+
+import (
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// Transition builds the source that a switching operator plays when it
+// changes from one child to another.
+//
+// from plays what is left of the track that was interrupted (nothing when
+// the switch happens at a track boundary) and to plays the new child from
+// the point where the operator switched to it. The operator attaches the
+// returned source to the running graph, plays it for at most the
+// transition length (it keeps its metadata but not its track marks) and
+// detaches it as soon as it stops producing data or reaches that length;
+// it then goes on with the new child exactly where the transition left it,
+// so a transition that reads to loses none of its samples, provided it
+// does not play more than the transition length in all: from and to each
+// give at most that length, and what the transition made of to beyond the
+// cap is lost (a transition that plays all of from before to can hit
+// this; one that mixes them, or plays only one, cannot). A transition
+// must read the two children only through from and to. It runs on the
+// clock goroutine; returning nil means no transition. The transition
+// source is typically built from [Add], [FadeIn] and [FadeOut]:
+//
+//	func(from, to onair.Source) onair.Source {
+//		mix, _ := onair.Add([]onair.Source{onair.FadeOut(from, nil), onair.FadeIn(to, nil)},
+//			&onair.AddOptions{DisableNormalization: true})
+//		return mix
+//	}
+type Transition func(from, to Source) Source
+
+// FallbackOptions configure [Fallback]. A nil *FallbackOptions is valid.
+type FallbackOptions struct {
+	// ID names the operator. It defaults to "fallback".
+	ID string
+	// Immediate switches to a child of higher priority as soon as it is
+	// ready, in the middle of the current track (live shows cutting in).
+	// By default the fallback changes child only at track boundaries, or
+	// when the current child stops being ready (Liquidsoap's
+	// track_sensitive=true).
+	Immediate bool
+	// Transitions[i], when set, builds the transition played when the
+	// fallback switches to child i. Children without one use Transition.
+	Transitions []Transition
+	// Transition is the transition for children without their own in
+	// Transitions. It defaults to none: the new child starts at once.
+	Transition Transition
+	// TransitionLength caps every transition. It defaults to 5s.
+	TransitionLength time.Duration
+	// DisableMetadataReplay turns off the replay of metadata. By default,
+	// when the fallback switches to a child in the middle of that child's
+	// track, it inserts the child's current metadata at the switch, so
+	// that consumers know what plays.
+	DisableMetadataReplay bool
+}
+
+// Switcher is the source returned by the switching operators ([Fallback],
+// [Switch], [Random], [Rotate], [Sequence], [Once]). It plays one child at
+// a time: it fills each frame from the selected child up to that child's
+// next track mark, then selects again, inserting a track mark at every
+// junction between two children. Data of a child that was not used stays
+// in that child and is played when the child is selected again.
+//
+// Skip forwards to the selected child. A Switcher does not propagate
+// errors: a child that fails is simply not ready. Node and Selected are
+// safe from any goroutine.
+type Switcher struct {
+	node *Node
+	sw   *switcher
+}
+
+// Node returns the operator's graph node.
+func (s *Switcher) Node() *Node { return s.node }
+
+// Selected returns the child selected last: the one playing, or the one
+// that played last when no child is ready now; nil before the first
+// selection. During a transition it is the child the transition leads to.
+// Safe from any goroutine.
+func (s *Switcher) Selected() Source {
+	i := s.sw.selPub.Load()
+	if i < 0 {
+		return nil
+	}
+	return s.sw.children[i]
+}
+
+// Fallback returns a source that plays the first ready child, in the order
+// given. It is infallible when at least one child is infallible. opts may
+// be nil. It returns an error wrapping [ErrInvalidOption] when sources is
+// empty, holds nil, or an option is out of range.
+func Fallback(sources []Source, opts *FallbackOptions) (*Switcher, error) {
+	var o FallbackOptions
+	if opts != nil {
+		o = *opts
+	}
+	cfg := switchConfig{
+		id:          idOr(o.ID, "fallback"),
+		immediate:   o.Immediate,
+		replay:      !o.DisableMetadataReplay,
+		transition:  o.Transition,
+		transitions: o.Transitions,
+		transLen:    o.TransitionLength,
+	}
+	fallible := true
+	for _, s := range sources {
+		if s != nil && !s.Node().Fallible() {
+			fallible = false
+		}
+	}
+	return newSwitcher(sources, cfg, firstReady{}, fallible)
+}
+
+// firstReady is Fallback's policy: the first child with data.
+type firstReady struct{}
+
+func (firstReady) choose(s *switcher, _ bool) int {
+	for i := range s.children {
+		if s.ok(i) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (firstReady) ready(s *switcher) bool {
+	for _, c := range s.children {
+		if c.Node().Ready() {
+			return true
+		}
+	}
+	return false
+}
+
+// switchConfig holds what every switching operator shares.
+type switchConfig struct {
+	id          string
+	immediate   bool
+	replay      bool
+	transition  Transition
+	transitions []Transition
+	transLen    time.Duration
+}
+
+// switchPolicy decides which child a switcher plays.
+type switchPolicy interface {
+	// choose returns the child to play from now on, or -1. It is called
+	// when no child is selected, when the selected one cannot go on, when
+	// its track ended (ended), and at every step in immediate mode. It
+	// returns only children for which s.ok is true.
+	choose(s *switcher, ended bool) int
+	// ready reports, without side effects, whether choose may find a child
+	// in this tick (it looks at the children's Ready only).
+	ready(s *switcher) bool
+}
+
+// finisher is implemented by policies that end the stream (Once).
+type finisher interface{ finished() bool }
+
+// rewinder is implemented by policies with state to reset on wake-up.
+type rewinder interface{ rewind() }
+
+// switcher is the generator shared by the switching operators.
+type switcher struct {
+	node     *Node
+	children []Source
+	policy   switchPolicy
+	cfg      switchConfig
+	transN   int
+
+	cur    int          // selected child, -1 for none
+	fresh  bool         // nothing taken from cur since it was selected
+	replay Metadata     // metadata to insert before the next data of cur
+	selPub atomic.Int32 // cur, for Selected
+	pos    []int        // per child: samples of its frame taken in this tick
+
+	// The running transition, if any.
+	tr       Source
+	trTo     int
+	trLeft   int      // samples the transition may still play
+	trPos    int      // samples of its frame taken in this tick
+	toUsed   bool     // the transition read the new child
+	trReplay Metadata // metadata to replay with the new child's first data
+	views    []*switchView
+	vnodes   []*Node
+}
+
+func newSwitcher(sources []Source, cfg switchConfig, p switchPolicy, fallible bool) (*Switcher, error) {
+	if len(sources) == 0 {
+		return nil, fmt.Errorf("%w: %s needs at least one source", ErrInvalidOption, cfg.id)
+	}
+	for i, s := range sources {
+		if s == nil {
+			return nil, fmt.Errorf("%w: %s: source %d is nil", ErrInvalidOption, cfg.id, i)
+		}
+	}
+	if cfg.transLen < 0 {
+		return nil, fmt.Errorf("%w: %s: negative transition length %v", ErrInvalidOption, cfg.id, cfg.transLen)
+	}
+	if cfg.transLen == 0 {
+		cfg.transLen = 5 * time.Second
+	}
+	if len(cfg.transitions) > len(sources) {
+		return nil, fmt.Errorf("%w: %s: %d transitions for %d sources", ErrInvalidOption, cfg.id, len(cfg.transitions), len(sources))
+	}
+	s := &switcher{
+		children: append([]Source(nil), sources...),
+		policy:   p,
+		cfg:      cfg,
+		cur:      -1,
+		pos:      make([]int, len(sources)),
+	}
+	s.selPub.Store(-1)
+	if cfg.transition != nil || len(cfg.transitions) > 0 {
+		// Two views per child (as the old and as the new side of a
+		// transition), made once and reused by every transition.
+		for i, c := range s.children {
+			for _, from := range []bool{true, false} {
+				v := &switchView{s: s, i: i, from: from}
+				id := cfg.id + ".to"
+				if from {
+					id = cfg.id + ".from"
+				}
+				s.views = append(s.views, v)
+				s.vnodes = append(s.vnodes, NewNode(v, &NodeOptions{ID: id, Children: []Source{c}, Fallible: true}))
+			}
+		}
+	}
+	s.node = NewNode(s, &NodeOptions{ID: cfg.id, Children: s.children, Fallible: fallible})
+	return &Switcher{node: s.node, sw: s}, nil
+}
+
+// ok reports whether child i can give data past what was taken from it in
+// this tick.
+func (s *switcher) ok(i int) bool {
+	cn := s.children[i].Node()
+	if !cn.Ready() {
+		return false
+	}
+	return cn.Peek().Len() > s.pos[i]
+}
+
+// atMark reports whether child i's next data starts a new track.
+func (s *switcher) atMark(i int) bool {
+	cn := s.children[i].Node()
+	if !cn.Ready() {
+		return false
+	}
+	in := cn.Peek()
+	p := s.pos[i]
+	if p >= in.Len() {
+		return false
+	}
+	for _, m := range in.Marks() {
+		if m == p {
+			return true
+		}
+		if m > p {
+			break
+		}
+	}
+	return false
+}
+
+// WakeUp resets the selection.
+func (s *switcher) WakeUp(f *Format) error {
+	s.transN = max(1, f.Samples(s.cfg.transLen))
+	s.setCur(-1)
+	s.tr = nil
+	if r, ok := s.policy.(rewinder); ok {
+		r.rewind()
+	}
+	return nil
+}
+
+// Sleep releases a running transition.
+func (s *switcher) Sleep() {
+	if s.tr != nil {
+		s.node.Detach(s.tr)
+		s.tr = nil
+	}
+	s.trReplay, s.replay = nil, nil
+}
+
+func (s *switcher) setCur(i int) {
+	s.cur = i
+	s.selPub.Store(int32(i))
+}
+
+// Ready reports whether a child (or the running transition) can play.
+func (s *switcher) Ready() bool {
+	if s.tr != nil {
+		return true
+	}
+	if f, ok := s.policy.(finisher); ok && f.finished() {
+		return false
+	}
+	return s.policy.ready(s)
+}
+
+// Skip ends the current track of the selected child.
+func (s *switcher) Skip() {
+	if s.cur >= 0 {
+		s.children[s.cur].Node().Skip()
+	}
+}
+
+// Remaining is the selected child's (unknown during a transition).
+func (s *switcher) Remaining() int {
+	if s.tr != nil || s.cur < 0 {
+		return -1
+	}
+	return s.children[s.cur].Node().Remaining()
+}
+
+// Generate fills f from the selected children.
+func (s *switcher) Generate(f *Frame) error {
+	clear(s.pos)
+	s.trPos = 0
+	limit := 4*len(s.children) + 8 // steps that append nothing
+	for stuck := 0; f.Free() > 0 && stuck <= limit; {
+		if s.tr != nil {
+			if s.pullTransition(f) {
+				continue
+			}
+			s.endTransition(f)
+			stuck++
+			continue
+		}
+		ended := s.cur >= 0 && !s.fresh && s.atMark(s.cur)
+		next := s.cur
+		if next < 0 || ended || s.cfg.immediate || !s.ok(next) {
+			next = s.policy.choose(s, ended)
+		}
+		if next < 0 {
+			break
+		}
+		if next != s.cur {
+			s.switchTo(f, next)
+			stuck++
+			continue
+		}
+		if !s.take(f, next) {
+			stuck++
+		}
+	}
+	if fin, ok := s.policy.(finisher); ok && fin.finished() && s.tr == nil {
+		return io.EOF
+	}
+	return nil
+}
+
+// take appends child i's data from where this tick left it up to its next
+// track mark, and reports whether it appended anything.
+func (s *switcher) take(f *Frame, i int) bool {
+	cn := s.children[i].Node()
+	in := cn.Peek()
+	p := s.pos[i]
+	end := in.Len()
+	for _, m := range in.Marks() {
+		if m > p {
+			end = min(end, m)
+			break
+		}
+	}
+	if s.replay != nil {
+		f.AddMetadata(f.Len(), s.replay)
+		s.replay = nil
+	}
+	k := f.Append(in, p, end)
+	s.pos[i] = p + k
+	cn.Consume(p + k)
+	if k > 0 {
+		s.fresh = false
+	}
+	return k > 0
+}
+
+// switchTo selects child j: a track mark at the junction, the replayed
+// metadata of j, and the transition if there is one.
+func (s *switcher) switchTo(f *Frame, j int) {
+	from := s.cur
+	s.setCur(j)
+	s.fresh = true
+	f.AddMark(f.Len())
+	var m Metadata
+	if s.cfg.replay {
+		m = s.replayFor(j)
+	}
+	// The replay goes with the first data of j, inside or after the
+	// transition.
+	s.replay = nil
+	if from >= 0 && s.startTransition(from, j) {
+		s.trReplay = m
+		return
+	}
+	s.replay = m
+}
+
+// replayFor returns the metadata to insert when switching to child j in
+// the middle of its track, or nil.
+func (s *switcher) replayFor(j int) Metadata {
+	cn := s.children[j].Node()
+	in := cn.Peek()
+	p := s.pos[j]
+	for _, m := range in.Marks() {
+		if m == p {
+			return nil // a new track: its own metadata comes with it
+		}
+	}
+	var last Metadata
+	for _, m := range in.Metadata() {
+		switch {
+		case m.Pos < p:
+			last = m.Metadata
+		default:
+			if m.Pos == p || last == nil {
+				// At the junction it comes with the data; later in the
+				// frame, the current one is unknown.
+				return nil
+			}
+			return last
+		}
+	}
+	if last != nil {
+		return last
+	}
+	return cn.LastMetadata()
+}

@@ -1,0 +1,57 @@
+package onair
+
+import "fmt"
+
+// MapMetadataOptions configure [MapMetadata]. A nil *MapMetadataOptions is
+// valid.
+type MapMetadataOptions struct {
+	// ID names the operator. It defaults to "map_metadata".
+	ID string
+}
+
+// MapMetadata returns a source that rewrites every metadata of s with fn,
+// at its position. fn receives metadata shared with other consumers: it
+// must not modify it, but returns it, a new map (start from [maps.Clone]
+// to edit it), or nil to remove the metadata. fn runs on the clock
+// goroutine. MapMetadata passes data and track marks through, keeps the
+// fallibility of s and does not propagate errors. opts may be nil. It
+// returns an error wrapping [ErrInvalidOption] when s or fn is nil.
+func MapMetadata(s Source, fn func(Metadata) Metadata, opts *MapMetadataOptions) (*Node, error) {
+	var o MapMetadataOptions
+	if opts != nil {
+		o = *opts
+	}
+	id := idOr(o.ID, "map_metadata")
+	if s == nil || fn == nil {
+		return nil, fmt.Errorf("%w: %s: nil source or function", ErrInvalidOption, id)
+	}
+	return NewNode(&metaMapper{src: s, fn: fn}, &NodeOptions{ID: id, Children: []Source{s}, Fallible: s.Node().Fallible()}), nil
+}
+
+type metaMapper struct {
+	src Source
+	fn  func(Metadata) Metadata
+}
+
+func (g *metaMapper) Ready() bool { return g.src.Node().Ready() }
+
+func (g *metaMapper) Remaining() int { return g.src.Node().Remaining() }
+
+func (g *metaMapper) Generate(f *Frame) error {
+	cn := g.src.Node()
+	in := cn.Peek()
+	first := len(f.meta)
+	k := f.Append(in, 0, in.Len())
+	cn.Consume(k)
+	out := first
+	for i := first; i < len(f.meta); i++ {
+		m := f.meta[i]
+		if m.Metadata = g.fn(m.Metadata); m.Metadata != nil {
+			f.meta[out] = m
+			out++
+		}
+	}
+	clear(f.meta[out:])
+	f.meta = f.meta[:out]
+	return nil
+}
