@@ -1,0 +1,50 @@
+package mux_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/avmux/avmuxtest"
+	"github.com/onair-go/onair/mux"
+)
+
+// One AAC encoding copied into an ADTS file, under a manual clock.
+func ExampleFile() {
+	dir, _ := os.MkdirTemp("", "mux-example")
+	defer os.RemoveAll(dir)
+
+	aac, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "aac", BitRate: 64000, Track: "audio_aac"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := mux.File(aac, filepath.Join(dir, "radio.aac"), &mux.FileOptions{
+		Options: mux.Options{Tracks: []mux.Track{mux.CopyTrack("audio_aac")}},
+		OnClose: func(path string) { fmt.Println("closed", filepath.Base(path)) },
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	clk := onair.NewClock("main", &onair.ClockOptions{Kind: onair.Manual})
+	g, _ := onair.NewGraph(&onair.GraphOptions{Clock: clk})
+	_ = g.Add(out)
+	_ = g.Start()
+	for range 50 { // one second
+		clk.Tick()
+	}
+	_ = g.Close()
+
+	p, err := avmuxtest.ProbeFile(filepath.Join(dir, "radio.aac"), false)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(p.Format.FormatName, p.Streams[0].CodecName, p.Streams[0].SampleRate)
+	// Output:
+	// closed radio.aac
+	// aac aac 44100
+}
