@@ -21,6 +21,16 @@ import (
 // ffmpeg program does).
 const maxBadPackets = 64
 
+// maxSpins bounds the decode steps that may pass without a frame.
+const maxSpins = 100000
+
+// Sample rates outside this range are refused: a corrupt header claiming
+// 1 Hz would make the resampler produce hours of audio per frame.
+const (
+	minRate = 1000
+	maxRate = 768000
+)
+
 // decoder reads one media file and delivers its best audio stream as
 // planar float32 at the graph's rate and channel count. It is used by one
 // goroutine at a time (a source's helper goroutine) and owns C memory:
@@ -103,6 +113,9 @@ func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder
 	}
 	if err := st.CodecParameters().ToCodecContext(d.cc); err != nil {
 		return d, &PathError{Op: "open decoder", Path: path, Err: av.Wrap("avcodec_parameters_to_context", err)}
+	}
+	if r := d.cc.SampleRate(); r != 0 && (r < minRate || r > maxRate) {
+		return d, &PathError{Op: "probe", Path: path, Err: fmt.Errorf("%w: sample rate %d Hz", ErrUnsupportedCodec, r)}
 	}
 	d.cc.SetTimeBase(st.TimeBase())
 	if err := d.cc.Open(codec, nil); err != nil {
@@ -284,7 +297,10 @@ func (d *decoder) read(dst [][]float32) (int, error) {
 // next decodes and converts the next frame into d.out.
 func (d *decoder) next() error {
 	d.off = 0
-	for {
+	for spins := 0; ; spins++ {
+		if spins > maxSpins {
+			return &PathError{Op: "decode", Path: d.path, Err: errors.New("decoder makes no progress")}
+		}
 		if d.decEOF {
 			// Drain the resampler.
 			if err := d.convert(nil); err != nil {
@@ -299,6 +315,10 @@ func (d *decoder) next() error {
 		switch {
 		case err == nil:
 			d.bad = 0
+			if r := d.in.SampleRate(); r < minRate || r > maxRate {
+				d.in.Unref()
+				return &PathError{Op: "decode", Path: d.path, Err: fmt.Errorf("%w: sample rate %d Hz", ErrUnsupportedCodec, r)}
+			}
 			if d.resync {
 				d.resyncFrom(d.in)
 			}

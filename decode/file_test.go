@@ -1,8 +1,8 @@
 package decode_test
 
 import (
-	"math"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
