@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/asticode/go-astiav"
@@ -133,95 +131,6 @@ func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder
 		}
 	}
 	return d, nil
-}
-
-// channelLayout returns FFmpeg's default layout for n channels.
-func channelLayout(n int) (astiav.ChannelLayout, error) {
-	switch n {
-	case 1:
-		return astiav.ChannelLayoutMono, nil
-	case 2:
-		return astiav.ChannelLayoutStereo, nil
-	case 3:
-		return astiav.ChannelLayoutSurround, nil
-	case 4:
-		return astiav.ChannelLayoutQuad, nil
-	case 5:
-		return astiav.ChannelLayout5Point0Back, nil
-	case 6:
-		return astiav.ChannelLayout5Point1Back, nil
-	case 7:
-		return astiav.ChannelLayout6Point1, nil
-	case 8:
-		return astiav.ChannelLayout7Point1, nil
-	}
-	return astiav.ChannelLayout{}, fmt.Errorf("%w: %d channels (decode supports 1 to 8)", onair.ErrInvalidFormat, n)
-}
-
-// readTags collects container and stream tags (lower-case keys) and the
-// cue points.
-func (d *decoder) readTags(extra onair.Metadata) {
-	m := onair.Metadata{}
-	for _, dict := range []*astiav.Dictionary{d.fc.Metadata(), d.st.Metadata()} {
-		if dict == nil {
-			continue
-		}
-		var e *astiav.DictionaryEntry
-		for {
-			if e = dict.Get("", e, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e == nil {
-				break
-			}
-			// Container tags win over stream tags of the same name.
-			if k := strings.ToLower(e.Key()); m[k] == "" {
-				m[k] = e.Value()
-			}
-		}
-	}
-	maps.Copy(m, extra)
-	m["filename"] = d.path
-	d.tags = m
-	d.cueIn = d.cueSamples(m[CueInKey])
-	d.cueOut = d.cueSamples(m[CueOutKey])
-	if d.cueOut <= d.cueIn {
-		d.cueOut = 0
-	}
-}
-
-// cueSamples parses a cue point in seconds; invalid values count as none.
-func (d *decoder) cueSamples(v string) int64 {
-	s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || s <= 0 || math.IsInf(s, 0) || math.IsNaN(s) || s > 1e7 {
-		return 0
-	}
-	return int64(math.Round(s * float64(d.rate)))
-}
-
-// readLength estimates the track length from the stream or container
-// duration.
-func (d *decoder) readLength() {
-	var total int64 = -1
-	if dur, tb := d.st.Duration(), d.st.TimeBase(); dur > 0 && dur != astiav.NoPtsValue && tb.Den() > 0 {
-		total = rescale(dur, int64(tb.Num())*int64(d.rate), int64(tb.Den()))
-	} else if dur := d.fc.Duration(); dur > 0 && dur != astiav.NoPtsValue {
-		total = rescale(dur, int64(d.rate), int64(astiav.TimeBase))
-	}
-	d.end = d.cueOut
-	if total < 0 {
-		return
-	}
-	if d.st.Duration() > 0 && strings.HasPrefix(d.fc.InputFormat().Name(), "mov,") && (d.end == 0 || total < d.end) {
-		// MP4 durations are exact (edit lists): cut the encoder's padding
-		// of the last frame, as gapless players do.
-		d.end = total
-	}
-	if d.cueOut > 0 && d.cueOut < total {
-		total = d.cueOut
-	}
-	d.length = max(0, total-d.cueIn)
-}
-
-func rescale(v, num, den int64) int64 {
-	return int64(math.Round(float64(v) * float64(num) / float64(den)))
 }
 
 // metadata returns a copy of the file's tags.
