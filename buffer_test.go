@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,4 +199,34 @@ func FuzzBuffer(f *testing.F) {
 			require.Equal(t, "t"+strconv.Itoa(int(c.audio[p])/n), title, "metadata at output %d", p)
 		}
 	})
+}
+
+// TestBufferConcurrentClocks ticks the two sides on goroutines of their
+// own, as two running clocks do (run it with -race).
+func TestBufferConcurrentClocks(t *testing.T) {
+	var c xfCollect
+	b, in, out := xfBufferGraph(t, xfFormat, xfRampTracks(333), &onair.BufferOptions{Prebuffer: 60 * time.Millisecond, Max: 300 * time.Millisecond}, c.send)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 3000 {
+			in.Tick()
+		}
+	})
+	wg.Go(func() {
+		for range 3000 {
+			out.Tick()
+		}
+	})
+	wg.Go(func() {
+		for range 3000 {
+			_ = b.Stats()
+		}
+	})
+	wg.Wait()
+	st := b.Stats()
+	ms := func(d time.Duration) int { return int(d / time.Millisecond) }
+	require.Equal(t, 3000*20, len(c.audio)+ms(st.Buffered)+ms(st.Dropped), "every sample is played, buffered or dropped")
+	for i := 1; i < len(c.audio); i++ {
+		require.Greater(t, c.audio[i], c.audio[i-1], "samples keep their order")
+	}
 }
