@@ -103,7 +103,7 @@ func Buffer(src Source, opts *BufferOptions) (*Buffered, error) {
 	}
 	b := &Buffered{src: src, opts: o, buffering: true}
 	b.in = NewOutput(src, bufferInput{b}, &OutputOptions{ID: o.ID + ".input", Fallible: true})
-	b.node = NewNode(b, &NodeOptions{ID: o.ID, Fallible: true, Owned: []Source{b.in}})
+	b.node = NewNode((*bufferGen)(b), &NodeOptions{ID: o.ID, Fallible: true, Owned: []Source{b.in}})
 	return b, nil
 }
 
@@ -130,8 +130,12 @@ func samplesDuration(n, rate int) time.Duration {
 	return time.Duration(int64(n) * int64(time.Second) / int64(rate))
 }
 
+// bufferGen is the generator of a buffer's node: Buffered's fields with
+// the node methods kept out of the public API.
+type bufferGen Buffered
+
 // WakeUp allocates the buffer storage (once) and starts prebuffering.
-func (b *Buffered) WakeUp(f *Format) error {
+func (b *bufferGen) WakeUp(f *Format) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rate = f.SampleRate
@@ -150,7 +154,7 @@ func (b *Buffered) WakeUp(f *Format) error {
 }
 
 // Sleep empties the buffer; its storage is kept for the next wake-up.
-func (b *Buffered) Sleep() {
+func (b *bufferGen) Sleep() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.awake = false
@@ -160,7 +164,7 @@ func (b *Buffered) Sleep() {
 
 // Ready reports whether the buffer has data to play: after the prebuffer,
 // until it runs empty.
-func (b *Buffered) Ready() bool {
+func (b *bufferGen) Ready() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.buffering {
@@ -178,14 +182,14 @@ func (b *Buffered) Ready() bool {
 }
 
 // underflow starts prebuffering again. Call with b.mu held.
-func (b *Buffered) underflow() {
+func (b *bufferGen) underflow() {
 	b.buffering = true
 	b.stats.Underflows++
 	b.log.Warn("buffer emptied: buffering again", "source", b.node.id, "prebuffer", b.opts.Prebuffer)
 }
 
 // Generate plays buffered data.
-func (b *Buffered) Generate(f *Frame) error {
+func (b *bufferGen) Generate(f *Frame) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.buffering {
@@ -201,7 +205,7 @@ func (b *Buffered) Generate(f *Frame) error {
 // Skip drops the rest of the current track from the buffer; when the
 // buffer holds no track change it also skips the source. Skip is called
 // through [Node.Skip].
-func (b *Buffered) Skip() {
+func (b *bufferGen) Skip() {
 	b.mu.Lock()
 	m, ok := b.ring.firstMarkAfter(b.ring.head)
 	if ok {

@@ -129,7 +129,7 @@ func Cross(input Source, transition TransitionFunc, opts *CrossOptions) (*Crossf
 	x.child = NewClock(o.ID+".clock", &ClockOptions{Kind: Passive})
 	x.reader = NewOutput(input, xfReader{x}, &OutputOptions{ID: o.ID + ".reader", Fallible: true})
 	x.child.AddOutput(x.reader)
-	x.node = NewNode(x, &NodeOptions{ID: o.ID, Fallible: input.Node().Fallible(), Owned: []Source{x.reader}})
+	x.node = NewNode((*xfGen)(x), &NodeOptions{ID: o.ID, Fallible: input.Node().Fallible(), Owned: []Source{x.reader}})
 	return x, nil
 }
 
@@ -175,8 +175,13 @@ func (x *Crossfader) Input() Source { return x.input }
 // Transitions returns the number of transitions started so far.
 func (x *Crossfader) Transitions() int { return int(x.count.Load()) }
 
+// xfGen is the generator of a Crossfader's node: the Crossfader with the
+// node methods kept out of its public API.
+type xfGen Crossfader
+
 // WakeUp checks the child clock and prepares the lookahead buffers.
-func (x *Crossfader) WakeUp(f *Format) error {
+func (g *xfGen) WakeUp(f *Format) error {
+	x := (*Crossfader)(g)
 	if s := x.child.syncSrc; s != "" {
 		return fmt.Errorf("%w: %s in child clock %q", ErrSelfSyncInput, s, x.child.name)
 	}
@@ -195,7 +200,7 @@ func (x *Crossfader) WakeUp(f *Format) error {
 }
 
 // Sleep ends any running transition and empties the lookahead.
-func (x *Crossfader) Sleep() { x.reset() }
+func (g *xfGen) Sleep() { (*Crossfader)(g).reset() }
 
 func (x *Crossfader) reset() {
 	x.endTransition()
@@ -205,7 +210,8 @@ func (x *Crossfader) reset() {
 
 // Ready reports whether the operator can play: a transition runs, or the
 // lookahead (filled first) holds data.
-func (x *Crossfader) Ready() bool {
+func (g *xfGen) Ready() bool {
+	x := (*Crossfader)(g)
 	if x.fast != nil || x.user != nil {
 		return true
 	}
@@ -215,7 +221,8 @@ func (x *Crossfader) Ready() bool {
 
 // Remaining returns the samples left in the current track when its end is
 // in the lookahead, and -1 otherwise.
-func (x *Crossfader) Remaining() int {
+func (g *xfGen) Remaining() int {
+	x := (*Crossfader)(g)
 	if x.fast != nil || x.user != nil {
 		return -1
 	}
@@ -227,9 +234,9 @@ func (x *Crossfader) Remaining() int {
 
 // Skip ends the current track: a running transition stops, the rest of
 // the track is dropped from the lookahead, and the input is skipped when
-// the lookahead does not reach the next track yet. It is called through
-// [Node.Skip].
-func (x *Crossfader) Skip() {
+// the lookahead does not reach the next track yet.
+func (g *xfGen) Skip() {
+	x := (*Crossfader)(g)
 	x.endTransition()
 	head := x.la.head
 	if m, ok := x.la.firstMarkAfter(head); ok {

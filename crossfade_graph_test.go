@@ -297,3 +297,31 @@ func TestCrossOptionsValidation(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, y.Node().Fallible())
 }
+
+
+func TestCrossfadeInputEnds(t *testing.T) {
+	clk := xfManual("main")
+	lens := []int{3000, 4000, 2500}
+	vals := []float64{0.8, 0.4, 0.6}
+	src := onair.NewNode(&xfSrc{lens: lens, tracks: 3, value: xfConst(0.8, 0.4, 0.6)}, &onair.NodeOptions{Fallible: true})
+	x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Duration: time.Second, FadeIn: 500 * time.Millisecond, FadeOut: 500 * time.Millisecond})
+	require.NoError(t, err)
+	require.True(t, x.Node().Fallible())
+	var c xfCollect
+	xfStart(t, clk, onair.Sink(x, c.send, &onair.OutputOptions{Fallible: true}))
+	for range 500 {
+		clk.Tick()
+	}
+	// Two transitions, then the last track plays out whole: its end is
+	// not held back once the input has ended.
+	want, marks := xfExpected(lens, vals, 1000, 1000, 500, 500)
+	for range 2500 - 1000 {
+		want = append(want, vals[2])
+	}
+	require.Len(t, c.audio, len(want))
+	for i, w := range want {
+		require.InDelta(t, w, float64(c.audio[i]), 1e-6, "sample %d", i)
+	}
+	assert.Equal(t, marks, c.marks)
+	assert.False(t, x.Node().Ready(), "unready once everything is played")
+}

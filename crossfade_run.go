@@ -42,7 +42,8 @@ func (x *Crossfader) filled(need, end, start int) bool {
 
 // Generate plays the current track from the lookahead, keeping its last
 // Duration buffered, and the transitions at track changes.
-func (x *Crossfader) Generate(f *Frame) error {
+func (g *xfGen) Generate(f *Frame) error {
+	x := (*Crossfader)(g)
 	first := len(f.meta)
 	for f.Free() > 0 {
 		if x.fast != nil || x.user != nil {

@@ -1,6 +1,7 @@
 package onair_test
 
 import (
+	"io"
 	"math"
 	"strconv"
 	"testing"
@@ -21,6 +22,7 @@ var xfFormat = onair.Format{SampleRate: 1000, Channels: 1, FrameDuration: 20 * t
 type xfSrc struct {
 	lens    []int
 	hold    bool
+	tracks  int // end (io.EOF) after this many tracks; 0: never
 	value   func(track, i, global int) float32
 	mid     map[[2]int]onair.Metadata // extra metadata at (track, offset)
 	repeat  bool                      // repeat the track's metadata at every frame
@@ -61,6 +63,9 @@ func (s *xfSrc) Generate(f *onair.Frame) error {
 	frameStart := true
 	for f.Free() > 0 {
 		if !s.started || s.pos >= s.trackLen(s.track) {
+			if s.started && s.tracks > 0 && s.track+1 >= s.tracks {
+				return io.EOF
+			}
 			if s.started {
 				s.track++
 			}
