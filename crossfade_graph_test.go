@@ -325,3 +325,21 @@ func TestCrossfadeInputEnds(t *testing.T) {
 	assert.Equal(t, marks, c.marks)
 	assert.False(t, x.Node().Ready(), "unready once everything is played")
 }
+
+func TestCrossfadeSkipDuringTransition(t *testing.T) {
+	clk := xfManual("main")
+	src := onair.NewNode(&xfSrc{lens: []int{3000}, value: xfConst(0.1, 0.2, 0.3)}, nil)
+	x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Duration: time.Second})
+	require.NoError(t, err)
+	var c xfCollect
+	xfStart(t, clk, onair.Sink(x, c.send, nil))
+	for range 125 { // 2500ms: halfway through the first transition
+		clk.Tick()
+	}
+	require.Equal(t, 1, x.Transitions())
+	x.Node().Skip()
+	clk.Tick()
+	assert.Equal(t, []int{0, 2000, 2500}, c.marks, "the skip ends the transition and the track it started")
+	assert.Equal(t, []string{"t0", "t1", "t2"}, c.titles())
+	assert.Equal(t, float32(0.3), c.audio[2500])
+}
