@@ -175,7 +175,8 @@ type switcher struct {
 	fresh  bool         // nothing taken from cur since it was selected
 	replay Metadata     // metadata to insert before the next data of cur
 	selPub atomic.Int32 // cur, for Selected
-	pos    []int        // per child: samples of its frame taken in this tick
+	pos    []int        // per child node: samples of its frame taken in this tick
+	slot   []int        // child index -> index in pos (a node listed twice shares one)
 
 	// The running transition, if any.
 	tr       Source
@@ -214,6 +215,16 @@ func newSwitcher(sources []Source, cfg switchConfig, p switchPolicy, fallible bo
 		pos:      make([]int, len(sources)),
 	}
 	s.selPub.Store(-1)
+	s.slot = make([]int, len(sources))
+	for i, c := range s.children {
+		s.slot[i] = i
+		for j := range i {
+			if s.children[j].Node() == c.Node() {
+				s.slot[i] = j
+				break
+			}
+		}
+	}
 	if cfg.transition != nil || len(cfg.transitions) > 0 {
 		// Two views per child (as the old and as the new side of a
 		// transition), made once and reused by every transition.
@@ -240,7 +251,7 @@ func (s *switcher) ok(i int) bool {
 	if !cn.Ready() {
 		return false
 	}
-	return cn.Peek().Len() > s.pos[i]
+	return cn.Peek().Len() > s.pos[s.slot[i]]
 }
 
 // atMark reports whether child i's next data starts a new track.
@@ -250,7 +261,7 @@ func (s *switcher) atMark(i int) bool {
 		return false
 	}
 	in := cn.Peek()
-	p := s.pos[i]
+	p := s.pos[s.slot[i]]
 	if p >= in.Len() {
 		return false
 	}
@@ -358,7 +369,7 @@ func (s *switcher) Generate(f *Frame) error {
 func (s *switcher) take(f *Frame, i int) bool {
 	cn := s.children[i].Node()
 	in := cn.Peek()
-	p := s.pos[i]
+	p := s.pos[s.slot[i]]
 	end := in.Len()
 	for _, m := range in.Marks() {
 		if m > p {
@@ -371,7 +382,7 @@ func (s *switcher) take(f *Frame, i int) bool {
 		s.replay = nil
 	}
 	k := f.Append(in, p, end)
-	s.pos[i] = p + k
+	s.pos[s.slot[i]] = p + k
 	cn.Consume(p + k)
 	if k > 0 {
 		s.fresh = false
@@ -405,7 +416,7 @@ func (s *switcher) switchTo(f *Frame, j int) {
 func (s *switcher) replayFor(j int) Metadata {
 	cn := s.children[j].Node()
 	in := cn.Peek()
-	p := s.pos[j]
+	p := s.pos[s.slot[j]]
 	for _, m := range in.Marks() {
 		if m == p {
 			return nil // a new track: its own metadata comes with it

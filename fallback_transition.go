@@ -97,7 +97,7 @@ func (v *switchView) Remaining() int {
 func (v *switchView) Generate(f *Frame) error {
 	cn := v.s.children[v.i].Node()
 	in := cn.Peek()
-	off := v.s.pos[v.i]
+	off := v.s.pos[v.s.slot[v.i]]
 	end := min(in.Len(), off+v.left, off+f.Free())
 	if v.from {
 		for _, m := range in.Marks() {
@@ -118,7 +118,7 @@ func (v *switchView) Generate(f *Frame) error {
 			}
 		}
 		k := f.Append(in, off, end)
-		v.s.pos[v.i] = off + k
+		v.s.pos[v.s.slot[v.i]] = off + k
 		cn.Consume(off + k)
 		v.left -= k
 	}
