@@ -298,7 +298,6 @@ func TestCrossOptionsValidation(t *testing.T) {
 	assert.True(t, y.Node().Fallible())
 }
 
-
 func TestCrossfadeInputEnds(t *testing.T) {
 	clk := xfManual("main")
 	lens := []int{3000, 4000, 2500}
