@@ -213,36 +213,29 @@ func (g *fader) fadeIn(f *Frame, from, to int) {
 		return
 	}
 	n := min(to-from, g.d-g.t)
-	for ti := range f.tracks {
-		t := &f.tracks[ti]
-		if t.Kind != AudioTrack {
-			continue
-		}
-		for _, a := range t.Audio {
-			for i := range n {
-				a[from+i] *= float32(g.curve.Gain(float64(g.t+i)/float64(g.d), g.steep))
-			}
-		}
+	for i := range n {
+		applyGain(f, from+i, float32(g.curve.Gain(float64(g.t+i)/float64(g.d), g.steep)))
 	}
 	g.t += to - from
 }
 
 // fadeOut scales [from, to) for a track that ends at trackEnd.
 func (g *fader) fadeOut(f *Frame, from, to, trackEnd int) {
-	start := max(from, trackEnd-g.d) // first sample inside the fade
-	if start >= to {
-		return
+	for i := max(from, trackEnd-g.d); i < to; i++ {
+		rem := trackEnd - i - 1 // samples after i in the track
+		applyGain(f, i, float32(g.curve.Gain(float64(rem)/float64(g.d), g.steep)))
 	}
+}
+
+// applyGain scales the audio sample at position i on every channel.
+func applyGain(f *Frame, i int, g float32) {
 	for ti := range f.tracks {
 		t := &f.tracks[ti]
 		if t.Kind != AudioTrack {
 			continue
 		}
 		for _, a := range t.Audio {
-			for i := start; i < to; i++ {
-				rem := trackEnd - i - 1 // samples after i in the track
-				a[i] *= float32(g.curve.Gain(float64(rem)/float64(g.d), g.steep))
-			}
+			a[i] *= g
 		}
 	}
 }

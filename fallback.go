@@ -7,32 +7,6 @@ import (
 	"time"
 )
 
-// Transition builds the source that a switching operator plays when it
-// changes from one child to another.
-//
-// from plays what is left of the track that was interrupted (nothing when
-// the switch happens at a track boundary) and to plays the new child from
-// the point where the operator switched to it. The operator attaches the
-// returned source to the running graph, plays it for at most the
-// transition length (it keeps its metadata but not its track marks) and
-// detaches it as soon as it stops producing data or reaches that length;
-// it then goes on with the new child exactly where the transition left it,
-// so a transition that reads to loses none of its samples, provided it
-// does not play more than the transition length in all: from and to each
-// give at most that length, and what the transition made of to beyond the
-// cap is lost (a transition that plays all of from before to can hit
-// this; one that mixes them, or plays only one, cannot). A transition
-// must read the two children only through from and to. It runs on the
-// clock goroutine; returning nil means no transition. The transition
-// source is typically built from [Add], [FadeIn] and [FadeOut]:
-//
-//	func(from, to onair.Source) onair.Source {
-//		mix, _ := onair.Add([]onair.Source{onair.FadeOut(from, nil), onair.FadeIn(to, nil)},
-//			&onair.AddOptions{DisableNormalization: true})
-//		return mix
-//	}
-type Transition func(from, to Source) Source
-
 // FallbackOptions configure [Fallback]. A nil *FallbackOptions is valid.
 type FallbackOptions struct {
 	// ID names the operator. It defaults to "fallback".
@@ -56,36 +30,6 @@ type FallbackOptions struct {
 	// track, it inserts the child's current metadata at the switch, so
 	// that consumers know what plays.
 	DisableMetadataReplay bool
-}
-
-// Switcher is the source returned by the switching operators ([Fallback],
-// [Switch], [Random], [Rotate], [Sequence], [Once]). It plays one child at
-// a time: it fills each frame from the selected child up to that child's
-// next track mark, then selects again, inserting a track mark at every
-// junction between two children. Data of a child that was not used stays
-// in that child and is played when the child is selected again.
-//
-// Skip forwards to the selected child. A Switcher does not propagate
-// errors: a child that fails is simply not ready. Node and Selected are
-// safe from any goroutine.
-type Switcher struct {
-	node *Node
-	sw   *switcher
-}
-
-// Node returns the operator's graph node.
-func (s *Switcher) Node() *Node { return s.node }
-
-// Selected returns the child selected last: the one playing, or the one
-// that played last when no child is ready now; nil before the first
-// selection. During a transition it is the child the transition leads to.
-// Safe from any goroutine.
-func (s *Switcher) Selected() Source {
-	i := s.sw.selPub.Load()
-	if i < 0 {
-		return nil
-	}
-	return s.sw.children[i]
 }
 
 // Fallback returns a source that plays the first ready child, in the order
@@ -177,6 +121,7 @@ type switcher struct {
 	selPub atomic.Int32 // cur, for Selected
 	pos    []int        // per child node: samples of its frame taken in this tick
 	slot   []int        // child index -> index in pos (a node listed twice shares one)
+	seen   []Metadata   // per child node: the last metadata taken from it
 
 	// The running transition, if any.
 	tr       Source
@@ -216,6 +161,7 @@ func newSwitcher(sources []Source, cfg switchConfig, p switchPolicy, fallible bo
 	}
 	s.selPub.Store(-1)
 	s.slot = make([]int, len(sources))
+	s.seen = make([]Metadata, len(sources))
 	for i, c := range s.children {
 		s.slot[i] = i
 		for j := range i {
@@ -281,6 +227,7 @@ func (s *switcher) WakeUp(f *Format) error {
 	s.transN = max(1, f.Samples(s.cfg.transLen))
 	s.setCur(-1)
 	s.tr = nil
+	clear(s.seen)
 	if r, ok := s.policy.(rewinder); ok {
 		r.rewind()
 	}
@@ -382,6 +329,11 @@ func (s *switcher) take(f *Frame, i int) bool {
 		s.replay = nil
 	}
 	k := f.Append(in, p, end)
+	for _, m := range in.Metadata() {
+		if m.Pos >= p && m.Pos < p+k {
+			s.seen[s.slot[i]] = m.Metadata
+		}
+	}
 	s.pos[s.slot[i]] = p + k
 	cn.Consume(p + k)
 	if k > 0 {
@@ -427,13 +379,14 @@ func (s *switcher) replayFor(j int) Metadata {
 		switch {
 		case m.Pos < p:
 			last = m.Metadata
-		default:
-			if m.Pos == p || last == nil {
-				// At the junction it comes with the data; later in the
-				// frame, the current one is unknown.
-				return nil
-			}
+		case m.Pos == p:
+			return nil // it comes with the data
+		case last != nil:
 			return last
+		default:
+			// Newer metadata later in the frame: the current one is the
+			// last one this operator took from the child.
+			return s.seen[s.slot[j]]
 		}
 	}
 	if last != nil {

@@ -5,6 +5,63 @@ import (
 	"time"
 )
 
+// Transition builds the source that a switching operator plays when it
+// changes from one child to another.
+//
+// from plays what is left of the track that was interrupted (nothing when
+// the switch happens at a track boundary) and to plays the new child from
+// the point where the operator switched to it. The operator attaches the
+// returned source to the running graph, plays it for at most the
+// transition length (it keeps its metadata but not its track marks) and
+// detaches it as soon as it stops producing data or reaches that length;
+// it then goes on with the new child exactly where the transition left it,
+// so a transition that reads to loses none of its samples, provided it
+// does not play more than the transition length in all: from and to each
+// give at most that length, and what the transition made of to beyond the
+// cap is lost (a transition that plays all of from before to can hit
+// this; one that mixes them, or plays only one, cannot). A transition
+// must read the two children only through from and to. It runs on the
+// clock goroutine; returning nil means no transition. The transition
+// source is typically built from [Add], [FadeIn] and [FadeOut]:
+//
+//	func(from, to onair.Source) onair.Source {
+//		out, _ := onair.FadeOut(from, nil)
+//		in, _ := onair.FadeIn(to, nil)
+//		mix, _ := onair.Add([]onair.Source{out, in}, &onair.AddOptions{DisableNormalization: true})
+//		return mix
+//	}
+type Transition func(from, to Source) Source
+
+// Switcher is the source returned by the switching operators ([Fallback],
+// [Switch], [Random], [Rotate], [Sequence], [Once]). It plays one child at
+// a time: it fills each frame from the selected child up to that child's
+// next track mark, then selects again, inserting a track mark at every
+// junction between two children. Data of a child that was not used stays
+// in that child and is played when the child is selected again.
+//
+// Skip forwards to the selected child. A Switcher does not propagate
+// errors: a child that fails is simply not ready. Node and Selected are
+// safe from any goroutine.
+type Switcher struct {
+	node *Node
+	sw   *switcher
+}
+
+// Node returns the operator's graph node.
+func (s *Switcher) Node() *Node { return s.node }
+
+// Selected returns the child selected last: the one playing, or the one
+// that played last when no child is ready now; nil before the first
+// selection. During a transition it is the child the transition leads to.
+// Safe from any goroutine.
+func (s *Switcher) Selected() Source {
+	i := s.sw.selPub.Load()
+	if i < 0 {
+		return nil
+	}
+	return s.sw.children[i]
+}
+
 // Case is one branch of a [Switch]: Source may play while When is true.
 type Case struct {
 	// When reports whether the case may be selected. It is called on the
