@@ -41,8 +41,9 @@ func xfHeap() uint64 {
 }
 
 // TestCrossfadeTenThousandTracks runs 10,000 transitions of short tracks
-// under the manual clock and checks that memory, per-tick cost and the
-// number of sub-clocks stay flat: the leaks Liquidsoap had (#5029, #4058).
+// under the manual clock and checks that memory and the number of
+// sub-clocks stay flat (the leaks Liquidsoap had, #5029, #4058), logging
+// the per-tick cost early and late.
 func TestCrossfadeTenThousandTracks(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -89,7 +90,10 @@ func TestCrossfadeTenThousandTracks(t *testing.T) {
 			growth := int64(heap2) - int64(heap1)
 			t.Logf("heap %d -> %d bytes (%+d) over 8000 transitions; per tick %v -> %v", heap1, heap2, growth, early, late)
 			assert.Less(t, growth, int64(256<<10), "heap growth over 8000 transitions")
-			assert.Less(t, late, 2*early+time.Microsecond, "per-tick cost stays flat")
+			// The per-tick cost is logged, not asserted: a timing threshold
+			// would flake on a shared machine. What made Liquidsoap's cost
+			// grow (sub-clocks and attached sources piling up) is asserted
+			// above by count; BenchmarkCrossfade measures the cost.
 		})
 	}
 }
