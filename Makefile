@@ -29,7 +29,7 @@ test: setup
 	$(FFENV) && go build -o /dev/null ./examples/...
 
 demo: ffmpeg
-	$(FFENV) && go run ./examples/tone
+	$(FFENV) && go run ./examples/tone -out out/tone.mp3
 
 bench: ffmpeg
 	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...
