@@ -90,7 +90,19 @@ func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder
 	if d.fc = astiav.AllocFormatContext(); d.fc == nil {
 		return d, &PathError{Op: "open", Path: path, Err: errors.New("cannot allocate format context")}
 	}
-	if err := d.fc.OpenInput(path, nil, nil); err != nil {
+	// A local file may only read local files. FFmpeg's file protocol
+	// already limits what a playlist inside it (HLS, concat) may open to
+	// file, crypto and data; we narrow it to file and say so here, so
+	// that the property does not rest on a library default.
+	var opts *astiav.Dictionary
+	if !strings.Contains(path, "://") {
+		opts = astiav.NewDictionary()
+		defer opts.Free()
+		if err := opts.Set("protocol_whitelist", "file", astiav.NewDictionaryFlags()); err != nil {
+			return d, &PathError{Op: "open", Path: path, Err: av.Wrap("av_dict_set", err)}
+		}
+	}
+	if err := d.fc.OpenInput(path, nil, opts); err != nil {
 		d.fc.Free()
 		d.fc = nil // OpenInput frees the context on failure
 		return d, &PathError{Op: "open", Path: path, Err: av.Wrap("avformat_open_input", err)}
