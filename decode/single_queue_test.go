@@ -55,7 +55,8 @@ func TestQueue(t *testing.T) {
 		q.Push(b)
 	})
 	wg.Wait()
-	assert.Equal(t, 3, q.Len())
+	// The queue's helper goroutine may already have taken "a" to open it.
+	assert.Contains(t, []int{2, 3}, q.Len(), "the pushes are counted")
 	r.run(1)
 	assert.Equal(t, 1, q.Len(), "a started, the missing file was skipped")
 	r.run(30)
