@@ -61,10 +61,32 @@ func (n *Node) Ready() bool {
 	n.syncTick()
 	if !n.readyDone {
 		n.readyDone = true
-		n.genReady = n.generatorReady()
+		if n.graph != nil && n.graph.draining.Load() {
+			n.genReady = n.drainReady()
+		} else {
+			n.genReady = n.generatorReady()
+		}
 		n.ready = n.cur.Len() > 0 || n.genReady
 	}
 	return n.ready
+}
+
+// drainReady is the readiness during the drain tick: drainers are ready,
+// and so are operators with a ready child (they pass drained data on);
+// sources with nothing to drain are not.
+func (n *Node) drainReady() bool {
+	if _, ok := n.gen.(Drainer); ok {
+		return !n.ended
+	}
+	if len(n.children) == 0 || !n.generatorReady() {
+		return false
+	}
+	for _, c := range n.children {
+		if c.Node().Ready() {
+			return true
+		}
+	}
+	return false
 }
 
 // Ended reports whether the node's generator returned io.EOF: the node
@@ -100,7 +122,12 @@ func (n *Node) Peek() *Frame {
 	if n.genReady && n.cur.Len() < n.cur.Size() {
 		start := n.cur.Len()
 		n.applyPending()
-		err := n.gen.Generate(n.cur)
+		var err error
+		if d, ok := n.gen.(Drainer); ok && n.graph != nil && n.graph.draining.Load() {
+			err = d.Drain(n.cur)
+		} else {
+			err = n.gen.Generate(n.cur)
+		}
 		if err != nil {
 			if err == io.EOF {
 				n.ended = true

@@ -137,6 +137,10 @@ func (c *Clock) Tick() {
 	if c.graph == nil || c.graph.closed.Load() {
 		return
 	}
+	c.tick()
+}
+
+func (c *Clock) tick() {
 	c.ticks.Add(1)
 	for _, o := range c.outputs {
 		o.animate()

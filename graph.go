@@ -51,7 +51,8 @@ type Graph struct {
 
 	started  atomic.Bool
 	closed   atomic.Bool
-	attachMu sync.Mutex // guards nodes and ids after Start
+	draining atomic.Bool // the drain tick of Close is running
+	attachMu sync.Mutex  // guards nodes and ids after Start
 
 	cbq  chan callbackCall
 	cbwg sync.WaitGroup
@@ -196,6 +197,7 @@ func (g *Graph) Close() error {
 	if !g.started.Load() {
 		return nil
 	}
+	g.drain()
 	var errs []error
 	for _, o := range g.allOutputs() {
 		if err := o.close(); err != nil {
@@ -207,6 +209,29 @@ func (g *Graph) Close() error {
 	}
 	g.stopCallbacks()
 	return errors.Join(errs...)
+}
+
+// drain runs the drain tick (see [Drainer]) on every clock that is not
+// passive, when the graph holds a drainer. The clocks are stopped by now:
+// Close runs after Run's clock goroutines have returned, or on the
+// goroutine that steps manual clocks.
+func (g *Graph) drain() {
+	has := false
+	for _, n := range g.nodes {
+		if _, ok := n.gen.(Drainer); ok && n.activations > 0 {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return
+	}
+	g.draining.Store(true)
+	for _, c := range g.clocks {
+		if c.kind != Passive && c.graph == g {
+			c.tick()
+		}
+	}
 }
 
 func (g *Graph) runCallbacks() {

@@ -84,6 +84,17 @@ type Sleeper interface {
 	Sleep()
 }
 
+// Drainer is implemented by generators that hold data back (an encoder's
+// delay, a lookahead) and can hand it over when the stream stops. When a
+// graph with a drainer closes, it runs one last tick on each of its
+// clocks in which only drainers produce data (operators above them pass it
+// on) and Drain is called instead of Generate: it appends what the
+// generator still holds — a short frame is fine — so outputs write it
+// before they close.
+type Drainer interface {
+	Drain(f *Frame) error
+}
+
 // Resetter is implemented by generators and senders that react to a clock
 // reset (the clock fell more than its maximum latency behind).
 type Resetter interface {

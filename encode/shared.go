@@ -237,6 +237,24 @@ func (g *sharedGen) Generate(f *onair.Frame) error {
 	return err
 }
 
+// Drain hands over what the codec still holds when the graph closes
+// (see onair.Drainer): it flushes the encoder into a full frame, with the
+// packets at the positions of their timestamps, and retires the encoder.
+func (g *sharedGen) Drain(f *onair.Frame) error {
+	if g.enc == nil || f.Free() <= 0 {
+		return nil
+	}
+	base, n := f.Len(), f.Free()
+	out := g.layout(f)
+	stream := g.enc.Stream()
+	out.Stream = stream
+	f.Extend(n)
+	start := g.pos
+	err := g.enc.Flush(g.collect)
+	g.place(out, stream, base, n, start)
+	return joinErr(err, g.stop(nil))
+}
+
 // place moves the pending packets into out at the positions of their DTS
 // (main-rate samples since the stream started, relative to start, the
 // position of this frame's first input sample), clamped into [base,

@@ -90,7 +90,7 @@ func TestSharedAudioEncodesOnce(t *testing.T) {
 	assert.EqualValues(t, ticks, st.Encodes, "one encode per tick for two outputs")
 	assert.EqualValues(t, 1, st.Streams)
 	assert.InDelta(t, ticks*882/1024, st.Frames, 2, "codec frames of 1024 samples")
-	assert.Equal(t, st.Packets, int64(len(a.packets)))
+	assert.Equal(t, aac.Stats().Packets, int64(len(a.packets)), "every packet, the ones drained at Close included, reaches the outputs")
 	assert.Equal(t, a.packets, b.packets, "both outputs copy the same packets")
 	for i, n := range a.lens {
 		require.Equal(t, 882, n, "frame %d keeps the grid", i)
@@ -143,6 +143,70 @@ func TestSharedAudioFlushesWhenInputRunsOut(t *testing.T) {
 	assert.Equal(t, "mp3", c.stream.Codec)
 	pcm := decodePCM(t, path, nil)
 	assert.InDelta(t, 44541, len(pcm), 1152+576, "all input samples encoded")
+}
+
+// TestSharedAudioDrainsOnClose stops an endless source on a frame
+// boundary: the packets the codec still holds (its delay and the part of a
+// codec frame in its FIFO) reach the output in the drain tick of Close.
+func TestSharedAudioDrainsOnClose(t *testing.T) {
+	g, clk := manualGraph(t, onair.Format{})
+	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "libmp3lame", Track: "audio_mp3"})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "out.mp3")
+	w := &streamWriter{t: t, path: path, format: "mp3", track: "audio_mp3"}
+	require.NoError(t, g.Add(onair.NewOutput(enc, w, nil)))
+	require.NoError(t, g.Start())
+	for range 50 { // exactly 1 s, ending on a frame boundary
+		clk.Tick()
+	}
+	before := w.packets
+	require.NoError(t, g.Close())
+	assert.Greater(t, w.packets, before, "Close hands over the packets the codec held")
+	assert.EqualValues(t, 50, enc.Stats().Encodes, "the drain tick encodes no new input")
+	pcm := decodePCM(t, path, nil)
+	assert.GreaterOrEqual(t, len(pcm), 44100, "the whole second is in the file")
+	assert.LessOrEqual(t, len(pcm), 44100+2*1152, "plus at most the codec delay and padding")
+}
+
+// streamWriter is a sender that muxes one packet track as it comes, as a
+// file output does: the stream's parameters are only valid while the
+// encoder is open, so they are copied when the first packet arrives.
+type streamWriter struct {
+	t       *testing.T
+	path    string
+	format  string
+	track   string
+	m       *avmux.Muxer
+	idx     int
+	tb      onair.Rational
+	packets int
+}
+
+func (w *streamWriter) Send(f *onair.Frame) error {
+	tr := f.Track(w.track)
+	if tr == nil || len(tr.Packets) == 0 {
+		return nil
+	}
+	if w.m == nil {
+		m, err := avmux.Create(w.path, &avmux.Options{Format: w.format})
+		require.NoError(w.t, err)
+		w.idx, err = m.AddStream(tr.Stream)
+		require.NoError(w.t, err)
+		require.NoError(w.t, m.WriteHeader())
+		w.m, w.tb = m, tr.Stream.TimeBase
+	}
+	for _, p := range tr.Packets {
+		require.NoError(w.t, w.m.WritePacket(w.idx, p, w.tb))
+		w.packets++
+	}
+	return nil
+}
+
+func (w *streamWriter) Close() error {
+	if w.m == nil {
+		return nil
+	}
+	return w.m.Close()
 }
 
 // TestSharedVideo encodes graph video once and checks the packets decode.
