@@ -114,7 +114,9 @@ func (o *Output) animate() {
 		}
 	}
 	if !sn.Ready() {
-		if !o.opts.Fallible && !o.warned {
+		// In the drain tick of Close, only sources that hold data are
+		// ready; the others are not failing.
+		if !o.opts.Fallible && !o.warned && !o.node.graph.draining.Load() {
 			o.warned = true
 			o.node.logger().Error("infallible source is not ready", "output", o.node.id, "source", sn.id)
 		}
