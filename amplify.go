@@ -46,10 +46,7 @@ func (a *Amplifier) Factor() float64 { return math.Float64frombits(a.factor.Load
 // returns an error wrapping [ErrInvalidOption] when s is nil or factor is
 // not finite.
 func Amplify(s Source, factor float64, opts *AmplifyOptions) (*Amplifier, error) {
-	var o AmplifyOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, "amplify")
 	if s == nil {
 		return nil, fmt.Errorf("%w: %s: nil source", ErrInvalidOption, id)

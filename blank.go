@@ -146,10 +146,7 @@ const (
 )
 
 func newBlankOp(s Source, opts *BlankOptions, name string, mode blankMode) (*Node, error) {
-	var o BlankOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, name)
 	if s == nil {
 		return nil, fmt.Errorf("%w: %s: nil source", ErrInvalidOption, id)

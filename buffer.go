@@ -82,10 +82,7 @@ func Buffer(src Source, opts *BufferOptions) (*Buffered, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w: Buffer of a nil source", ErrInvalidOption)
 	}
-	var o BufferOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.ID == "" {
 		o.ID = "buffer"
 	}

@@ -81,10 +81,7 @@ type Clock struct {
 
 // NewClock returns a clock. opts may be nil.
 func NewClock(name string, opts *ClockOptions) *Clock {
-	var o ClockOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.Latency <= 0 {
 		o.Latency = 100 * time.Millisecond
 	}

@@ -99,10 +99,7 @@ type Crossfader struct {
 // graph. opts may be nil; Cross returns an error wrapping
 // [ErrInvalidOption] for invalid options.
 func Cross(input Source, transition TransitionFunc, opts *CrossOptions) (*Crossfader, error) {
-	var o CrossOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.ID == "" {
 		o.ID = "cross"
 	}
@@ -138,10 +135,7 @@ func Cross(input Source, transition TransitionFunc, opts *CrossOptions) (*Crossf
 // by their levels with [CrossfadeOptions.Smart] ([SmartTransition]).
 // opts may be nil.
 func Crossfade(input Source, opts *CrossfadeOptions) (*Crossfader, error) {
-	var o CrossfadeOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.ID == "" {
 		o.ID = "crossfade"
 	}

@@ -99,10 +99,7 @@ func FadeOut(s Source, opts *FadeOptions) (*Node, error) {
 }
 
 func newFade(s Source, opts *FadeOptions, in bool) (*Node, error) {
-	var o FadeOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	name, key := "fade_out", "liq_fade_out"
 	if in {
 		name, key = "fade_in", "liq_fade_in"

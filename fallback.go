@@ -37,10 +37,7 @@ type FallbackOptions struct {
 // be nil. It returns an error wrapping [ErrInvalidOption] when sources is
 // empty, holds nil, or an option is out of range.
 func Fallback(sources []Source, opts *FallbackOptions) (*Switcher, error) {
-	var o FallbackOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	cfg := switchConfig{
 		id:          idOr(o.ID, "fallback"),
 		immediate:   o.Immediate,

@@ -36,10 +36,7 @@ type synth struct {
 }
 
 func newSynth(opts *GenOptions, defAmp float64) (*synth, GenOptions) {
-	var o GenOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.Amplitude == 0 {
 		o.Amplitude = defAmp
 	}

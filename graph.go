@@ -60,10 +60,7 @@ type Graph struct {
 
 // NewGraph returns an empty graph. opts may be nil.
 func NewGraph(opts *GraphOptions) (*Graph, error) {
-	var o GraphOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	f, err := o.Format.Normalize()
 	if err != nil {
 		return nil, err

@@ -17,10 +17,7 @@ type MapMetadataOptions struct {
 // fallibility of s and does not propagate errors. opts may be nil. It
 // returns an error wrapping [ErrInvalidOption] when s or fn is nil.
 func MapMetadata(s Source, fn func(Metadata) Metadata, opts *MapMetadataOptions) (*Node, error) {
-	var o MapMetadataOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, "map_metadata")
 	if s == nil || fn == nil {
 		return nil, fmt.Errorf("%w: %s: nil source or function", ErrInvalidOption, id)

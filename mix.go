@@ -25,10 +25,7 @@ type AddOptions struct {
 // opts may be nil. It returns an error wrapping [ErrInvalidOption] for no
 // sources, a nil source, or an invalid or extra weight.
 func Add(sources []Source, opts *AddOptions) (*Node, error) {
-	var o AddOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, "add")
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("%w: %s needs at least one source", ErrInvalidOption, id)

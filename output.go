@@ -64,10 +64,7 @@ type Output struct {
 
 // NewOutput returns an output that sends src's frames to s. opts may be nil.
 func NewOutput(src Source, s Sender, opts *OutputOptions) *Output {
-	var o OutputOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.ID == "" {
 		o.ID = "output"
 	}

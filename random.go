@@ -31,10 +31,7 @@ type RandomOptions struct {
 // be nil. It returns an error wrapping [ErrInvalidOption] for no sources,
 // a nil source, or a negative or extra weight.
 func Random(sources []Source, opts *RandomOptions) (*Switcher, error) {
-	var o RandomOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, "random")
 	if len(o.Weights) > len(sources) {
 		return nil, fmt.Errorf("%w: %s: %d weights for %d sources", ErrInvalidOption, id, len(o.Weights), len(sources))
@@ -123,10 +120,7 @@ type RotateOptions struct {
 // wrapping [ErrInvalidOption] for no sources, a nil source, or a negative
 // or extra weight.
 func Rotate(sources []Source, opts *RotateOptions) (*Switcher, error) {
-	var o RotateOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, "rotate")
 	if len(o.Weights) > len(sources) {
 		return nil, fmt.Errorf("%w: %s: %d weights for %d sources", ErrInvalidOption, id, len(o.Weights), len(sources))

@@ -16,10 +16,7 @@ type SequenceOptions struct {
 // opts may be nil. It returns an error wrapping [ErrInvalidOption] for no
 // sources or a nil source.
 func Sequence(sources []Source, opts *SequenceOptions) (*Switcher, error) {
-	var o SequenceOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	fallible := true
 	if len(sources) > 0 && sources[len(sources)-1] != nil {
 		fallible = sources[len(sources)-1].Node().Fallible()

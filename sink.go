@@ -15,10 +15,7 @@ func Dummy(src Source, opts *OutputOptions) *Output {
 }
 
 func withID(opts *OutputOptions, id string) OutputOptions {
-	var o OutputOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.ID == "" {
 		o.ID = id
 	}

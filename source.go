@@ -311,3 +311,14 @@ func Chain(ops ...Operator) Operator {
 		return s
 	}
 }
+
+// valueOr returns *p, or the zero value when p is nil: the Options
+// convention (a nil pointer means all defaults), copied on entry so that
+// constructors never write into the caller's struct.
+func valueOr[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -103,10 +103,7 @@ type SwitchOptions struct {
 // wrapping [ErrInvalidOption] when cases is empty, a source is nil, or an
 // option is out of range.
 func Switch(cases []Case, opts *SwitchOptions) (*Switcher, error) {
-	var o SwitchOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	p := &predicates{when: make([]func() bool, len(cases))}
 	sources := make([]Source, len(cases))
 	fallible := true

@@ -63,10 +63,7 @@ type DelayOptions struct {
 // fallible and does not propagate errors. opts may be nil. It returns an
 // error wrapping [ErrInvalidOption] when s is nil or d is negative.
 func Delay(s Source, d time.Duration, opts *DelayOptions) (*Node, error) {
-	var o DelayOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, "delay")
 	if s == nil || d < 0 {
 		return nil, fmt.Errorf("%w: %s: nil source or duration %v", ErrInvalidOption, id, d)
@@ -142,10 +139,7 @@ type ChopOptions struct {
 // propagate errors. opts may be nil. It returns an error wrapping
 // [ErrInvalidOption] when s is nil or d is not positive.
 func Chop(s Source, d time.Duration, opts *ChopOptions) (*Node, error) {
-	var o ChopOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	id := idOr(o.ID, "chop")
 	if s == nil || d <= 0 {
 		return nil, fmt.Errorf("%w: %s: nil source or duration %v", ErrInvalidOption, id, d)

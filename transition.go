@@ -105,10 +105,7 @@ type SmartOptions struct {
 //
 // opts may be nil.
 func SmartTransition(opts *SmartOptions) TransitionFunc {
-	var o SmartOptions
-	if opts != nil {
-		o = *opts
-	}
+	o := valueOr(opts)
 	if o.FadeIn == 0 {
 		o.FadeIn = 3 * time.Second
 	}
