@@ -74,6 +74,13 @@ type Options struct {
 	MuxerOptions map[string]string
 	// Metadata is written as container metadata of every file. Default none.
 	Metadata map[string]string
+	// OnMetadata, when set, is called on the clock goroutine with each
+	// metadata of the source when the muxer reaches its position: after
+	// every packet before that position has been written (and, for a
+	// [Writer], flushed to the io.Writer), before the first packet at or
+	// after it. Network outputs use it to place a title change at the
+	// right byte of the stream. Default none.
+	OnMetadata func(m onair.Metadata)
 	// Logger receives the output's logs. It defaults to discarding them.
 	Logger *slog.Logger
 }

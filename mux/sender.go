@@ -30,6 +30,14 @@ type sender struct {
 	onClose func(name string)
 
 	reopen atomic.Bool
+	// flush, when set, pushes FFmpeg's buffered bytes to the writer at the
+	// end of each frame and before each OnMetadata call (writer outputs).
+	flush bool
+	// reopenMeta, when set with reopen, replaces the container metadata of
+	// the next container (guarded by reopenMu).
+	reopenMu   sync.Mutex
+	reopenMeta map[string]string
+	hasMeta    bool
 
 	streams  []*outStream
 	ready    bool // streams resolved
@@ -116,7 +124,8 @@ func (s *sender) Send(f *onair.Frame) error {
 		s.tracks[i] = f.Track(st.name)
 		s.idx[i] = 0
 	}
-	ci := 0
+	ci, mi := 0, 0
+	meta := f.Metadata()
 	for {
 		best, bestPos := -1, 0
 		for i, t := range s.tracks {
@@ -132,6 +141,12 @@ func (s *sender) Send(f *onair.Frame) error {
 		t := s.tracks[best]
 		p := &t.Packets[s.idx[best]]
 		s.idx[best]++
+		for ; mi < len(meta) && meta[mi].Pos <= p.Pos && s.opts.OnMetadata != nil; mi++ {
+			if err := s.metadata(meta[mi].Metadata); err != nil {
+				s.abort()
+				return err
+			}
+		}
 		for ci < len(s.cutBuf) && s.cutBuf[ci] <= p.Pos {
 			s.pending = true
 			ci++
@@ -144,7 +159,40 @@ func (s *sender) Send(f *onair.Frame) error {
 	if ci < len(s.cutBuf) {
 		s.pending = true
 	}
+	for ; mi < len(meta) && s.opts.OnMetadata != nil; mi++ {
+		if err := s.metadata(meta[mi].Metadata); err != nil {
+			s.abort()
+			return err
+		}
+	}
+	if s.flush && s.m != nil {
+		if err := s.m.Flush(); err != nil {
+			s.abort()
+			return err
+		}
+	}
 	return nil
+}
+
+// metadata flushes what was written so far and calls OnMetadata.
+func (s *sender) metadata(m onair.Metadata) error {
+	if s.flush && s.m != nil {
+		if err := s.m.Flush(); err != nil {
+			return err
+		}
+	}
+	s.opts.OnMetadata(m)
+	return nil
+}
+
+// takeReopenMeta returns the container metadata set by a pending
+// ReopenWith, if any.
+func (s *sender) takeReopenMeta() (map[string]string, bool) {
+	s.reopenMu.Lock()
+	defer s.reopenMu.Unlock()
+	m, ok := s.reopenMeta, s.hasMeta
+	s.reopenMeta, s.hasMeta = nil, false
+	return m, ok
 }
 
 // resolve maps the selected tracks to output streams once every one of

@@ -33,6 +33,10 @@ type WriterOutput struct {
 // MPEG-TS, ADTS and MP3, not for MP4. A write error of w is returned to
 // the output, which logs it and starts a new container when it restarts.
 // opts may be nil.
+//
+// The output flushes FFmpeg's write buffer into w at the end of every
+// frame, so w sees the stream with at most one frame of delay beyond what
+// the container itself holds back (network outputs rely on this).
 func Writer(src onair.Source, w io.Writer, format string, opts *Options) (*WriterOutput, error) {
 	if w == nil {
 		return nil, errors.New("mux: Writer needs an io.Writer")
@@ -48,8 +52,12 @@ func Writer(src onair.Source, w io.Writer, format string, opts *Options) (*Write
 		return nil, err
 	}
 	s := newSender(r)
+	s.flush = true
 	mo := &avmux.Options{MuxerOptions: r.MuxerOptions, Metadata: r.Metadata, Logger: r.log}
 	s.open = func(time.Duration) (*avmux.Muxer, string, error) {
+		if md, ok := s.takeReopenMeta(); ok {
+			mo.Metadata = md
+		}
 		m, err := avmux.NewWriter(w, format, mo)
 		return m, "", err
 	}
@@ -67,3 +75,19 @@ func (o *WriterOutput) Output() *onair.Output { return o.out }
 // Reopen ends the current container at the start of the next frame; the
 // next packets start a new one in the same writer. Safe from any goroutine.
 func (o *WriterOutput) Reopen() { o.s.reopen.Store(true) }
+
+// ReopenWith is Reopen with new container metadata: the next container
+// (and every later one) is written with md instead of
+// [Options.Metadata]. For Ogg this is how a title change reaches
+// listeners in band: a new chained logical stream whose comment header
+// holds md. Safe from any goroutine.
+func (o *WriterOutput) ReopenWith(md map[string]string) {
+	c := make(map[string]string, len(md))
+	for k, v := range md {
+		c[k] = v
+	}
+	o.s.reopenMu.Lock()
+	o.s.reopenMeta, o.s.hasMeta = c, true
+	o.s.reopenMu.Unlock()
+	o.s.reopen.Store(true)
+}

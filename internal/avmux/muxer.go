@@ -264,6 +264,20 @@ func (m *Muxer) WriteHeader() error {
 			}
 		}
 		m.fc.SetMetadata(md) // the format context owns md from now on
+		if isOgg(m.format) {
+			// The Ogg muxer writes each stream's comment header from the
+			// stream's metadata, not the container's.
+			for _, st := range m.streams {
+				sd := astiav.NewDictionary()
+				for k, v := range m.opts.Metadata {
+					if err := sd.Set(k, v, 0); err != nil {
+						sd.Free()
+						return av.Wrap("av_dict_set", err)
+					}
+				}
+				st.st.SetMetadata(sd)
+			}
+		}
 	}
 	if err := m.fc.WriteHeader(d); err != nil {
 		return m.ioErr("avformat_write_header", err)
@@ -326,4 +340,13 @@ func CheckFormat(name string) error {
 		return fmt.Errorf("%w: %q", ErrFormat, name)
 	}
 	return nil
+}
+
+// isOgg reports whether format is one of FFmpeg's Ogg muxers.
+func isOgg(format string) bool {
+	switch format {
+	case "ogg", "oga", "opus", "spx", "ogv":
+		return true
+	}
+	return false
 }
