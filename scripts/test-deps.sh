@@ -7,6 +7,12 @@ pkgs=(
   # add Debian packages the tests need here, one per line
   sound-theme-freedesktop # decode: real Vorbis files (/usr/share/sounds/freedesktop)
   alsa-utils              # decode: real WAV files (/usr/share/sounds/alsa)
+  ezstream                # decode/harbor: libshout source client (probe, URL-encoded metadata)
+  oggfwd                  # decode/harbor: libshout Ogg source client
+  gstreamer1.0-tools      # decode/harbor: gst-launch-1.0 for shout2send
+  gstreamer1.0-plugins-good # decode/harbor: shout2send, lamemp3enc
+  liquidsoap              # decode/harbor: liquidsoap output.icecast as a source client
+  libasound2-dev          # speaker: ALSA headers for oto's cgo build (null device tests)
 )
 
 missing=()
