@@ -13,6 +13,7 @@ pkgs=(
   gstreamer1.0-plugins-good # decode/harbor: shout2send, lamemp3enc
   liquidsoap              # decode/harbor: liquidsoap output.icecast as a source client
   libasound2-dev          # speaker: ALSA headers for oto's cgo build (null device tests)
+  icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
 )
 
 missing=()
