@@ -333,6 +333,18 @@ func (p *player) Skip() {
 		p.recycle(p.cur)
 		p.cur = nil
 	}
+	// Drop the skipped track's queued chunks now, so that Ready tells
+	// whether the next track is already there.
+	q := p.queue[:0]
+	for _, c := range p.queue {
+		if c.trk != nil && c.trk.id == p.skipID {
+			p.recycle(c)
+		} else {
+			q = append(q, c)
+		}
+	}
+	clear(p.queue[len(q):])
+	p.queue = q
 	p.trk = nil
 	p.wake()
 }
