@@ -1,0 +1,48 @@
+package hw
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrUnavailable reports hardware that cannot be used here: a device
+	// type this FFmpeg build was compiled without, a device that does not
+	// open (no GPU, no driver, no permission), or a codec the device
+	// cannot decode or encode. Callers that may fall back to software do
+	// so on this error.
+	ErrUnavailable = errors.New("device unavailable")
+	// ErrUnknownType reports a device type name FFmpeg does not know at
+	// all ("cudaa", "nvidia"): a configuration mistake, never a reason to
+	// fall back silently.
+	ErrUnknownType = errors.New("unknown device type")
+)
+
+// Error records a failure to use a hardware device. Err wraps
+// [ErrUnavailable] or [ErrUnknownType], followed by the reason (often an
+// FFmpeg error).
+type Error struct {
+	Op     string // "open", "decode", "encode"
+	Device string // the device as asked for, e.g. "cuda" or "vaapi:/dev/dri/renderD128"
+	Err    error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("hw: %s %q: %v", e.Op, e.Device, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Unavailable returns an *Error for op on device whose Err wraps both
+// [ErrUnavailable] and reason (unless reason already wraps
+// ErrUnavailable). It is how the decode and encode packages report
+// hardware they could not use.
+func Unavailable(op, device string, reason error) *Error {
+	var he *Error
+	if errors.As(reason, &he) && errors.Is(he, ErrUnavailable) {
+		return &Error{Op: op, Device: device, Err: he.Err}
+	}
+	if errors.Is(reason, ErrUnavailable) {
+		return &Error{Op: op, Device: device, Err: reason}
+	}
+	return &Error{Op: op, Device: device, Err: fmt.Errorf("%w: %w", ErrUnavailable, reason)}
+}
