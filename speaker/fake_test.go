@@ -1,0 +1,202 @@
+package speaker_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/speaker"
+	"github.com/stretchr/testify/require"
+)
+
+// Tests run at 1000 Hz so that a 20ms frame is 20 samples.
+var testFormat = onair.Format{SampleRate: 1000, Channels: 2, FrameDuration: 20 * time.Millisecond}
+
+const frameSize = 20
+
+// fakeDevice is a Device the test drives: it reads the output's queue
+// only when the test calls consume.
+type fakeDevice struct {
+	mu      sync.Mutex
+	cfg     speaker.DeviceConfig
+	r       io.Reader
+	plays   int
+	closes  int
+	err     error // returned by Err
+	playErr error // returned by Play
+}
+
+func (d *fakeDevice) Play(r io.Reader) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.plays++
+	if d.playErr != nil {
+		return d.playErr
+	}
+	d.r = r
+	return nil
+}
+
+func (d *fakeDevice) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.err
+}
+
+func (d *fakeDevice) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closes++
+	return nil
+}
+
+func (d *fakeDevice) fail(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.err = err
+}
+
+func (d *fakeDevice) counts() (plays, closes int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.plays, d.closes
+}
+
+// consume reads up to n samples (of every channel) the way a sound card
+// would, and returns them per channel. It returns nil when the queue is
+// empty; it fails the test on io.EOF or a partial sample.
+func (d *fakeDevice) consume(t *testing.T, n int) [][]float32 {
+	t.Helper()
+	d.mu.Lock()
+	r, ch := d.r, d.cfg.Channels
+	d.mu.Unlock()
+	require.NotNil(t, r, "the output has not started the device")
+	p := make([]byte, n*ch*4)
+	k, err := r.Read(p)
+	require.NoError(t, err)
+	require.Zero(t, k%(ch*4), "the reader returned a partial sample")
+	if k == 0 {
+		return nil
+	}
+	out := make([][]float32, ch)
+	for i := 0; i < k/4; i++ {
+		v := math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+		out[i%ch] = append(out[i%ch], v)
+	}
+	return out
+}
+
+// rig is a running graph with one speaker on a fake device.
+type rig struct {
+	g      *onair.Graph
+	spk    *speaker.Output
+	dev    *fakeDevice
+	opened int
+	cancel context.CancelCauseFunc
+	done   chan error
+	logs   *logs
+}
+
+// errDone is the cause the tests cancel their graphs with.
+var errDone = errors.New("test done")
+
+// startRig builds a graph of src to a speaker on a fake device and runs it
+// on a goroutine. opts may be nil; its Open and Logger are set here, and
+// OnError, when nil, cancels the graph with the device error.
+func startRig(t *testing.T, src onair.Source, opts *speaker.Options, more ...onair.Source) *rig {
+	t.Helper()
+	r := &rig{dev: &fakeDevice{}, logs: &logs{}, done: make(chan error, 1)}
+	var o speaker.Options
+	if opts != nil {
+		o = *opts
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r.cancel = cancel
+	o.Logger = slog.New(r.logs)
+	o.Open = func(cfg speaker.DeviceConfig) (speaker.Device, error) {
+		r.opened++
+		r.dev.mu.Lock()
+		r.dev.cfg = cfg
+		r.dev.mu.Unlock()
+		return r.dev, nil
+	}
+	if o.OnError == nil {
+		o.OnError = cancel
+	}
+	spk, err := speaker.New(src, &o)
+	require.NoError(t, err)
+	r.spk = spk
+	r.g, err = onair.NewGraph(&onair.GraphOptions{Format: testFormat, Logger: slog.New(r.logs)})
+	require.NoError(t, err)
+	require.NoError(t, r.g.Add(append([]onair.Source{spk}, more...)...))
+	go func() { r.done <- r.g.Run(ctx) }()
+	return r
+}
+
+// stop cancels the graph and returns Run's error; the device must be able
+// to let the waiting tick go (Close does).
+func (r *rig) stop(t *testing.T) error {
+	t.Helper()
+	r.cancel(errDone)
+	require.NoError(t, r.spk.Close())
+	return <-r.done
+}
+
+// logs is a slog handler that keeps the records.
+type logs struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (l *logs) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logs) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recs = append(l.recs, r.Clone())
+	return nil
+}
+func (l *logs) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logs) WithGroup(string) slog.Handler      { return l }
+
+// with returns the records whose message is msg.
+func (l *logs) with(msg string) []slog.Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []slog.Record
+	for _, r := range l.recs {
+		if r.Message == msg {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// attr returns the value of the record's attribute key, as a string.
+func attr(r slog.Record, key string) string {
+	var v string
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v = a.Value.String()
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+// ramp returns want samples from..from+n-1, the counter values a device
+// must receive in order.
+func ramp(from, n int) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(from + i)
+	}
+	return out
+}
