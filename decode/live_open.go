@@ -1,0 +1,239 @@
+package decode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/asticode/go-astiav"
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/av"
+)
+
+const (
+	// liveIOBuffer is the size of FFmpeg's read buffer for a stream. A
+	// read returns what the stream has, so it does not add latency.
+	liveIOBuffer = 16 << 10
+	// liveProbeSize bounds how much of a stream is read to recognize its
+	// format, so that a stream of garbage fails in bounded time.
+	liveProbeSize = 1 << 20
+	// maxEmptyReads is how many (0, nil) results of Read in a row are
+	// taken as a broken reader.
+	maxEmptyReads = 100
+)
+
+// liveInput is FFmpeg's read callback over a stream.
+type liveInput struct {
+	ctx   context.Context
+	r     io.Reader
+	s     *LiveSource
+	sess  *liveSession
+	err   error // the first error of r (io.EOF included)
+	bytes int64 // bytes handed to FFmpeg
+}
+
+// read fills b from the stream. An error of r is returned on the call
+// after its data, because FFmpeg's callback cannot return both.
+func (in *liveInput) read(b []byte) (int, error) {
+	if in.err != nil {
+		return 0, in.err
+	}
+	if err := in.ctx.Err(); err != nil {
+		return 0, err
+	}
+	in.setReading(true)
+	defer in.setReading(false)
+	for range maxEmptyReads {
+		n, err := in.r.Read(b)
+		if err != nil {
+			in.err = err
+		}
+		if n > 0 {
+			in.bytes += int64(n)
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		if err := in.ctx.Err(); err != nil {
+			return 0, err
+		}
+	}
+	in.err = io.ErrNoProgress
+	return 0, in.err
+}
+
+func (in *liveInput) setReading(v bool) {
+	in.s.mu.Lock()
+	in.sess.reading = v
+	in.s.notify()
+	in.s.mu.Unlock()
+}
+
+// interrupt makes a blocked Read return, when the reader allows it.
+func (in *liveInput) interrupt() {
+	if d, ok := in.r.(interface{ SetReadDeadline(time.Time) error }); ok {
+		_ = d.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// liveDecoder is a decoder reading a stream through custom IO.
+type liveDecoder struct {
+	*decoder
+	pb   *astiav.IOContext
+	last onair.Metadata // the tags last reported
+}
+
+// formatHints maps stream MIME types to a file extension that favours
+// the right demuxer when probing.
+var formatHints = map[string]string{
+	"audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/mpeg3": "mp3", "audio/x-mpeg": "mp3",
+	"audio/aac": "aac", "audio/aacp": "aac", "audio/x-aac": "aac",
+	"audio/ogg": "ogg", "application/ogg": "ogg", "audio/x-ogg": "ogg", "audio/vorbis": "ogg",
+	"audio/opus": "opus",
+	"audio/flac": "flac", "audio/x-flac": "flac",
+	"audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav",
+	"audio/webm": "webm", "video/webm": "webm",
+}
+
+// openLive opens a stream for decoding to format f. forced names a
+// demuxer ("" to probe, with contentType as a hint).
+func openLive(in *liveInput, f *onair.Format, forced, contentType, name string) (ld *liveDecoder, err error) {
+	layout, err := channelLayout(f.Channels)
+	if err != nil {
+		return nil, err
+	}
+	ld = &liveDecoder{decoder: &decoder{path: name, rate: f.SampleRate, channels: f.Channels, layout: layout, length: -1}}
+	defer func() {
+		if err != nil {
+			ld.close()
+			ld = nil
+			if in.err != nil && !errors.Is(in.err, io.EOF) {
+				err = &PathError{Op: "read", Path: name, Err: in.err}
+			} else if errors.Is(in.err, io.EOF) {
+				err = fmt.Errorf("%w (the stream ended after %d bytes)", err, in.bytes)
+			}
+		}
+	}()
+	var ifmt *astiav.InputFormat
+	if forced != "" {
+		if ifmt = astiav.FindInputFormat(forced); ifmt == nil {
+			return ld, &PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: unknown input format %q", onair.ErrInvalidOption, forced)}
+		}
+	}
+	d := ld.decoder
+	if ld.pb, err = astiav.AllocIOContext(liveIOBuffer, false, in.read, nil, nil); err != nil {
+		return ld, &PathError{Op: "open", Path: name, Err: av.Wrap("avio_alloc_context", err)}
+	}
+	if d.fc = astiav.AllocFormatContext(); d.fc == nil {
+		return ld, &PathError{Op: "open", Path: name, Err: errors.New("cannot allocate format context")}
+	}
+	d.fc.SetPb(ld.pb)
+	opts := astiav.NewDictionary()
+	defer opts.Free()
+	if err := opts.Set("probesize", fmt.Sprint(liveProbeSize), astiav.NewDictionaryFlags()); err != nil {
+		return ld, &PathError{Op: "open", Path: name, Err: av.Wrap("av_dict_set", err)}
+	}
+	// The URL is never opened (the IO is ours): its extension is a hint
+	// for probing.
+	url := "stream"
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && formatHints[mt] != "" {
+		url += "." + formatHints[mt]
+	}
+	if err := d.fc.OpenInput(url, ifmt, opts); err != nil {
+		d.fc.Free()
+		d.fc = nil // OpenInput frees the context on failure
+		return ld, &PathError{Op: "open", Path: name, Err: av.Wrap("avformat_open_input", err)}
+	}
+	if err := d.fc.FindStreamInfo(nil); err != nil {
+		return ld, &PathError{Op: "probe", Path: name, Err: av.Wrap("avformat_find_stream_info", err)}
+	}
+	st, codec, err := d.fc.FindBestStream(astiav.MediaTypeAudio, -1, -1)
+	switch {
+	case errors.Is(err, astiav.ErrDecoderNotFound) || (err == nil && codec == nil):
+		return ld, &PathError{Op: "probe", Path: name, Err: ErrUnsupportedCodec}
+	case err != nil || st == nil:
+		return ld, &PathError{Op: "probe", Path: name, Err: ErrNoAudio}
+	}
+	d.st = st
+	if d.cc = astiav.AllocCodecContext(codec); d.cc == nil {
+		return ld, &PathError{Op: "open decoder", Path: name, Err: errors.New("cannot allocate codec context")}
+	}
+	if err := st.CodecParameters().ToCodecContext(d.cc); err != nil {
+		return ld, &PathError{Op: "open decoder", Path: name, Err: av.Wrap("avcodec_parameters_to_context", err)}
+	}
+	if r := d.cc.SampleRate(); r != 0 && (r < minRate || r > maxRate) {
+		return ld, &PathError{Op: "probe", Path: name, Err: fmt.Errorf("%w: sample rate %d Hz", ErrUnsupportedCodec, r)}
+	}
+	d.cc.SetTimeBase(st.TimeBase())
+	if err := d.cc.Open(codec, nil); err != nil {
+		return ld, &PathError{Op: "open decoder", Path: name, Err: fmt.Errorf("%w: %s: %w", ErrUnsupportedCodec, codec.Name(), av.Wrap("avcodec_open2", err))}
+	}
+	d.packet = astiav.AllocPacket()
+	d.in = astiav.AllocFrame()
+	d.out = astiav.AllocFrame()
+	d.swr = astiav.AllocSoftwareResampleContext()
+	ld.last = ld.readTags()
+	st.SetEventFlags(st.EventFlags().Del(astiav.StreamEventFlagMetadataUpdated))
+	return ld, nil
+}
+
+// tags returns the stream's tags at the start.
+func (ld *liveDecoder) tags() onair.Metadata { return maps.Clone(ld.last) }
+
+// readTags collects the container and stream tags (lower-case keys;
+// container tags win).
+func (ld *liveDecoder) readTags() onair.Metadata {
+	m := onair.Metadata{}
+	for _, dict := range []*astiav.Dictionary{ld.fc.Metadata(), ld.st.Metadata()} {
+		if dict == nil {
+			continue
+		}
+		var e *astiav.DictionaryEntry
+		for {
+			if e = dict.Get("", e, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e == nil {
+				break
+			}
+			if k := strings.ToLower(e.Key()); m[k] == "" {
+				m[k] = e.Value()
+			}
+		}
+	}
+	return m
+}
+
+// updatedTags reports the stream's tags when the demuxer updated them
+// (a new link of a chained Ogg stream, for instance) and they changed.
+func (ld *liveDecoder) updatedTags() (onair.Metadata, bool) {
+	stUpd := ld.st.EventFlags().Has(astiav.StreamEventFlagMetadataUpdated)
+	fcUpd := ld.fc.EventFlags().Has(astiav.FormatEventFlagMetadataUpdated)
+	if !stUpd && !fcUpd {
+		return nil, false
+	}
+	if stUpd {
+		ld.st.SetEventFlags(ld.st.EventFlags().Del(astiav.StreamEventFlagMetadataUpdated))
+	}
+	m := ld.readTags()
+	if maps.Equal(m, ld.last) || len(m) == 0 {
+		return nil, false
+	}
+	ld.last = m
+	return maps.Clone(m), true
+}
+
+// close frees the decoder and the IO context. It is idempotent.
+func (ld *liveDecoder) close() {
+	if ld == nil {
+		return
+	}
+	ld.decoder.close()
+	if ld.pb != nil {
+		ld.pb.Free()
+		ld.pb = nil
+	}
+}
