@@ -72,7 +72,7 @@ type LiveStats struct {
 	// connected; Overruns the times audio had to be dropped, and Dropped
 	// the audio dropped in all.
 	Underruns, Overruns int
-	Dropped            time.Duration
+	Dropped             time.Duration
 }
 
 // LiveSource is a fallible source fed by byte streams, one at a time: a
