@@ -1,0 +1,287 @@
+package listen
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ListenerInfo describes a listener.
+type ListenerInfo struct {
+	// ID is unique among the server's listeners.
+	ID uint64
+	// Mount is the path of the mount listened to.
+	Mount string
+	// RemoteAddr is the client's address (host:port) and UserAgent its
+	// User-Agent header.
+	RemoteAddr, UserAgent string
+	// ICY is set when the listener gets ICY metadata blocks.
+	ICY bool
+	// Connected is when the listener was admitted.
+	Connected time.Time
+	// Sent is the number of bytes sent to the listener, ICY metadata and
+	// Ogg header pages included.
+	Sent int64
+}
+
+// chunkSize is the most stream bytes a listener sends in one write.
+const chunkSize = 16 << 10
+
+// listener is one client receiving a mount.
+type listener struct {
+	info ListenerInfo
+	// pos is the stream offset up to which bytes were handed to the
+	// network: the reaper's measure of the listener's lag. It is -1 until
+	// the listener starts.
+	pos  atomic.Int64
+	sent atomic.Int64
+
+	conn     net.Conn // the hijacked connection, or nil (HTTP/2)
+	stop     chan struct{}
+	dropOnce sync.Once
+	reason   error // set once, before stop is closed
+}
+
+func (l *listener) snapshot() ListenerInfo {
+	i := l.info
+	i.Sent = l.sent.Load()
+	return i
+}
+
+// drop disconnects the listener for err: its connection is closed, which
+// ends a write stuck on a client that stopped reading. Safe from any
+// goroutine; only the first call counts.
+func (l *listener) drop(err error) {
+	l.dropOnce.Do(func() {
+		l.reason = err
+		close(l.stop)
+		if l.conn != nil {
+			l.conn.Close()
+		}
+	})
+}
+
+func lagError(lag int64, limit int) error {
+	return fmt.Errorf("%w: %d bytes behind the live edge (MaxLag %d)", ErrSlowListener, lag, limit)
+}
+
+// serve answers one request for the mount.
+func (m *Mount) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		m.setHeaders(w.Header(), false)
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		w.Header().Set("Access-Control-Allow-Headers", "Icy-MetaData, Range")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !m.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="onair"`)
+		http.Error(w, "authentication required", http.StatusUnauthorized)
+		return
+	}
+	// Range is ignored: a live stream has no earlier bytes to seek to, and
+	// players that send "Range: bytes=0-" (VLC, browsers) take the 200.
+	icy := m.cfg.icy && r.Header.Get("Icy-MetaData") == "1"
+	if r.Method == http.MethodHead {
+		m.setHeaders(w.Header(), icy)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	l := &listener{stop: make(chan struct{}), info: ListenerInfo{
+		ID: m.srv.nextID.Add(1), Mount: m.path, RemoteAddr: r.RemoteAddr,
+		UserAgent: r.UserAgent(), ICY: icy, Connected: time.Now(),
+	}}
+	l.pos.Store(-1)
+	rc := http.NewResponseController(w)
+	conn, _, err := rc.Hijack()
+	switch {
+	case err == nil:
+		l.conn = conn
+		_ = conn.SetDeadline(time.Time{})
+		if sb, ok := conn.(interface{ SetWriteBuffer(int) error }); ok && m.cfg.SendBuffer > 0 {
+			_ = sb.SetWriteBuffer(m.cfg.SendBuffer)
+		}
+	case errors.Is(err, http.ErrNotSupported):
+		// HTTP/2, or a wrapper without Hijack: stream through w.
+	default:
+		m.log.Warn("hijack failed", "mount", m.path, "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	if code, msg := m.srv.admit(m, l); code != 0 {
+		m.refuse(w, l.conn, code, msg)
+		return
+	}
+	defer m.srv.leave(m, l)
+	if m.cfg.OnConnect != nil {
+		m.cfg.OnConnect(l.snapshot())
+	}
+	m.log.Info("listener connected", "mount", m.path, "id", l.info.ID, "remote", l.info.RemoteAddr, "agent", l.info.UserAgent, "icy", icy)
+	var out sink
+	if l.conn != nil {
+		out = &connSink{conn: l.conn, timeout: m.cfg.Timeout}
+		err = out.start(m.responseHead(icy))
+	} else {
+		m.setHeaders(w.Header(), icy)
+		out = &responseSink{w: w, rc: rc, timeout: m.cfg.Timeout}
+		err = out.start(nil)
+	}
+	if err == nil {
+		err = m.stream(l, out)
+	}
+	l.drop(err) // close the connection; keeps an earlier reason
+	err = l.reason
+	if errors.Is(err, ErrSlowListener) {
+		m.dropped.Add(1)
+	}
+	m.log.Info("listener disconnected", "mount", m.path, "id", l.info.ID, "remote", l.info.RemoteAddr, "sent", l.sent.Load(), "reason", err)
+	if m.cfg.OnDisconnect != nil {
+		m.cfg.OnDisconnect(l.snapshot(), err)
+	}
+}
+
+// refuse answers 503 (limit reached, server closed) on the hijacked
+// connection or through w.
+func (m *Mount) refuse(w http.ResponseWriter, conn net.Conn, code int, msg string) {
+	if conn == nil {
+		http.Error(w, msg, code)
+		return
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(conn, "HTTP/1.0 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s\n",
+		code, http.StatusText(code), len(msg)+1, msg)
+	conn.Close()
+}
+
+func (m *Mount) authorized(r *http.Request) bool {
+	if m.cfg.Auth != nil {
+		return m.cfg.Auth(r)
+	}
+	if m.cfg.Password == "" {
+		return true
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	userOK := m.cfg.User == "" || subtle.ConstantTimeCompare([]byte(user), []byte(m.cfg.User)) == 1
+	return subtle.ConstantTimeCompare([]byte(pass), []byte(m.cfg.Password)) == 1 && userOK
+}
+
+// headers returns the response headers of the mount, in a fixed order.
+func (m *Mount) headers(icy bool) [][2]string {
+	c := &m.cfg
+	h := [][2]string{
+		{"Content-Type", c.ContentType},
+		{"Cache-Control", "no-cache, no-store"},
+		{"Pragma", "no-cache"},
+		{"Expires", "Mon, 26 Jul 1997 05:00:00 GMT"},
+		{"Server", "onair"},
+	}
+	for _, kv := range [][2]string{{"icy-name", c.Name}, {"icy-description", c.Description}, {"icy-genre", c.Genre}, {"icy-url", c.URL}} {
+		if kv[1] != "" {
+			h = append(h, [2]string{kv[0], oneLine(kv[1])})
+		}
+	}
+	if c.BitRate > 0 {
+		h = append(h, [2]string{"icy-br", strconv.Itoa(c.BitRate)})
+	}
+	h = append(h, [2]string{"icy-pub", map[bool]string{true: "1", false: "0"}[c.Public]})
+	if icy {
+		h = append(h, [2]string{"icy-metaint", strconv.Itoa(c.MetaInterval)})
+	}
+	if _, ok := c.Headers["Access-Control-Allow-Origin"]; ok {
+		h = append(h, [2]string{"Access-Control-Expose-Headers", "icy-metaint, icy-name, icy-description, icy-genre, icy-url, icy-br, icy-pub"})
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Headers)) {
+		h = append(h, [2]string{k, c.Headers[k]})
+	}
+	return h
+}
+
+func (m *Mount) setHeaders(h http.Header, icy bool) {
+	for _, kv := range m.headers(icy) {
+		h[kv[0]] = []string{kv[1]} // keep icy-* in lower case, as Icecast
+	}
+}
+
+// responseHead is the status line and headers written on a hijacked
+// connection: HTTP/1.0, no chunking, the body runs until the connection
+// closes, as Icecast answers.
+func (m *Mount) responseHead(icy bool) []byte {
+	var b strings.Builder
+	b.WriteString("HTTP/1.0 200 OK\r\n")
+	for _, kv := range m.headers(icy) {
+		b.WriteString(kv[0] + ": " + kv[1] + "\r\n")
+	}
+	b.WriteString("Connection: close\r\n\r\n")
+	return []byte(b.String())
+}
+
+func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }
+
+// sink is where a listener's bytes go.
+type sink interface {
+	start(head []byte) error
+	write(p []byte) error
+}
+
+// connSink writes to a hijacked connection.
+type connSink struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (c *connSink) start(head []byte) error { return c.write(head) }
+
+func (c *connSink) write(p []byte) error {
+	if c.timeout > 0 {
+		_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	}
+	_, err := c.conn.Write(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w: a write blocked for %v", ErrSlowListener, c.timeout)
+	}
+	return err
+}
+
+// responseSink writes through the ResponseWriter (HTTP/2).
+type responseSink struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (s *responseSink) start([]byte) error {
+	s.w.WriteHeader(http.StatusOK)
+	return s.rc.Flush()
+}
+
+func (s *responseSink) write(p []byte) error {
+	if s.timeout > 0 {
+		_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	}
+	if _, err := s.w.Write(p); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("%w: a write blocked for %v", ErrSlowListener, s.timeout)
+		}
+		return err
+	}
+	return s.rc.Flush()
+}

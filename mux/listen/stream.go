@@ -1,0 +1,105 @@
+package listen
+
+// stream sends the mount's stream to l until an error, a drop or the
+// server's end. It waits for a start point at most BurstSize bytes back,
+// sends the Ogg header pages the start needs, then the stream from the
+// ring at the listener's own pace, with an ICY metadata block every
+// MetaInterval bytes when the listener asked for them.
+func (m *Mount) stream(l *listener, out sink) error {
+	pos, prefix, err := m.waitStart(l)
+	if err != nil {
+		return err
+	}
+	var (
+		buf     = make([]byte, 0, chunkSize+1+255*16)
+		until   = m.cfg.MetaInterval // stream bytes before the next block
+		lastSeq = int64(-1)          // the title the listener last got
+		due     bool                 // a metadata block is due at pos
+		icy     = l.info.ICY
+	)
+	for {
+		l.pos.Store(pos)
+		buf = buf[:0]
+	fill:
+		for len(buf) < chunkSize {
+			if due {
+				t, wait, ok := m.ring.titleAt(pos)
+				if !ok {
+					if len(buf) > 0 {
+						break fill // send what we have, then wait
+					}
+					if err := l.wait(wait); err != nil {
+						return err
+					}
+					continue
+				}
+				if t.seq != lastSeq {
+					buf = append(buf, t.block...)
+					lastSeq = t.seq
+				} else {
+					buf = append(buf, 0)
+				}
+				due, until = false, m.cfg.MetaInterval
+			}
+			room := chunkSize - len(buf)
+			if icy {
+				room = min(room, until)
+			}
+			dst := buf[len(buf) : len(buf)+room]
+			var n int
+			if len(prefix) > 0 {
+				n = copy(dst, prefix)
+				prefix = prefix[n:]
+			} else {
+				k, wait, lagged := m.ring.read(dst, pos)
+				if lagged {
+					return lagError(m.ring.written.Load()-pos, m.cfg.MaxLag)
+				}
+				if k == 0 {
+					if len(buf) > 0 {
+						break fill
+					}
+					if err := l.wait(wait); err != nil {
+						return err
+					}
+					continue
+				}
+				n = k
+				pos += int64(k)
+			}
+			buf = buf[:len(buf)+n]
+			if icy {
+				if until -= n; until == 0 {
+					due = true
+				}
+			}
+		}
+		if err := out.write(buf); err != nil {
+			return err
+		}
+		l.sent.Add(int64(len(buf)))
+	}
+}
+
+// waitStart waits until the mount has a start point for a new listener.
+func (m *Mount) waitStart(l *listener) (int64, []byte, error) {
+	for {
+		off, prefix, wait, ok := m.ring.start(m.cfg.BurstSize)
+		if ok {
+			return off, prefix, nil
+		}
+		if err := l.wait(wait); err != nil {
+			return 0, nil, err
+		}
+	}
+}
+
+// wait waits until ch is closed (more bytes) or the listener is dropped.
+func (l *listener) wait(ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-l.stop:
+		return l.reason
+	}
+}
