@@ -22,6 +22,11 @@ const (
 	// liveProbeSize bounds how much of a stream is read to recognize its
 	// format, so that a stream of garbage fails in bounded time.
 	liveProbeSize = 1 << 20
+	// liveAnalyze is how much of a stream (in microseconds) FFmpeg may
+	// read to find its codec parameters before decoding starts. FFmpeg's
+	// default (5s) would make an MP3 stream start 1.3s late; audio
+	// streams announce their parameters in their first frames.
+	liveAnalyze = 200000
 	// maxEmptyReads is how many (0, nil) results of Read in a row are
 	// taken as a broken reader.
 	maxEmptyReads = 100
@@ -136,8 +141,10 @@ func openLive(in *liveInput, f *onair.Format, forced, contentType, name string) 
 	d.fc.SetPb(ld.pb)
 	opts := astiav.NewDictionary()
 	defer opts.Free()
-	if err := opts.Set("probesize", fmt.Sprint(liveProbeSize), astiav.NewDictionaryFlags()); err != nil {
-		return ld, &PathError{Op: "open", Path: name, Err: av.Wrap("av_dict_set", err)}
+	for k, v := range map[string]int{"probesize": liveProbeSize, "analyzeduration": liveAnalyze} {
+		if err := opts.Set(k, fmt.Sprint(v), astiav.NewDictionaryFlags()); err != nil {
+			return ld, &PathError{Op: "open", Path: name, Err: av.Wrap("av_dict_set", err)}
+		}
 	}
 	// The URL is never opened (the IO is ours): its extension is a hint
 	// for probing.
