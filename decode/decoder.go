@@ -45,7 +45,8 @@ type decoder struct {
 	rate     int
 	channels int
 	outCap   int
-	swrReady bool // swr is configured (Delay may be asked)
+	swrReady bool   // swr is configured (Delay may be asked)
+	vid      *video // the video, when the graph format has video
 
 	tags   onair.Metadata
 	length int64 // track length in output samples (after cues), -1 unknown
@@ -68,9 +69,15 @@ type decoder struct {
 	onPacket func(pos int64)
 }
 
-// openDecoder opens path for decoding to format f (audio only). extra
-// overrides the file's tags (cue points included).
+// openDecoder opens path for decoding to format f. extra overrides the
+// file's tags (cue points included).
 func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder, err error) {
+	return openDecoderWith(path, f, extra, nil)
+}
+
+// openDecoderWith is openDecoder with the video options of a source (nil:
+// defaults), used when f has video.
+func openDecoderWith(path string, f *onair.Format, extra onair.Metadata, vo *videoOptions) (d *decoder, err error) {
 	layout, err := channelLayout(f.Channels)
 	if err != nil {
 		return nil, err
@@ -140,6 +147,11 @@ func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder
 	d.in = astiav.AllocFrame()
 	d.out = astiav.AllocFrame()
 	d.swr = astiav.AllocSoftwareResampleContext()
+	if f.Video != nil {
+		if err := d.openVideo(f, vo); err != nil {
+			return d, err
+		}
+	}
 	d.readTags(extra)
 	d.readLength()
 	if d.cueIn > 0 {
@@ -164,10 +176,17 @@ func (d *decoder) seek(target int64) error {
 	if start := d.st.StartTime(); start != astiav.NoPtsValue {
 		ts += start
 	}
-	if err := d.fc.SeekFrame(d.st.Index(), ts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
+	index := d.st.Index()
+	if d.vid != nil {
+		index, ts = d.vid.seekPoint(index, ts, abs)
+	}
+	if err := d.fc.SeekFrame(index, ts, astiav.NewSeekFlags(astiav.SeekFlagBackward)); err != nil {
 		return &PathError{Op: "seek", Path: d.path, Err: av.Wrap("av_seek_frame", err)}
 	}
 	av.FlushDecoder(d.cc)
+	if d.vid != nil {
+		d.vid.reset()
+	}
 	d.swr.Free()
 	d.swr = astiav.AllocSoftwareResampleContext()
 	d.swrReady = false
@@ -276,7 +295,7 @@ func (d *decoder) feed() error {
 		return &PathError{Op: "decode", Path: d.path, Err: errors.New("decoder wants input after the end")}
 	}
 	for !d.sendAgain {
-		err := d.fc.ReadFrame(d.packet)
+		err := d.readPacket(d.packet)
 		if errors.Is(err, astiav.ErrEof) {
 			d.demuxEOF = true
 			if err := d.cc.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
@@ -397,6 +416,8 @@ func (d *decoder) close() {
 		d.packet.Free()
 		d.packet = nil
 	}
+	d.vid.close()
+	d.vid = nil
 	if d.swr != nil {
 		d.swr.Free()
 		d.swr = nil

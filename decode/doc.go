@@ -25,6 +25,39 @@
 // may set metadata, cue points included, with Liquidsoap's annotate
 // syntax: annotate:title="T",liq_cue_in="1.5":/path/file.mp3.
 //
+// # Video
+//
+// When the graph format has video ([onair.Format].Video), every source
+// also decodes the file's best video stream, converts it with swscale to
+// the graph's size and pixel format, and puts one picture in the frame's
+// "video" track at each slot of the graph frame rate: slot k of a source
+// is at position k*SampleRate*Den/Num samples since the source woke up,
+// so tracks of any length follow each other without drift and encoders
+// (which take each picture as the next frame) stay in sync with the
+// audio. Each slot shows the picture on screen at that time (the last
+// one due at most half a slot later): pictures are duplicated or dropped
+// to conform to the rate. Positions come from the timestamps, relative
+// to the start of the audio stream, so picture and sound stay together;
+// after a seek the video restarts from a keyframe at or before the
+// target and the first picture is the one at the target.
+//
+// A file without video (or whose video codec cannot be decoded, logged)
+// plays black in a graph with video: a black picture starts its track
+// and is repeated, which keeps the video stream continuous for encoders
+// and muxers rather than freezing the previous file's last picture. When
+// the video ends before the audio, its last picture stays; video beyond
+// the end of the audio is not played. A cover picture (an MP3's attached
+// picture) shows for the whole track. A video stream that breaks midway
+// freezes, logged, while the audio plays on. In a graph without video,
+// video streams are ignored.
+//
+// Pictures are fresh Go memory, never reused, as consumers may keep them.
+// [FileOptions].Device decodes the video on a hardware device (package
+// hw), downloading each picture to memory as soon as it is decoded; when
+// the device cannot be used the video is decoded in software with one
+// logged warning, or File fails with an error wrapping hw.ErrUnavailable
+// when StrictDevice is set.
+//
 // # Errors
 //
 // Failures to open or decode a file are [*PathError] values wrapping

@@ -35,6 +35,20 @@ type FileOptions struct {
 	// under a manual clock, which then never see an underrun; a real-time
 	// graph should leave it off, so that the clock never waits for I/O.
 	Synchronous bool
+	// Device is where the file's video is decoded, in graphs with video:
+	// "" or "cpu" for software (the default), or a hardware device
+	// "type[:device]" such as "cuda", "vaapi" or
+	// "vaapi:/dev/dri/renderD128" (see [hw.ParseDevice] and [hw.Types]).
+	// Pictures are downloaded to memory and converted to the graph format.
+	// When the device does not open or cannot decode the file's video
+	// codec, the video is decoded in software and the reason is logged
+	// once (a warning), unless StrictDevice is set. A device type FFmpeg
+	// does not know is always an error.
+	Device string
+	// StrictDevice makes File fail with an error wrapping
+	// [hw.ErrUnavailable] when Device cannot be used, instead of decoding
+	// in software.
+	StrictDevice bool
 }
 
 // FileSource plays one media file once, then ends (io.EOF). It is
@@ -54,11 +68,13 @@ type FileSource struct {
 	path string
 	dur  time.Duration
 	meta onair.Metadata
+	vo   *videoOptions
 }
 
 // File returns a source that plays the media file at path. It opens the
 // file once to check that it holds decodable audio and returns the error
-// (a [*PathError]) when it does not. opts may be nil.
+// (a [*PathError]) when it does not, or when opts asks for a hardware
+// Device in strict mode that cannot decode it. opts may be nil.
 func File(path string, opts *FileOptions) (*FileSource, error) {
 	var o FileOptions
 	if opts != nil {
@@ -70,13 +86,18 @@ func File(path string, opts *FileOptions) (*FileSource, error) {
 	if o.Buffer < 0 {
 		return nil, fmt.Errorf("%w: negative buffer %v", onair.ErrInvalidOption, o.Buffer)
 	}
-	meta, dur, err := probe(path)
+	vo, err := fileVideo(path, &o)
 	if err != nil {
 		return nil, err
 	}
-	s := &FileSource{path: path, dur: dur, meta: meta}
+	meta, dur, err := probe(path)
+	if err != nil {
+		vo.closeDevice()
+		return nil, err
+	}
+	s := &FileSource{path: path, dur: dur, meta: meta, vo: vo}
 	s.p = newPlayer(&fileFeed{path: path}, playerOptions{
-		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous,
+		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous, video: vo,
 	})
 	s.node = onair.NewNode(s.p, &onair.NodeOptions{ID: o.ID, Fallible: true})
 	return s, nil
@@ -125,9 +146,16 @@ func (s *FileSource) Metadata() onair.Metadata { return maps.Clone(s.meta) }
 // returns an error when the source is not started or closed.
 func (s *FileSource) Seek(d time.Duration) error { return s.p.seek(d) }
 
-// Close stops the helper goroutine and releases the decoder. It is
-// idempotent; the source cannot be started again.
-func (s *FileSource) Close() error { return s.p.close() }
+// Close stops the helper goroutine and releases the decoder (and the
+// hardware device, if any). It is idempotent; the source cannot be
+// started again.
+func (s *FileSource) Close() error {
+	err := s.p.close()
+	s.p.mu.Lock()
+	s.vo.closeDevice()
+	s.p.mu.Unlock()
+	return err
+}
 
 // fileFeed plays one file once.
 type fileFeed struct {

@@ -47,6 +47,7 @@ type playerOptions struct {
 	infallible  bool
 	maxFail     int // consecutive failures before waiting for a wake-up; 0: never
 	onFail      func(path string, err error)
+	video       *videoOptions // video decoding (graphs with video); nil: defaults
 }
 
 // chunk is a piece of decoded audio of one track.
@@ -57,8 +58,9 @@ type chunk struct {
 	meta onair.Metadata // the track's metadata, with mark
 	pos  int            // track position of the first sample
 	trk  *track
-	gen  uint64 // seek generation
-	eof  bool   // end of stream
+	gen  uint64          // seek generation
+	eof  bool            // end of stream
+	pics []onair.Picture // pictures (graphs with video), Pos relative to the chunk
 }
 
 // track is what the consumer knows about a track being played.
@@ -108,7 +110,8 @@ type player struct {
 	pos      int
 	trk      *track
 	underrun bool
-	onStart  func() // called on the clock goroutine when a track starts
+	onStart  func()       // called on the clock goroutine when a track starts
+	vid      *playerVideo // graphs with video
 }
 
 func newPlayer(feed feeder, o playerOptions) *player {
@@ -117,6 +120,12 @@ func newPlayer(feed feeder, o playerOptions) *player {
 	}
 	if o.buffer <= 0 {
 		o.buffer = time.Second
+	}
+	if o.video == nil {
+		o.video = &videoOptions{}
+	}
+	if o.video.log == nil {
+		o.video.id, o.video.log = o.id, o.log
 	}
 	p := &player{opts: o, feed: feed}
 	p.cond = sync.NewCond(&p.mu)
@@ -140,6 +149,7 @@ func (p *player) WakeUp(f *onair.Format) error {
 		p.alloc(f)
 	}
 	p.format = f
+	p.vid = newPlayerVideo(f, p.vid)
 	p.stop = false
 	p.state = stateWork
 	p.mu.Unlock()
@@ -274,6 +284,9 @@ func (p *player) Generate(f *onair.Frame) error {
 				copy(dst[at:at+k], c.data[ch][p.off:p.off+k])
 			}
 		}
+		if p.vid != nil {
+			p.vid.segment(f, c.pics, p.off, at, k)
+		}
 		p.off += k
 		p.pos += k
 		if p.off == c.n {
@@ -287,7 +300,11 @@ func (p *player) Generate(f *onair.Frame) error {
 			p.opts.log.Warn("decoder underrun: playing silence", "source", p.opts.id)
 		}
 		p.underrun = true
-		f.Extend(f.Free())
+		at, k := f.Len(), f.Free()
+		f.Extend(k)
+		if p.vid != nil {
+			p.vid.segment(f, nil, 0, at, k)
+		}
 	} else {
 		p.underrun = false
 	}
@@ -313,6 +330,8 @@ func (p *player) pop() *chunk {
 // recycle returns a chunk to the free list (p.mu held).
 func (p *player) recycle(c *chunk) {
 	c.meta, c.trk, c.mark, c.eof, c.n = nil, nil, false, false, 0
+	clear(c.pics)
+	c.pics = c.pics[:0]
 	p.free = append(p.free, c)
 	if p.state == stateWaitFree {
 		p.state = stateWork

@@ -38,7 +38,7 @@ func (p *player) run() {
 			continue
 		}
 		r.closeLast()
-		d, err := openDecoder(e.path, p.format, e.meta)
+		d, err := openDecoderWith(e.path, p.format, e.meta, p.opts.video)
 		if err != nil {
 			r.failed(e, err)
 			continue
@@ -254,6 +254,7 @@ func (r *runner) play(d *decoder, t *track, meta map[string]string) (produced bo
 		pos := int(d.position())
 		n, rerr := d.read(c.data)
 		c.n, c.pos, c.trk, c.gen = n, pos, t, r.gen
+		c.pics = d.pictures(c.pics, n)
 		if n > 0 && first {
 			c.mark, c.meta = true, meta
 			first = false
