@@ -130,14 +130,13 @@ func (r *ring) currentTitle() string {
 }
 
 // start returns where a new listener starts: the first start point at or
-// after w-burst, and the Ogg header pages it needs first (nil when it
+// after target, and the Ogg header pages it needs first (nil when it
 // starts at a logical stream's start, or for other formats). ok is false
 // when no start point is there yet: wait is closed when more bytes come.
-func (r *ring) start(burst int) (off int64, prefix []byte, wait <-chan struct{}, ok bool) {
+func (r *ring) start(target int64) (off int64, prefix []byte, wait <-chan struct{}, ok bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	w := r.written.Load()
-	target := max(r.oldest(w), w-int64(burst))
+	target = max(r.oldest(r.written.Load()), target)
 	i, _ := slices.BinarySearchFunc(r.syncs, target, func(e event, t int64) int { return cmp64(e.off, t) })
 	if i == len(r.syncs) {
 		r.waiting.Store(true)

@@ -81,10 +81,13 @@ func (m *Mount) stream(l *listener, out sink) error {
 	}
 }
 
-// waitStart waits until the mount has a start point for a new listener.
+// waitStart waits until the mount has a start point for a new listener,
+// at most BurstSize bytes before the end of the stream at the time it
+// came.
 func (m *Mount) waitStart(l *listener) (int64, []byte, error) {
+	target := m.ring.written.Load() - int64(m.cfg.BurstSize)
 	for {
-		off, prefix, wait, ok := m.ring.start(m.cfg.BurstSize)
+		off, prefix, wait, ok := m.ring.start(target)
 		if ok {
 			return off, prefix, nil
 		}
