@@ -23,3 +23,6 @@ func WaitLive(ctx context.Context, s *LiveSource, cond func(LiveState) bool) err
 		return cond(st)
 	})
 }
+
+// HTTPLive returns the live source behind h.
+func HTTPLive(h *HTTPSource) *LiveSource { return h.live }

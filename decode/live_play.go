@@ -57,7 +57,8 @@ type liveSession struct {
 // context (the body of an HTTP request made with ctx) return at once. Play
 // does not close r.
 func (s *LiveSource) Play(ctx context.Context, r io.Reader, contentType string) error {
-	return s.play(ctx, r, contentType, s.opts.ID)
+	_, err := s.play(ctx, r, contentType, s.opts.ID)
+	return err
 }
 
 // byteMetaReader is implemented by stream readers that carry metadata at
@@ -68,27 +69,30 @@ type byteMetaReader interface {
 	metaUpTo(pos int64) []onair.Metadata
 }
 
-func (s *LiveSource) play(ctx context.Context, r io.Reader, contentType, name string) (err error) {
+// play is Play with the name of the stream for errors and logs; it also
+// reports whether the stream was opened.
+func (s *LiveSource) play(ctx context.Context, r io.Reader, contentType, name string) (opened bool, err error) {
 	if r == nil {
-		return fmt.Errorf("%w: live source %q: Play with a nil reader", onair.ErrInvalidOption, s.opts.ID)
+		return false, fmt.Errorf("%w: live source %q: Play with a nil reader", onair.ErrInvalidOption, s.opts.ID)
 	}
 	sctx, sess, f, err := s.begin(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	in := &liveInput{ctx: sctx, r: r, s: s, sess: sess}
 	stop := context.AfterFunc(sctx, in.interrupt)
 	defer func() {
 		stop()
-		err = s.end(sctx, sess, in, err)
+		err = s.end(sctx, sess, in, name, err)
 	}()
 	d, err := openLive(in, f, s.opts.Format, contentType, name)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer d.close()
 	bm, _ := r.(byteMetaReader)
 	d.onPacket = func(pos int64) { s.packetMeta(d, sess, bm, pos, in.bytes) }
+	opened = true
 	s.mu.Lock()
 	sess.open = true
 	sess.tags = d.tags()
@@ -107,13 +111,13 @@ func (s *LiveSource) play(ctx context.Context, r io.Reader, contentType, name st
 	for {
 		n, rerr := d.read(buf)
 		if n > 0 && !s.push(sess, buf, n) {
-			return context.Cause(sctx)
+			return true, context.Cause(sctx)
 		}
 		if rerr != nil {
 			if errors.Is(rerr, io.EOF) {
-				return nil
+				return true, nil
 			}
-			return rerr
+			return true, rerr
 		}
 	}
 }
@@ -138,11 +142,11 @@ func (s *LiveSource) begin(ctx context.Context) (context.Context, *liveSession, 
 
 // end closes a session: a track mark after its audio, the callbacks and
 // the error Play returns.
-func (s *LiveSource) end(sctx context.Context, sess *liveSession, in *liveInput, err error) error {
+func (s *LiveSource) end(sctx context.Context, sess *liveSession, in *liveInput, name string, err error) error {
 	if sctx.Err() != nil {
 		err = context.Cause(sctx)
 	} else if in.err != nil && !errors.Is(in.err, io.EOF) {
-		err = &PathError{Op: "read", Path: s.opts.ID, Err: in.err}
+		err = &PathError{Op: "read", Path: name, Err: in.err}
 	}
 	s.mu.Lock()
 	wasOpen := sess.open
@@ -159,9 +163,9 @@ func (s *LiveSource) end(sctx context.Context, sess *liveSession, in *liveInput,
 	s.flushOverrun(sess)
 	if wasOpen {
 		if err != nil {
-			s.log.Warn("live stream disconnected", "source", s.opts.ID, "err", err)
+			s.log.Warn("live stream disconnected", "source", s.opts.ID, "stream", name, "err", err)
 		} else {
-			s.log.Info("live stream ended", "source", s.opts.ID)
+			s.log.Info("live stream ended", "source", s.opts.ID, "stream", name)
 		}
 		if s.opts.OnDisconnect != nil {
 			s.opts.OnDisconnect(err)
