@@ -39,6 +39,14 @@
 // "audio_mp3", ...) and pick them again with [onair.Select] or a muxer's
 // copy/drop selection. [Shared.Stats] counts the work done.
 //
+// Each shared encoder runs its codec on a goroutine of its own, so the
+// encoders of one clock work in parallel, with each other and with the
+// clock goroutine: a frame's samples are handed over, and the packets
+// made from them are placed in the next frame (one frame of delay, on
+// top of the codec's own, the same whatever the scheduling).
+// [TrackEncoder] is that engine without the graph node, for outputs that
+// encode a track themselves.
+//
 // # Standalone encoder
 //
 // [Encoder] adds any number of audio and video streams, each with its own
@@ -53,6 +61,8 @@
 // # Concurrency
 //
 // AudioEncoder and VideoEncoder are not safe for concurrent use. Encoder
-// serialises its methods and those of its streams. A Shared source runs on
-// its clock's goroutine, except Stats.
+// serialises its methods and those of its streams. A Shared source is
+// driven by its clock's goroutine (its codec works on a goroutine of its
+// own, started when the source first encodes and stopped when it goes to
+// sleep); Stats is safe from any goroutine.
 package encode

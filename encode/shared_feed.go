@@ -22,6 +22,18 @@ func (a *audioFeed) open(t *onair.Track, f *onair.Format) (codecEncoder, error) 
 	return NewAudioEncoder(f.SampleRate, len(t.Audio), &a.opts)
 }
 
+// copyIn copies the first n samples of every channel into the job.
+func (a *audioFeed) copyIn(j *encJob, t *onair.Track, n int) {
+	if cap(j.audio) < len(t.Audio) {
+		j.audio = make([][]float32, len(t.Audio))
+	}
+	j.audio = j.audio[:len(t.Audio)]
+	for c, src := range t.Audio {
+		j.audio[c] = append(j.audio[c][:0], src[:n]...)
+	}
+	j.track = onair.Track{Name: t.Name, Kind: onair.AudioTrack, Audio: j.audio}
+}
+
 func (a *audioFeed) feed(enc codecEncoder, t *onair.Track, n int, emit PacketFunc) error {
 	if len(t.Audio) != len(a.planes) {
 		return fmt.Errorf("encode: audio track %q changed from %d to %d channels", t.Name, len(a.planes), len(t.Audio))
@@ -51,6 +63,31 @@ func (v *videoFeed) open(t *onair.Track, f *onair.Format) (codecEncoder, error) 
 		w, h = t.Pictures[0].Width, t.Pictures[0].Height
 	}
 	return NewVideoEncoder(w, h, rate, &v.opts)
+}
+
+// copyIn copies the pictures at positions before n, with their planes,
+// into the job.
+func (v *videoFeed) copyIn(j *encJob, t *onair.Track, n int) {
+	pics := j.track.Pictures[:0]
+	k := 0
+	for _, p := range t.Pictures {
+		if p.Pos >= n {
+			break
+		}
+		for i, plane := range p.Planes {
+			if plane == nil {
+				continue
+			}
+			if k == len(j.picBuf) {
+				j.picBuf = append(j.picBuf, nil)
+			}
+			j.picBuf[k] = append(j.picBuf[k][:0], plane...)
+			p.Planes[i] = j.picBuf[k]
+			k++
+		}
+		pics = append(pics, p)
+	}
+	j.track = onair.Track{Name: t.Name, Kind: onair.VideoTrack, Pictures: pics}
 }
 
 func (v *videoFeed) feed(enc codecEncoder, t *onair.Track, n int, emit PacketFunc) error {

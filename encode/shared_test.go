@@ -314,3 +314,55 @@ func bytesOf(pkts []onair.Packet) []byte {
 	}
 	return b
 }
+
+// TestSharedHandOff pins the hand-off between the clock goroutine and the
+// encoder's goroutine: the packets made from frame N's samples are in
+// frame N+1, at its start, whatever the scheduling. With PCM (no codec
+// delay, 1024-sample packets from 882-sample frames) packet k, which
+// needs the samples up to 1024(k+1), is made from frame
+// ceil(1024(k+1)/882)-1 and read one frame later. The run is repeated to
+// catch a dependence on timing.
+func TestSharedHandOff(t *testing.T) {
+	var first [][]int64
+	for run := range 3 {
+		g, clk := manualGraph(t, onair.Format{})
+		enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "pcm_s16le"})
+		require.NoError(t, err)
+		var frames [][]int64 // DTS of the packets of each frame
+		require.NoError(t, g.Add(onair.Sink(enc, func(f *onair.Frame) error {
+			var dts []int64
+			for _, p := range f.Track("audio").Packets {
+				require.Zero(t, p.Pos, "packets of the previous frame's input sit at the start")
+				dts = append(dts, p.DTS)
+			}
+			frames = append(frames, dts)
+			return nil
+		}, nil)))
+		require.NoError(t, g.Start())
+		for range 40 {
+			clk.Tick()
+		}
+		st := enc.Stats()
+		require.NoError(t, g.Close())
+		require.Len(t, frames, 41, "40 ticks and the drain tick")
+		var want [][]int64
+		for i := range 40 {
+			var dts []int64
+			for k := int64(0); k < 40*882/1024; k++ {
+				if made := (1024*(k+1)+881)/882 - 1; made+1 == int64(i) {
+					dts = append(dts, 1024*k)
+				}
+			}
+			want = append(want, dts)
+		}
+		assert.Equal(t, want, frames[:40], "run %d", run)
+		assert.EqualValues(t, 40, st.Encodes)
+		assert.EqualValues(t, 33, st.Frames, "the codec frames of the inputs read back (39 frames of 882 samples)")
+		assert.Equal(t, []int64{33 * 1024, 34 * 1024}, frames[40], "the drain tick: the last frame's packet and the partial one of the flush")
+		if run == 0 {
+			first = frames
+		} else {
+			assert.Equal(t, first, frames, "same frames in every run")
+		}
+	}
+}
