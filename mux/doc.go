@@ -20,8 +20,34 @@
 //	}})
 //
 // Each encoder runs once however many outputs copy its track: the outputs
-// only copy packets. Encoding a raw track inline, inside the muxer, is not
-// offered yet: encode the track first (package encode) and copy it.
+// only copy packets.
+//
+// # Encoding inside the output
+//
+// [EncodeTrack] (audio) and [EncodeVideoTrack] encode a raw track inside
+// the output, for the common case of one encoding written once. The
+// encoder belongs to the output: it runs once per output (to write one
+// encoding to several outputs, encode it in the graph with package encode
+// and copy it), and its options are checked when the output is made (an
+// unknown codec or option is an error naming it). It is the engine of
+// the shared encoders (encode.TrackEncoder): the codec runs on a
+// goroutine of its own, the encoder's delay is absorbed as theirs is (the
+// packets of a frame are written with the next one), a short frame (the
+// source ran out) drains the codec and starts a new stream that the
+// muxer continues as described below, and Close writes what the codec
+// still holds before the trailer. Copied and encoded tracks mix freely:
+//
+//	out, err := mux.File(src, "show.ts", &mux.FileOptions{Options: mux.Options{
+//		Tracks: []mux.Track{
+//			mux.CopyTrack("audio_aac"), // encoded once in the graph
+//			mux.EncodeTrack("audio", &encode.AudioOptions{Codec: "libmp3lame", BitRate: 128000}),
+//		},
+//	}})
+//
+// Selecting a track of the wrong kind stops the output with an error
+// wrapping [ErrTrack] that names it (see [Options.OnError]): copying a
+// raw track, encoding one that already holds packets, or encoding audio
+// with video options.
 //
 // # Extradata and bitstream filters
 //
@@ -43,6 +69,9 @@
 // on [FileOptions.ReopenOnMetadata] and on [FileOutput.Reopen]. Each packet
 // goes to exactly one file: the files hold the stream without gap or
 // overlap, cut at packet boundaries (at a keyframe when video is copied).
+// Timestamps start at zero in each file; in the first one, an encoder's
+// priming keeps its negative timestamps, so that MP4 records it in an
+// edit list (and players trim it) as the ffmpeg program does.
 //
 // # Writers
 //

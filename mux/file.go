@@ -7,8 +7,9 @@ import (
 	"github.com/onair-go/onair/internal/avmux"
 )
 
-// FileOutput is a graph output that muxes the selected encoded tracks of
-// its source into files. Make it with [File] and add it to a graph.
+// FileOutput is a graph output that muxes the selected tracks of its
+// source (copied, or encoded inside the output) into files. Make it with
+// [File] and add it to a graph.
 //
 // Reopen and Path are safe to call from any goroutine; the rest of the
 // output runs on its clock's goroutine.
@@ -17,7 +18,8 @@ type FileOutput struct {
 	s   *sender
 }
 
-// File returns an output that writes src's selected tracks into the file
+// File returns an output that writes src's selected tracks (see [Track])
+// into the file
 // at path. The container is opts.Format or, by default, the format FFmpeg
 // guesses from the extension. The file is created only when the first
 // packet arrives; an existing file of the same name is truncated.
@@ -32,7 +34,7 @@ type FileOutput struct {
 // files hold the stream without gap or overlap; a file starts at a
 // packet boundary at or after the requested position, and, when a video
 // track is copied, at its next keyframe. Timestamps start near zero in
-// each file.
+// each file (see the package documentation for the first one).
 //
 // When a copied track gets a new stream (its encoder was rebuilt at a track
 // end), the timeline goes on where the previous stream ended; if the codec
@@ -57,7 +59,10 @@ func File(src onair.Source, path string, opts *FileOptions) (*FileOutput, error)
 			return nil, err
 		}
 	}
-	s := newSender(r)
+	s, err := newSender(r)
+	if err != nil {
+		return nil, err
+	}
 	tc := &timeCuts{tmpl: tmpl, start: fo.Start, meta: fo.ReopenOnMetadata}
 	s.cuts = tc.cuts
 	s.onClose = fo.OnClose
@@ -67,7 +72,7 @@ func File(src onair.Source, path string, opts *FileOptions) (*FileOutput, error)
 		m, err := avmux.Create(p, mo)
 		return m, p, err
 	}
-	out := onair.NewOutput(src, s, &onair.OutputOptions{ID: r.ID, Fallible: r.Fallible})
+	out := onair.NewOutput(src, s, &onair.OutputOptions{ID: r.ID, Fallible: r.Fallible, OnError: r.OnError})
 	s.out = out
 	return &FileOutput{out: out, s: s}, nil
 }

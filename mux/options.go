@@ -7,13 +7,16 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/internal/avmux"
 )
 
 var (
 	// ErrTrack reports a track selection a muxer cannot use: a track named
-	// twice, an empty name, an unknown action, or a copied track that does
-	// not hold encoded packets.
+	// twice, an empty name, an unknown action, a copied track that does
+	// not hold encoded packets, an encoded track that does not hold raw
+	// audio or video of the encoder's kind, or encoder options the codec
+	// rejects.
 	ErrTrack = errors.New("mux: invalid track selection")
 	// ErrTemplate reports a path template with an unknown % directive.
 	ErrTemplate = errors.New("mux: invalid path template")
@@ -31,6 +34,9 @@ const (
 	Copy Action = iota + 1
 	// Drop leaves the track out of the output.
 	Drop
+	// Encode encodes a raw audio or video track inside the output (see
+	// [EncodeTrack]).
+	Encode
 )
 
 func (a Action) String() string {
@@ -39,15 +45,24 @@ func (a Action) String() string {
 		return "copy"
 	case Drop:
 		return "drop"
+	case Encode:
+		return "encode"
 	}
 	return fmt.Sprintf("Action(%d)", uint8(a))
 }
 
 // Track selects what happens to one named track of the source. The copied
-// tracks become the output's streams, in the order of the selection.
+// and encoded tracks become the output's streams, in the order of the
+// selection.
 type Track struct {
 	Name   string
 	Action Action
+	// Audio and Video are the encoder options of an [Encode] selection:
+	// Video set encodes a raw video track, otherwise a raw audio track
+	// with Audio (nil: AAC-LC at the codec's defaults). Setting both is
+	// an error. Their Track, Input and ID fields are not used.
+	Audio *encode.AudioOptions
+	Video *encode.VideoOptions
 }
 
 // CopyTrack returns a selection that copies the named encoded track.
@@ -55,6 +70,26 @@ func CopyTrack(name string) Track { return Track{Name: name, Action: Copy} }
 
 // DropTrack returns a selection that leaves the named track out.
 func DropTrack(name string) Track { return Track{Name: name, Action: Drop} }
+
+// EncodeTrack returns a selection that encodes the named raw audio track
+// inside the output with opts (nil: AAC-LC) and writes the packets to an
+// output stream. The encoder belongs to the output and runs once per
+// output: to write one encoding to several outputs, encode it once in
+// the graph (encode.Audio) and copy it instead. The options are checked
+// when the output is made; an unknown codec or option is an error
+// wrapping [ErrTrack] that names it.
+func EncodeTrack(name string, opts *encode.AudioOptions) Track {
+	return Track{Name: name, Action: Encode, Audio: opts}
+}
+
+// EncodeVideoTrack is [EncodeTrack] for a raw video track; opts may be
+// nil (H.264 with libx264 at its defaults).
+func EncodeVideoTrack(name string, opts *encode.VideoOptions) Track {
+	if opts == nil {
+		opts = &encode.VideoOptions{}
+	}
+	return Track{Name: name, Action: Encode, Video: opts}
+}
 
 // Options configure a muxer output. A nil *Options means all defaults.
 type Options struct {
@@ -81,6 +116,11 @@ type Options struct {
 	// after it. Network outputs use it to place a title change at the
 	// right byte of the stream. Default none.
 	OnMetadata func(m onair.Metadata)
+	// OnError, when set, is called on the clock goroutine with each error
+	// that stops the output (a write error, a track that cannot be
+	// copied or encoded), after it is logged; the output starts again a
+	// second later. Default none.
+	OnError func(err error)
 	// Logger receives the output's logs. It defaults to discarding them.
 	Logger *slog.Logger
 }
@@ -136,8 +176,10 @@ func resolve(o *Options, defID string) (resolved, error) {
 			return r, fmt.Errorf("%w: empty track name", ErrTrack)
 		case seen[t.Name]:
 			return r, fmt.Errorf("%w: track %q selected twice", ErrTrack, t.Name)
-		case t.Action != Copy && t.Action != Drop:
+		case t.Action != Copy && t.Action != Drop && t.Action != Encode:
 			return r, fmt.Errorf("%w: track %q: unknown action %v", ErrTrack, t.Name, t.Action)
+		case t.Action == Encode && t.Audio != nil && t.Video != nil:
+			return r, fmt.Errorf("%w: track %q: both audio and video encoder options", ErrTrack, t.Name)
 		}
 		seen[t.Name] = true
 	}

@@ -1,7 +1,6 @@
 package mux
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,8 +14,9 @@ import (
 )
 
 // sender is the onair.Sender shared by the file and writer outputs: it maps
-// the selected tracks to output streams, rebases timestamps, and closes and
-// opens containers at cut positions.
+// the selected tracks to output streams, encodes the raw tracks it is
+// asked to encode, rebases timestamps, and closes and opens containers at
+// cut positions.
 type sender struct {
 	opts resolved
 	out  *onair.Output // for the clock
@@ -39,9 +39,12 @@ type sender struct {
 	reopenMeta map[string]string
 	hasMeta    bool
 
+	inlines  []*inline // encoders of the Encode selections
+	names    []string  // the streams' tracks, once resolved
 	streams  []*outStream
-	ready    bool // streams resolved
-	warned   bool // missing-track warning logged
+	ready    bool          // every selected track has appeared
+	end      time.Duration // stream time at the end of the last frame
+	warned   bool          // missing-track warning logged
 	tracks   []*onair.Track
 	idx      []int
 	cutBuf   []int
@@ -60,6 +63,7 @@ type sender struct {
 // outStream is one copied track.
 type outStream struct {
 	name    string
+	inline  *inline // set for an encoded track
 	info    *onair.StreamInfo
 	tb      onair.Rational
 	video   bool
@@ -88,7 +92,15 @@ func (st *outStream) setInfo(info *onair.StreamInfo) {
 	}
 }
 
-func newSender(opts resolved) *sender { return &sender{opts: opts} }
+// newSender returns a sender for the selection, with the encoders of its
+// Encode selections opened.
+func newSender(opts resolved) (*sender, error) {
+	l, err := newInlines(opts.Tracks)
+	if err != nil {
+		return nil, err
+	}
+	return &sender{opts: opts, inlines: l}, nil
+}
 
 // streamTime returns the stream time of the clock's current tick.
 func (s *sender) streamTime(f *onair.Frame) time.Duration {
@@ -112,6 +124,14 @@ func (s *sender) Send(f *onair.Frame) error {
 	if err != nil || !ok {
 		return err
 	}
+	s.end = start + f.Format().Duration(f.Len())
+	if err := s.encodeInline(f); err != nil {
+		s.abort()
+		return err
+	}
+	if s.streams == nil {
+		s.makeStreams(f)
+	}
 	s.cutBuf = s.cutBuf[:0]
 	if s.reopen.Swap(false) {
 		s.cutBuf = append(s.cutBuf, 0)
@@ -121,7 +141,11 @@ func (s *sender) Send(f *onair.Frame) error {
 	}
 	slices.Sort(s.cutBuf)
 	for i, st := range s.streams {
-		s.tracks[i] = f.Track(st.name)
+		if st.inline != nil {
+			s.tracks[i] = &st.inline.out
+		} else {
+			s.tracks[i] = f.Track(st.name)
+		}
 		s.idx[i] = 0
 	}
 	ci, mi := 0, 0
@@ -151,7 +175,7 @@ func (s *sender) Send(f *onair.Frame) error {
 			s.pending = true
 			ci++
 		}
-		if err := s.write(best, t.Stream, p, start, f); err != nil {
+		if err := s.write(best, t.Stream, p, start+f.Format().Duration(p.Pos)); err != nil {
 			s.abort()
 			return err
 		}
@@ -195,9 +219,10 @@ func (s *sender) takeReopenMeta() (map[string]string, bool) {
 	return m, ok
 }
 
-// resolve maps the selected tracks to output streams once every one of
-// them has appeared with its stream info. It reports whether the streams
-// are known.
+// resolve finds the tracks of the output's streams once every selected
+// one has appeared (copied tracks with their stream info, encoded tracks
+// with raw data of the encoder's kind). It reports whether they are
+// known.
 func (s *sender) resolve(f *onair.Frame) (bool, error) {
 	if s.ready {
 		return true, nil
@@ -214,14 +239,18 @@ func (s *sender) resolve(f *onair.Frame) (bool, error) {
 		}
 	} else {
 		for _, sel := range s.opts.Tracks {
-			if sel.Action != Copy {
+			if sel.Action == Drop {
 				continue
 			}
 			t := f.Track(sel.Name)
-			if t != nil && t.Kind != onair.PacketTrack {
-				return false, fmt.Errorf("%w: track %q holds %v, not encoded packets (encode it first)", ErrTrack, sel.Name, t.Kind)
+			if in := s.inlineFor(sel.Name); in != nil && t != nil {
+				if err := in.check(t); err != nil {
+					return false, err
+				}
+			} else if t != nil && t.Kind != onair.PacketTrack {
+				return false, fmt.Errorf("%w: track %q holds %v, not encoded packets (encode it first, or select it with EncodeTrack)", ErrTrack, sel.Name, t.Kind)
 			}
-			if t == nil || t.Stream == nil {
+			if t == nil || (sel.Action == Copy && t.Stream == nil) {
 				if !s.warned {
 					s.warned = true
 					s.opts.log.Warn("waiting for a selected track", "output", s.opts.ID, "track", sel.Name)
@@ -231,24 +260,36 @@ func (s *sender) resolve(f *onair.Frame) (bool, error) {
 			names = append(names, sel.Name)
 		}
 		if len(names) == 0 {
-			return false, fmt.Errorf("%w: no track is copied", ErrTrack)
+			return false, fmt.Errorf("%w: no track is copied or encoded", ErrTrack)
 		}
 	}
-	for _, n := range names {
-		t := f.Track(n)
-		st := newOutStream(n, t.Stream)
+	s.names = names
+	s.ready = true
+	return true, nil
+}
+
+// makeStreams makes the output streams of the resolved tracks, after the
+// first frame was encoded (which gives the encoded tracks their stream
+// info).
+func (s *sender) makeStreams(f *onair.Frame) {
+	for _, n := range s.names {
+		var st *outStream
+		if in := s.inlineFor(n); in != nil {
+			st = newOutStream(n, in.out.Stream)
+			st.inline = in
+		} else {
+			st = newOutStream(n, f.Track(n).Stream)
+		}
 		s.hasVideo = s.hasVideo || st.video
 		s.streams = append(s.streams, st)
 	}
 	s.tracks = make([]*onair.Track, len(s.streams))
 	s.idx = make([]int, len(s.streams))
-	s.ready = true
-	return true, nil
 }
 
-// write writes one packet of stream i, opening or rotating the container
-// first when needed.
-func (s *sender) write(i int, info *onair.StreamInfo, p *onair.Packet, start time.Duration, f *onair.Frame) error {
+// write writes one packet of stream i, at stream time at, opening or
+// rotating the container first when needed.
+func (s *sender) write(i int, info *onair.StreamInfo, p *onair.Packet, at time.Duration) error {
 	st := s.streams[i]
 	if info != nil && info != st.info && (info.ID != st.info.ID || info.ID == 0) {
 		s.newStream(st, info, p)
@@ -260,7 +301,7 @@ func (s *sender) write(i int, info *onair.StreamInfo, p *onair.Packet, start tim
 	}
 	if s.m == nil {
 		s.pending = false
-		if err := s.openFile(start + f.Format().Duration(p.Pos)); err != nil {
+		if err := s.openFile(at); err != nil {
 			return err
 		}
 	}
@@ -272,7 +313,7 @@ func (s *sender) write(i int, info *onair.StreamInfo, p *onair.Packet, start tim
 	}
 	dts, pts := p.DTS+st.shift, p.PTS+st.shift
 	if !s.hasOrig {
-		s.origin, s.originT, s.hasOrig = dts, rat(st.tb), true
+		s.origin, s.originT, s.hasOrig = max(dts, 0), rat(st.tb), true
 	}
 	off := astiav.RescaleQ(s.origin, s.originT, rat(st.tb))
 	odts := dts - off
@@ -288,89 +329,6 @@ func (s *sender) write(i int, info *onair.StreamInfo, p *onair.Packet, start tim
 	return s.m.WritePacket(i, onair.Packet{Data: p.Data, PTS: pts - off, DTS: odts, Duration: p.Duration, Key: p.Key}, st.tb)
 }
 
-// newStream handles a new encoded stream on a track (an encoder rebuilt at
-// a track end, or a switch between encoded sources). The timeline goes on:
-// the new stream's first packet starts where the previous one ended. When
-// the codec parameters are the same the packets go on in the same
-// container; otherwise the container is closed and a new one started with
-// the new parameters.
-func (s *sender) newStream(st *outStream, info *onair.StreamInfo, p *onair.Packet) {
-	same := compatible(st.info, info)
-	if st.hasNext {
-		st.shift = astiav.RescaleQ(st.next, rat(st.tb), rat(info.TimeBase)) - p.DTS
-	} else {
-		st.shift = 0
-	}
-	st.setInfo(info)
-	if same {
-		s.opts.log.Info("new stream on track: continuing in the same container", "output", s.opts.ID, "track", st.name, "codec", info.Codec)
-		return
-	}
-	s.opts.log.Warn("stream parameters changed on track: starting a new container", "output", s.opts.ID, "track", st.name, "codec", info.Codec)
-	if s.m != nil {
-		if err := s.closeFile(); err != nil {
-			s.opts.log.Error("closing container failed", "output", s.opts.ID, "err", err)
-		}
-	}
-}
-
-func compatible(a, b *onair.StreamInfo) bool {
-	return a.Codec == b.Codec && a.MediaType == b.MediaType && a.SampleRate == b.SampleRate &&
-		a.Channels == b.Channels && a.Width == b.Width && a.Height == b.Height && bytes.Equal(a.Extradata, b.Extradata)
-}
-
-func (s *sender) openFile(at time.Duration) error {
-	m, name, err := s.open(at)
-	if err != nil {
-		return err
-	}
-	for _, st := range s.streams {
-		if _, err := m.AddStream(st.info); err != nil {
-			return errors.Join(fmt.Errorf("mux: track %q: %w", st.name, err), m.Close())
-		}
-		st.hasLast, st.keyed = false, false
-	}
-	if err := m.WriteHeader(); err != nil {
-		return errors.Join(err, m.Close())
-	}
-	s.m, s.hasOrig = m, false
-	s.nameMu.Lock()
-	s.name = name
-	s.nameMu.Unlock()
-	s.opts.log.Info("container opened", "output", s.opts.ID, "name", name, "format", m.Format())
-	return nil
-}
-
-// closeFile writes the trailer of the current container.
-func (s *sender) closeFile() error {
-	if s.m == nil {
-		return nil
-	}
-	err := s.m.Close()
-	s.m = nil
-	if s.onClose != nil {
-		s.onClose(s.name)
-	}
-	return err
-}
-
-// abort drops the current container after a write error; the next packet
-// starts a new one.
-func (s *sender) abort() {
-	if s.m != nil {
-		_ = s.m.Close()
-		s.m = nil
-	}
-}
-
-// currentName returns the name of the open container. Safe from any
-// goroutine.
-func (s *sender) currentName() string {
-	s.nameMu.Lock()
-	defer s.nameMu.Unlock()
-	return s.name
-}
-
 // Stop flushes buffered bytes; the container stays open, so that data
 // after a restart goes on in it.
 func (s *sender) Stop() error {
@@ -380,13 +338,17 @@ func (s *sender) Stop() error {
 	return nil
 }
 
-// Close writes the trailer and closes the container. It is idempotent.
+// Close writes what the output's encoders still hold, then the trailer,
+// and closes the container and the encoders. It is idempotent.
 func (s *sender) Close() error {
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	return s.closeFile()
+	err := s.drainInline()
+	err = errors.Join(err, s.closeFile())
+	closeInlines(s.inlines)
+	return err
 }
 
 func rat(r onair.Rational) astiav.Rational { return astiav.NewRational(r.Num, r.Den) }

@@ -10,8 +10,9 @@ import (
 	"github.com/onair-go/onair/internal/avmux"
 )
 
-// WriterOutput is a graph output that muxes the selected encoded tracks of
-// its source into an io.Writer. Make it with [Writer].
+// WriterOutput is a graph output that muxes the selected tracks (copied or
+// encoded inside the output) of its source into an io.Writer. Make it
+// with [Writer].
 //
 // Reopen is safe to call from any goroutine; the rest of the output runs on
 // its clock's goroutine.
@@ -51,7 +52,10 @@ func Writer(src onair.Source, w io.Writer, format string, opts *Options) (*Write
 	if err != nil {
 		return nil, err
 	}
-	s := newSender(r)
+	s, err := newSender(r)
+	if err != nil {
+		return nil, err
+	}
 	s.flush = true
 	mo := &avmux.Options{MuxerOptions: r.MuxerOptions, Metadata: r.Metadata, Logger: r.log}
 	s.open = func(time.Duration) (*avmux.Muxer, string, error) {
@@ -61,7 +65,7 @@ func Writer(src onair.Source, w io.Writer, format string, opts *Options) (*Write
 		m, err := avmux.NewWriter(w, format, mo)
 		return m, "", err
 	}
-	out := onair.NewOutput(src, s, &onair.OutputOptions{ID: r.ID, Fallible: r.Fallible})
+	out := onair.NewOutput(src, s, &onair.OutputOptions{ID: r.ID, Fallible: r.Fallible, OnError: r.OnError})
 	s.out = out
 	return &WriterOutput{out: out, s: s}, nil
 }
