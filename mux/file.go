@@ -19,9 +19,8 @@ type FileOutput struct {
 }
 
 // File returns an output that writes src's selected tracks (see [Track])
-// into the file
-// at path. The container is opts.Format or, by default, the format FFmpeg
-// guesses from the extension. The file is created only when the first
+// into the file at path. The container is opts.Format or, by default, the
+// format FFmpeg guesses from the extension. The file is created only when the first
 // packet arrives; an existing file of the same name is truncated.
 //
 // path is a template: %Y, %y, %m, %d, %H, %M, %S and %j are replaced with
