@@ -108,16 +108,6 @@ func TestUnknownCodec(t *testing.T) {
 	assert.Equal(t, "sample_rate", oe.Option)
 }
 
-func TestVideoDeviceMustBeCPU(t *testing.T) {
-	enc := encode.New(nil)
-	_, err := enc.AddVideo(64, 48, onair.Rational{Num: 25, Den: 1}, &encode.VideoOptions{Device: "cuda"})
-	var de *encode.DeviceError
-	require.ErrorAs(t, err, &de)
-	assert.Equal(t, "cuda", de.Device)
-	assert.Equal(t, encode.StateCreated, enc.State(), "a rejected stream leaves the encoder unchanged")
-	require.NoError(t, enc.Close())
-}
-
 // TestAudioFrameSizes checks the fixed frame sizes the FIFO regroups into.
 func TestAudioFrameSizes(t *testing.T) {
 	for _, tc := range []struct {

@@ -29,6 +29,7 @@ type VideoEncoder struct {
 
 	pts     int64
 	flushed bool
+	hw      *videoHW // encoding on a hardware device (see openOn)
 }
 
 // NewVideoEncoder opens a video encoder for pictures of the given size and
@@ -55,7 +56,7 @@ func NewVideoEncoder(width, height int, frameRate onair.Rational, opts *VideoOpt
 		return nil, fmt.Errorf("encode: %w: frame rate %v", ErrInvalidOption, o.FrameRate)
 	}
 	e := &VideoEncoder{width: o.Width, height: o.Height}
-	if err := e.init(&o); err != nil {
+	if err := e.openOn(&o); err != nil {
 		e.Close()
 		return nil, err
 	}
@@ -70,6 +71,11 @@ func (e *VideoEncoder) init(o *VideoOptions) error {
 	e.pixFmt = astiav.FindPixelFormatByName(o.PixelFormat)
 	if e.pixFmt == astiav.PixelFormatNone {
 		return &OptionError{Codec: o.Codec, Option: "pix_fmt", Value: o.PixelFormat, Err: ErrInvalidOption}
+	}
+	if e.hw != nil {
+		if err := e.hw.prepare(codec, e.width, e.height, &e.pixFmt); err != nil {
+			return err
+		}
 	}
 	setup := func(ctx *astiav.CodecContext) {
 		ctx.SetWidth(e.width)
@@ -86,6 +92,9 @@ func (e *VideoEncoder) init(o *VideoOptions) error {
 		}
 		if o.Threads > 0 {
 			ctx.SetThreadCount(o.Threads)
+		}
+		if e.hw != nil {
+			e.hw.configure(ctx)
 		}
 	}
 	if err := e.open(codec, setup, o.codecOptions()); err != nil {
@@ -137,7 +146,7 @@ func (e *VideoEncoder) Encode(p *onair.Picture, emit PacketFunc) error {
 	}
 	e.frame.SetPts(e.pts)
 	e.pts++
-	return e.send(e.frame, emit)
+	return e.sendHW(e.frame, emit)
 }
 
 // copyPicture copies p's planes into f (same size and format).
@@ -211,5 +220,7 @@ func (e *VideoEncoder) Close() error {
 		e.frame = nil
 	}
 	e.free()
+	e.hw.close()
+	e.hw = nil
 	return nil
 }

@@ -135,7 +135,10 @@ func (e *Encoder) AddAudio(sampleRate, channels int, opts *AudioOptions) (*Audio
 
 // AddVideo adds a video stream for pictures of the given size and frame
 // rate, encoded as opts says (nil: H.264 with libx264 on the CPU, same
-// size and rate). A Device other than "cpu" is a *DeviceError.
+// size and rate). Each stream may use its own device (opts.Device: "cuda",
+// "vaapi", ...), so hardware and CPU streams mix in one container; a
+// device that cannot be used falls back to software (one logged warning)
+// or, with opts.StrictDevice, is a *DeviceError.
 func (e *Encoder) AddVideo(width, height int, frameRate onair.Rational, opts *VideoOptions) (*VideoStream, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -54,13 +54,21 @@ func (e *StateError) Error() string {
 
 func (e *StateError) Unwrap() error { return e.Err }
 
-// DeviceError reports a video stream asked to encode on a device this
-// build cannot use. Only "cpu" is supported by this package; hardware
-// devices come with the hw package.
+// DeviceError reports a video stream that cannot be encoded on the device
+// it asked for (see [VideoOptions].Device): a device type FFmpeg does not
+// know (Err wraps hw.ErrUnknownType) or, with StrictDevice, hardware that
+// cannot be used (Err wraps hw.ErrUnavailable and the reason).
 type DeviceError struct {
 	Device string
+	Err    error
 }
 
 func (e *DeviceError) Error() string {
-	return fmt.Sprintf("encode: device %q is not supported (want \"cpu\")", e.Device)
+	if e.Err == nil {
+		return fmt.Sprintf("encode: device %q cannot be used", e.Device)
+	}
+	return fmt.Sprintf("encode: device %q: %v", e.Device, e.Err)
 }
+
+// Unwrap returns the underlying error.
+func (e *DeviceError) Unwrap() error { return e.Err }

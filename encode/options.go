@@ -90,10 +90,27 @@ type VideoOptions struct {
 	// Threads is the number of encoder threads. It defaults to the codec's
 	// default (automatic for libx264).
 	Threads int
-	// Device is where the stream is encoded: "cpu" (the default). Other
-	// devices ("cuda", "vaapi", ...) are provided by the hw package; this
-	// package returns a *DeviceError for them.
+	// Device is where the stream is encoded: "cpu" (the default) or a
+	// hardware device "type[:device]" such as "cuda", "vaapi",
+	// "vaapi:/dev/dri/renderD128", "qsv" or "videotoolbox" (see
+	// hw.ParseDevice and hw.Types). On a device, Codec names the codec
+	// family and the device's encoder of that family is used (libx264 on
+	// "cuda" is h264_nvenc, on "vaapi" h264_vaapi, on "qsv" h264_qsv;
+	// libx265 gives hevc_*), or Codec names a hardware encoder directly.
+	// Pictures are converted to a pixel format the device takes
+	// (PixelFormat when it can, else nv12) and uploaded. The fields above
+	// and Options apply to whichever encoder opens; one the hardware
+	// encoder rejects counts as hardware that cannot be used.
+	//
+	// When the hardware cannot be used (a type the FFmpeg build lacks, no
+	// device, an encoder refusing the settings) the stream is encoded by
+	// the software encoder of the same codec and the reason is logged once
+	// (a warning) per options value, unless StrictDevice is set. A device
+	// type FFmpeg does not know is always a *DeviceError.
 	Device string
+	// StrictDevice makes a Device that cannot be used a *DeviceError
+	// (wrapping hw.ErrUnavailable) instead of a fallback to software.
+	StrictDevice bool
 	// Options are FFmpeg codec options by name ("tune", "x264-params",
 	// "bf", ...), applied after the fields above. An unknown option or a
 	// value the codec rejects is an *OptionError naming the option.
@@ -109,6 +126,8 @@ type VideoOptions struct {
 	ID string
 	// Logger receives the encoder's logs. It defaults to discarding them.
 	Logger *slog.Logger
+
+	memo *hwMemo // shared by the encoders made from these options
 }
 
 // ffQP2Lambda is FFmpeg's FF_QP2LAMBDA: global_quality = q * ffQP2Lambda.
@@ -179,6 +198,9 @@ func (o *VideoOptions) withDefaults() VideoOptions {
 	if c.Device == "" {
 		c.Device = "cpu"
 	}
+	if c.memo == nil {
+		c.memo = &hwMemo{}
+	}
 	if c.Track == "" {
 		c.Track = onair.MainVideo
 	}
@@ -196,8 +218,6 @@ func (o *VideoOptions) withDefaults() VideoOptions {
 
 func (o *VideoOptions) validate() error {
 	switch {
-	case o.Device != "cpu":
-		return &DeviceError{Device: o.Device}
 	case o.Width < 0 || o.Height < 0 || o.Width%2 != 0 || o.Height%2 != 0:
 		return fmt.Errorf("encode: %w: size %dx%d (want positive, even)", ErrInvalidOption, o.Width, o.Height)
 	case o.FrameRate.Num < 0 || o.FrameRate.Den < 0:
