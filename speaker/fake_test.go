@@ -101,11 +101,28 @@ type rig struct {
 	opened int
 	cancel context.CancelCauseFunc
 	done   chan error
+	runErr error // Run's error, once wait returned
+	ended  bool
 	logs   *logs
+}
+
+// wait waits for Run to return and returns its error.
+func (r *rig) wait() error {
+	if !r.ended {
+		r.runErr = <-r.done
+		r.ended = true
+	}
+	return r.runErr
 }
 
 // errDone is the cause the tests cancel their graphs with.
 var errDone = errors.New("test done")
+
+// errRunaway ends a graph whose speaker clock ran runaway ticks: the
+// device did not pace it.
+var errRunaway = errors.New("the speaker clock ran away: the device does not pace it")
+
+const runaway = 100000
 
 // startRig builds a graph of src to a speaker on a fake device and runs it
 // on a goroutine. opts may be nil; its Open and Logger are set here, and
@@ -130,13 +147,30 @@ func startRig(t *testing.T, src onair.Source, opts *speaker.Options, more ...ona
 	if o.OnError == nil {
 		o.OnError = cancel
 	}
+	// A runaway guard in the speaker's clock: if the device stopped
+	// pacing the clock, it would tick without blocking and synctest.Wait
+	// would never return; the guard ends the graph instead.
+	o.Clock = onair.NewClock("speaker", nil)
+	ticks := 0
+	guard := onair.Sink(onair.Blank(nil), func(*onair.Frame) error {
+		if ticks++; ticks == runaway {
+			cancel(errRunaway)
+		}
+		return nil
+	}, &onair.OutputOptions{ID: "guard"})
+	onair.Assign(o.Clock, guard)
 	spk, err := speaker.New(src, &o)
 	require.NoError(t, err)
 	r.spk = spk
 	r.g, err = onair.NewGraph(&onair.GraphOptions{Format: testFormat, Logger: slog.New(r.logs)})
 	require.NoError(t, err)
-	require.NoError(t, r.g.Add(append([]onair.Source{spk}, more...)...))
+	require.NoError(t, r.g.Add(append([]onair.Source{spk, guard}, more...)...))
 	go func() { r.done <- r.g.Run(ctx) }()
+	t.Cleanup(func() { // after a failed check, end the graph's goroutines
+		r.cancel(errDone)
+		_ = r.spk.Close()
+		_ = r.wait()
+	})
 	return r
 }
 
@@ -146,7 +180,7 @@ func (r *rig) stop(t *testing.T) error {
 	t.Helper()
 	r.cancel(errDone)
 	require.NoError(t, r.spk.Close())
-	return <-r.done
+	return r.wait()
 }
 
 // logs is a slog handler that keeps the records.

@@ -107,7 +107,7 @@ func TestCloseWhileWaiting(t *testing.T) {
 		assert.Empty(t, r.logs.with("speaker: sound device failed; the output keeps its clock at real time without playing"))
 
 		r.cancel(errDone)
-		require.ErrorIs(t, <-r.done, errDone)
+		require.ErrorIs(t, r.wait(), errDone)
 		assert.LessOrEqual(t, time.Since(closedAt), time.Second, "Run returned within a frame of the cancel")
 		_, closes = r.dev.counts()
 		assert.Equal(t, 1, closes, "the graph's Close does not close the device again")
@@ -173,7 +173,7 @@ func TestUnderrun(t *testing.T) {
 
 		r.cancel(errDone)
 		close(permits)
-		require.ErrorIs(t, <-r.done, errDone)
+		require.ErrorIs(t, r.wait(), errDone)
 	})
 }
 
@@ -201,7 +201,7 @@ func TestDeviceFailure(t *testing.T) {
 				if tc.devErr != nil {
 					r.dev.fail(tc.devErr)
 				}
-				err := <-r.done
+				err := r.wait()
 				require.ErrorIs(t, err, tc.want, "Run returns the device failure through OnError")
 				assert.Equal(t, 3*time.Second+20*time.Millisecond, time.Since(start), "found at the stall timeout, then one frame of wall time")
 				require.ErrorIs(t, r.spk.Err(), tc.want)
