@@ -77,6 +77,10 @@ func (h *HTTPSource) once(ctx context.Context) (played bool, err error) {
 	if resp.StatusCode != 200 {
 		return false, &HTTPStatusError{URL: h.url, Code: resp.StatusCode, Status: resp.Status}
 	}
+	ct := contentType(resp)
+	if strings.HasPrefix(ct, "text/") {
+		return false, &PathError{Op: "open", Path: h.url, Err: fmt.Errorf("%w: the server sent %s", ErrNoAudio, ct)}
+	}
 	var body io.Reader = &watchedReader{r: resp.Body, dog: dog, timeout: h.opts.Timeout}
 	if v := resp.Header.Get("Icy-Metaint"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -85,7 +89,7 @@ func (h *HTTPSource) once(ctx context.Context) (played bool, err error) {
 		}
 		body = newICYReader(body, n)
 	}
-	return h.live.play(cctx, body, contentType(resp), h.url)
+	return h.live.play(cctx, body, ct, h.url)
 }
 
 // watchedReader resets the connection's watchdog at every read that
