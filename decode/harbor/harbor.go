@@ -197,9 +197,10 @@ func (h *Harbor) serveOptions(w http.ResponseWriter, r *http.Request) {
 }
 
 // Close disconnects every source (their disconnect reason is
-// [ErrClosed]), refuses new clients and waits for the connections it
-// served to end. It does not close the servers run by Serve (cancel their
-// context). Close is idempotent.
+// [ErrClosed]), refuses new clients, waits for the connections it served
+// to end and closes the mounts' sources (what they buffered still plays).
+// It does not close the servers run by Serve (cancel their context).
+// Close is idempotent.
 func (h *Harbor) Close() error {
 	h.mu.Lock()
 	if h.closed {
@@ -216,6 +217,11 @@ func (h *Harbor) Close() error {
 		m.stop(ErrClosed)
 	}
 	h.wg.Wait()
+	for _, m := range mounts {
+		if m.live != nil {
+			_ = m.live.Close()
+		}
+	}
 	return nil
 }
 

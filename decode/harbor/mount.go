@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/decode"
 )
 
 // MountOptions configure a mount ([Harbor.Mount]). A nil *MountOptions is
@@ -23,8 +24,8 @@ type MountOptions struct {
 	// the source feeds).
 	Prebuffer time.Duration
 	// MaxBuffer caps the decoded audio held; past it the oldest audio is
-	// dropped and the overrun logged. It defaults to 10s, and is raised to
-	// twice Prebuffer when smaller.
+	// dropped and the overrun logged. It defaults to 10s, or twice
+	// Prebuffer when that is larger, and must be larger than Prebuffer.
 	MaxBuffer time.Duration
 	// User, Password and Auth replace the harbor's credentials for this
 	// mount when Password or Auth is set (User defaults to "source").
@@ -76,10 +77,7 @@ type Mount struct {
 	opts MountOptions
 	sink liveSink
 	node *onair.Node
-	live interface {
-		Connected() bool
-		Buffered() time.Duration
-	}
+	live *decode.LiveSource // nil in tests with a fake sink
 
 	mu       sync.Mutex // guards following
 	client   *Client    // the client being served, accepted or not

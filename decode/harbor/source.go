@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -87,9 +88,9 @@ func (h *Harbor) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 
 	// Answer like Icecast: 100 Continue to a client that waits for it
 	// (FFmpeg's PUT), else 200 at once (the client streams right away).
-	status := "HTTP/1.0 200 OK\r\n\r\n"
+	status := okStatus
 	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
-		status = "HTTP/1.1 100 Continue\r\n\r\n"
+		status = continueStatus
 	}
 	body := &streamReader{conn: conn, r: bodyReader(r, brw.Reader), timeout: h.opts.Timeout, status: status}
 	body.accept = func() {
@@ -111,6 +112,12 @@ func (h *Harbor) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		return false, playErr
 	}
 	reason = disconnectReason(ctx, body, playErr, h.opts.Timeout)
+	if reason == nil && body.status != okStatus {
+		// A client that sent Expect: 100-continue and a body of known
+		// length (curl) waits for the final answer when it is done.
+		_ = conn.SetWriteDeadline(time.Now().Add(h.opts.Timeout))
+		_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	}
 	args := []any{"duration", time.Since(c.Since).Round(time.Millisecond), "bytes", body.n.Load()}
 	if reason != nil {
 		log.Warn("harbor: source disconnected", append(args, "reason", reason)...)
@@ -119,6 +126,12 @@ func (h *Harbor) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	}
 	return true, reason
 }
+
+// Icecast's answers to a source client.
+const (
+	okStatus       = "HTTP/1.0 200 OK\r\n\r\n"
+	continueStatus = "HTTP/1.1 100 Continue\r\n\r\n"
+)
 
 // refuse answers a request that is not served. A source request whose
 // body is not framed (SOURCE, FFmpeg's PUT) may be followed by stream
@@ -201,8 +214,9 @@ func disconnectReason(ctx context.Context, body *streamReader, playErr error, ti
 			return nil
 		case errors.As(err, &ne) && ne.Timeout():
 			return fmt.Errorf("%w: no data for %v", ErrTimeout, timeout)
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			// A chunked stream cut short: the client went away.
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+			// The client went away: in the middle of a chunk, or closing
+			// its socket with our answer unread (FFmpeg's SOURCE).
 			return nil
 		}
 		return err
