@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -272,4 +274,37 @@ func (w *warnings) list() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]string(nil), w.msgs...)
+}
+
+// TestFileVideoCorrupt plays clips with damaged video data in a graph
+// with video: the track plays to its end or stops early, logged, with a
+// picture at every slot; nothing panics or hangs.
+func TestFileVideoCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	good := makeClip(t, dir, clip{name: "v.mp4", size: "320x240", rate: "30", seconds: 2})
+	data, err := os.ReadFile(good)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 6 {
+		bad := append([]byte(nil), data...)
+		switch i {
+		case 0: // truncated
+			bad = bad[:len(bad)/2]
+		default: // bytes scrambled in the middle of the media data
+			for range 200 * i {
+				k := len(bad)/8 + rng.IntN(len(bad)*3/4)
+				bad[k] = byte(rng.Uint32())
+			}
+		}
+		path := writeFile(t, filepath.Join(dir, "bad"+strconv.Itoa(i)+".mp4"), bad)
+		src, err := decode.File(path, &decode.FileOptions{Synchronous: true})
+		if err != nil {
+			t.Logf("case %d refused: %v", i, err)
+			continue
+		}
+		c := videoRig(t, src, videoFormat, 300)
+		require.NoError(t, src.Close())
+		checkGrid(t, c.pics, c.samples)
+		t.Logf("case %d: %d samples, %d pictures", i, c.samples, len(c.pics))
+	}
 }
