@@ -22,7 +22,9 @@ type Options struct {
 	// Clock is the clock the device paces. It defaults to a new real-time
 	// clock named after ID, so that the output and every source connected
 	// to it follow the sound card (the device clock). Pass the graph's
-	// main clock to let the sound card pace everything in it instead.
+	// main clock to let the sound card pace everything in it instead. Any
+	// kind of clock works; the Tick of a manual clock then blocks while
+	// the device has no room.
 	// Sources pinned to another clock must reach the speaker through an
 	// [onair.Buffer]; otherwise the graph fails to start with an
 	// [onair.ClockConflictError], and two speakers in one clock fail with
@@ -35,7 +37,8 @@ type Options struct {
 	Latency time.Duration
 	// StallTimeout is how long the device may take no audio, while the
 	// output waits for room, before it counts as failed ([ErrStalled]).
-	// It defaults to 2s.
+	// It also bounds how long a cancelled [onair.Graph.Run] waits for a
+	// device that stopped taking audio. It defaults to 2s.
 	StallTimeout time.Duration
 	// Fallible accepts a fallible source: while it is not ready, or
 	// produces less than a frame, the speaker plays silence so that the
