@@ -63,8 +63,9 @@ func TestStream(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
+			// Icecast fills a new mount's stats field by field.
 			m, err := srv.WaitMount(ctx, tc.mount, mountHas(func(m *peertest.IcecastMount) bool {
-				return m.ServerType != ""
+				return m.ServerType != "" && m.ServerName != "" && m.UserAgent != "" && m.AudioInfo != ""
 			}, "stats filled"))
 			require.NoError(t, err)
 			assert.Equal(t, tc.ctype, m.ServerType)

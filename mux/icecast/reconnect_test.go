@@ -52,16 +52,31 @@ func (m *lagMonitor) Stop() time.Duration {
 
 // TestReconnect kills icecast2 under a streaming output and starts it
 // again on the same port: the output notices, retries with backoff,
-// reconnects with a fresh container and the last title, and the real-time
-// clock keeps time all along (its lag stays under its latency).
+// reconnects with a fresh container and the last title (admin API for
+// MP3, Ogg comment header for Vorbis), and the real-time clock keeps time
+// all along (its lag stays under its latency).
 func TestReconnect(t *testing.T) {
+	for _, tc := range []struct {
+		name, mount, codec, ctype, title string
+	}{
+		{"mp3", "/re.mp3", "libmp3lame", "audio/mpeg", "A - Before the crash"},
+		{"vorbis", "/re.ogg", "libvorbis", "audio/ogg", "Before the crash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testReconnect(t, tc.mount, tc.codec, tc.ctype, tc.title)
+		})
+	}
+}
+
+func testReconnect(t *testing.T, mount, codec, ctype, title string) {
 	srv := peertest.StartIcecast(t, nil)
 	const latency = 300 * time.Millisecond
 	clk := onair.NewClock("main", &onair.ClockOptions{Latency: latency})
 	var mu sync.Mutex
 	var failures []error
-	s := newStation(t, &encode.AudioOptions{Codec: "libmp3lame", BitRate: 128000}, &icecast.Options{
-		URL: srv.URL("/re.mp3"), Password: srv.SourcePassword,
+	s := newStation(t, &encode.AudioOptions{Codec: codec, BitRate: 128000}, &icecast.Options{
+		URL: srv.URL(mount), Password: srv.SourcePassword,
 		MinRetryDelay: 50 * time.Millisecond, MaxRetryDelay: 400 * time.Millisecond, ConnectTimeout: 2 * time.Second,
 		OnError: func(err error, attempt int, backoff time.Duration) time.Duration {
 			mu.Lock()
@@ -74,8 +89,8 @@ func TestReconnect(t *testing.T) {
 	s.run(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := srv.WaitMount(ctx, "/re.mp3", mountHas(func(m *peertest.IcecastMount) bool {
-		return m.Title == "A - Before the crash"
+	_, err := srv.WaitMount(ctx, mount, mountHas(func(m *peertest.IcecastMount) bool {
+		return m.Title == title
 	}, "title"))
 	require.NoError(t, err)
 	waitStatus(t, s.out, 10*time.Second, "connected", func(st icecast.Status) bool { return st.State == icecast.StateConnected })
@@ -98,12 +113,12 @@ func TestReconnect(t *testing.T) {
 	})
 	reconnect := time.Since(restarted)
 	// The last title is sent again to the new server, unasked.
-	_, err = srv.WaitMount(ctx, "/re.mp3", mountHas(func(m *peertest.IcecastMount) bool {
-		return m.Title == "A - Before the crash" && m.ServerType == "audio/mpeg"
+	_, err = srv.WaitMount(ctx, mount, mountHas(func(m *peertest.IcecastMount) bool {
+		return m.Title == title && m.ServerType == ctype
 	}, "title again"))
 	require.NoError(t, err)
 	// The new connection starts with a clean stream.
-	assert.Empty(t, ffmpegDecode(t, srv.URL("/re.mp3"), 2*time.Second, "warning"))
+	assert.Empty(t, ffmpegDecode(t, srv.URL(mount), 2*time.Second, "warning"))
 
 	maxLag := lag.Stop()
 	end := clk.Status()
