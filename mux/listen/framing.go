@@ -152,7 +152,7 @@ func id3Size(b []byte) (int, bool) {
 	if b[3] == 0xFF || b[4] == 0xFF || (b[6]|b[7]|b[8]|b[9])&0x80 != 0 {
 		return 0, false
 	}
-	size := 10 + int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9])
+	size := 10 + (int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9]))
 	if b[5]&0x10 != 0 {
 		size += 10 // footer
 	}

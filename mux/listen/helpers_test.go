@@ -264,6 +264,13 @@ func (c *client) waitBytes(t *testing.T, n int64) {
 	}
 }
 
+// len returns the number of audio bytes received.
+func (c *client) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.audio)
+}
+
 func (c *client) data() ([]byte, []block) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -284,13 +291,13 @@ func (c *client) waitEnd(t *testing.T) error {
 }
 
 // decodeErrors decodes data with ffmpeg and returns what it printed at
-// log level warning (empty when the stream is clean).
-func decodeErrors(t *testing.T, format string, data []byte) string {
+// the log level (empty when the stream is clean).
+func decodeErrors(t *testing.T, level, format string, data []byte) string {
 	t.Helper()
 	needPeer(t, "ffmpeg")
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "warning", "-f", format, "-i", "pipe:0", "-f", "null", "-")
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", level, "-f", format, "-i", "pipe:0", "-f", "null", "-")
 	cmd.Stdin = bytes.NewReader(data)
 	out, err := cmd.CombinedOutput()
 	if err != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {

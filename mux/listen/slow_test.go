@@ -86,7 +86,7 @@ func TestSlowListenerDropped(t *testing.T) {
 		}
 		assert.Equal(t, ref, data[:total], "listener %d got the whole stream", i)
 	}
-	assert.Empty(t, decodeErrors(t, "mp3", ref))
+	assert.Empty(t, decodeErrors(t, "warning", "mp3", ref))
 	st := m.Stats()
 	assert.Equal(t, uint64(1), st.Dropped)
 	assert.Equal(t, 3, st.Listeners)
