@@ -122,6 +122,10 @@ func (c *client) dial(ctx context.Context) (net.Conn, *bufio.Reader, error) {
 		c.setConn(nil)
 		return nil, nil, err
 	}
+	if ctx.Err() != nil {
+		// Close ran between the dial and setConn: it could not close conn.
+		return fail(&Error{Op: "dial", URL: u, Err: ctx.Err()})
+	}
 	_ = conn.SetDeadline(time.Now().Add(c.cfg.ConnectTimeout))
 	if _, err := io.WriteString(conn, c.request()); err != nil {
 		return fail(&Error{Op: "request", URL: u, Err: err})
