@@ -58,6 +58,46 @@ func (v *video) emit(dst []onair.Picture, at, from int64) []onair.Picture {
 	return append(dst, p)
 }
 
+// pick returns the picture on screen at file position p.
+func (v *video) pick(p int64) onair.Picture {
+	lim := p + v.half
+	for len(v.queue) >= 2 && v.queue[1].pos <= lim {
+		v.recycle(v.queue[0].f)
+		v.queue = v.queue[:copy(v.queue, v.queue[1:])]
+	}
+	if len(v.queue) > 0 && v.queue[0].pos <= lim {
+		q := v.queue[0]
+		if q.id != v.lastID {
+			pic, err := v.sc.scale(q.f)
+			if err != nil {
+				v.fail(err)
+				return v.current()
+			}
+			v.last, v.lastID = pic, q.id
+		}
+		return v.last
+	}
+	return v.current()
+}
+
+// current is the picture shown when no decoded picture is due: the last
+// one, or black before the first.
+func (v *video) current() onair.Picture {
+	if v.lastID != 0 {
+		return v.last
+	}
+	if v.black == nil {
+		b, err := v.sc.black()
+		if err != nil {
+			// Only allocation can fail here; an empty picture of the right
+			// size keeps the track playing.
+			b = onair.Picture{Width: v.sc.width, Height: v.sc.height, PixelFormat: v.sc.name}
+		}
+		v.black = &b
+	}
+	return *v.black
+}
+
 // slotPos is the file position of track slot k.
 func (v *video) slotPos(k, cueIn int64) int64 { return cueIn + k*v.rate*v.den/v.num }
 
