@@ -77,6 +77,8 @@ type rigOptions struct {
 	// mount itself through a fallible output.
 	build func(m *harbor.Mount) onair.Source
 	idle  bool
+	// onDisconnect is called when a client has left.
+	onDisconnect func()
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -96,7 +98,12 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			r.mu.Unlock()
 			r.conns <- c
 		},
-		OnDisconnect: func(_ harbor.Client, err error) { r.disc <- err },
+		OnDisconnect: func(_ harbor.Client, err error) {
+			if o.onDisconnect != nil {
+				o.onDisconnect()
+			}
+			r.disc <- err
+		},
 	})
 	require.NoError(t, err)
 
