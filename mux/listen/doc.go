@@ -21,8 +21,10 @@
 //
 // The container is muxed once per mount, whatever the number of
 // listeners. Its bytes go to a buffer of [MountOptions.MaxLag] bytes that
-// every listener of the mount shares: memory does not grow with the
-// number of listeners beyond a 20 KiB send buffer and a goroutine each.
+// every listener of the mount shares: a listener adds only its goroutine
+// and connection (about 6 KiB), plus a 20 KiB send buffer from a shared
+// pool while it has bytes to send, and the kernel's socket buffer
+// ([MountOptions.SendBuffer]).
 //
 // # How to listen
 //

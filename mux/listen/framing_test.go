@@ -51,7 +51,7 @@ func TestID3Size(t *testing.T) {
 
 // muxed returns two seconds of a sine encoded with codec and muxed
 // by the same writer output a mount uses.
-func muxed(t *testing.T, codec, format string) []byte {
+func muxed(t testing.TB, codec, format string) []byte {
 	t.Helper()
 	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: codec, BitRate: 128000})
 	require.NoError(t, err)

@@ -25,8 +25,59 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(poolEnv); spec != "" {
+		os.Exit(clientPool(spec))
+	}
 	astiav.SetLogLevel(astiav.LogLevelError)
 	os.Exit(m.Run())
+}
+
+// poolEnv makes the test binary a pool of listeners instead (see
+// clientPool): the benchmark runs its clients in another process, so
+// that it measures the server's CPU and memory alone.
+const poolEnv = "ONAIR_LISTEN_POOL"
+
+// clientPool connects N clients to URL (spec "URL N"), prints
+// "connected" once all got their response head, reads and discards
+// their streams, and exits when its standard input closes.
+func clientPool(spec string) int {
+	var url string
+	var n int
+	if _, err := fmt.Sscan(spec, &url, &n); err != nil {
+		fmt.Fprintln(os.Stderr, "pool:", err)
+		return 2
+	}
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pool:", err)
+		return 2
+	}
+	errc := make(chan error, n)
+	for range n {
+		go func() {
+			conn, err := net.Dial("tcp", req.URL.Host)
+			if err == nil {
+				err = req.Write(conn)
+			}
+			var resp *http.Response
+			if err == nil {
+				resp, err = http.ReadResponse(bufio.NewReader(conn), req)
+			}
+			errc <- err
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+			}
+		}()
+	}
+	for range n {
+		if err := <-errc; err != nil {
+			fmt.Fprintln(os.Stderr, "pool:", err)
+			return 1
+		}
+	}
+	fmt.Println("connected")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
 }
 
 // waitTimeout bounds every wait of these tests.

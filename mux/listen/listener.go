@@ -128,20 +128,26 @@ func (m *Mount) serve(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, l.conn, code, msg)
 		return
 	}
+	if l.conn == nil {
+		// HTTP/2: the stream must be written from the handler.
+		m.setHeaders(w.Header(), icy)
+		m.run(l, &responseSink{w: w, rc: rc, timeout: m.cfg.Timeout}, nil)
+		return
+	}
+	// Return from the handler, so that net/http releases the request and
+	// its buffers: a listener holds only its goroutine and connection.
+	go m.run(l, &connSink{conn: l.conn, timeout: m.cfg.Timeout}, m.responseHead(icy))
+}
+
+// run sends the stream to an admitted listener until it is dropped or
+// goes away, then reports and unregisters it.
+func (m *Mount) run(l *listener, out sink, head []byte) {
 	defer m.srv.leave(m, l)
 	if m.cfg.OnConnect != nil {
 		m.cfg.OnConnect(l.snapshot())
 	}
-	m.log.Info("listener connected", "mount", m.path, "id", l.info.ID, "remote", l.info.RemoteAddr, "agent", l.info.UserAgent, "icy", icy)
-	var out sink
-	if l.conn != nil {
-		out = &connSink{conn: l.conn, timeout: m.cfg.Timeout}
-		err = out.start(m.responseHead(icy))
-	} else {
-		m.setHeaders(w.Header(), icy)
-		out = &responseSink{w: w, rc: rc, timeout: m.cfg.Timeout}
-		err = out.start(nil)
-	}
+	m.log.Info("listener connected", "mount", m.path, "id", l.info.ID, "remote", l.info.RemoteAddr, "agent", l.info.UserAgent, "icy", l.info.ICY)
+	err := out.start(head)
 	if err == nil {
 		err = m.stream(l, out)
 	}

@@ -38,11 +38,17 @@ type Server struct {
 	reaper bool          // the reaper goroutine was started
 	wg     sync.WaitGroup
 	nextID atomic.Uint64
+	bufs   sync.Pool // *[]byte send buffers of sendBufSize
 }
+
+// sendBufSize is a listener's send buffer: a chunk of stream and one ICY
+// metadata block.
+const sendBufSize = chunkSize + 1 + 255*16
 
 // NewServer returns a server with no mount. opts may be nil.
 func NewServer(opts *Options) (*Server, error) {
 	s := &Server{mounts: map[string]*Mount{}, done: make(chan struct{}), kickc: make(chan struct{}, 1)}
+	s.bufs.New = func() any { b := make([]byte, 0, sendBufSize); return &b }
 	if opts != nil {
 		s.opts = *opts
 	}

@@ -10,8 +10,16 @@ func (m *Mount) stream(l *listener, out sink) error {
 	if err != nil {
 		return err
 	}
+	// The send buffer comes from the server's pool and goes back to it
+	// while the listener waits: an idle listener holds none.
+	bp := m.srv.bufs.Get().(*[]byte)
+	defer func() {
+		if bp != nil {
+			m.srv.bufs.Put(bp)
+		}
+	}()
 	var (
-		buf     = make([]byte, 0, chunkSize+1+255*16)
+		buf     = (*bp)[:0]
 		until   = m.cfg.MetaInterval // stream bytes before the next block
 		lastSeq = int64(-1)          // the title the listener last got
 		due     bool                 // a metadata block is due at pos
@@ -28,9 +36,10 @@ func (m *Mount) stream(l *listener, out sink) error {
 					if len(buf) > 0 {
 						break fill // send what we have, then wait
 					}
-					if err := l.wait(wait); err != nil {
+					if bp, err = m.idle(l, bp, wait); err != nil {
 						return err
 					}
+					buf = (*bp)[:0]
 					continue
 				}
 				if t.seq != lastSeq {
@@ -59,9 +68,10 @@ func (m *Mount) stream(l *listener, out sink) error {
 					if len(buf) > 0 {
 						break fill
 					}
-					if err := l.wait(wait); err != nil {
+					if bp, err = m.idle(l, bp, wait); err != nil {
 						return err
 					}
+					buf = (*bp)[:0]
 					continue
 				}
 				n = k
@@ -95,6 +105,17 @@ func (m *Mount) waitStart(l *listener) (int64, []byte, error) {
 			return 0, nil, err
 		}
 	}
+}
+
+// idle waits for more bytes without holding a send buffer: bp goes back
+// to the pool, and a buffer from the pool is returned after the wait (nil
+// with an error).
+func (m *Mount) idle(l *listener, bp *[]byte, wait <-chan struct{}) (*[]byte, error) {
+	m.srv.bufs.Put(bp)
+	if err := l.wait(wait); err != nil {
+		return nil, err
+	}
+	return m.srv.bufs.Get().(*[]byte), nil
 }
 
 // wait waits until ch is closed (more bytes) or the listener is dropped.
