@@ -124,7 +124,7 @@ type LiveSource struct {
 	maxLen    int // samples
 	stats     LiveStats
 	dropped   int64         // samples
-	changed   chan struct{} // closed and replaced at every change (see notify)
+	changed   chan struct{} // closed at the next change; nil when nobody waits
 	dst       [][]float32   // Generate's scratch: the frame's audio from its end
 }
 
@@ -152,7 +152,7 @@ func Live(opts *LiveOptions) (*LiveSource, error) {
 	case o.Format != "" && astiav.FindInputFormat(o.Format) == nil:
 		return nil, fmt.Errorf("%w: live source %q: unknown input format %q", onair.ErrInvalidOption, o.ID, o.Format)
 	}
-	s := &LiveSource{opts: o, log: o.Logger, buffering: true, changed: make(chan struct{})}
+	s := &LiveSource{opts: o, log: o.Logger, buffering: true}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -243,21 +243,28 @@ func (s *LiveSource) Close() error {
 	return nil
 }
 
-// notify wakes up whoever waits for a change of state (s.mu held).
+// notify wakes up whoever waits for a change of state (s.mu held). It
+// allocates nothing when nobody waits.
 func (s *LiveSource) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 }
 
 // waitFor waits until cond (called with s.mu held) is true or ctx ends.
 func (s *LiveSource) waitFor(ctx context.Context, cond func() bool) error {
 	for {
 		s.mu.Lock()
-		ok, ch := cond(), s.changed
-		s.mu.Unlock()
-		if ok {
+		if cond() {
+			s.mu.Unlock()
 			return nil
 		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		ch := s.changed
+		s.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -319,12 +326,13 @@ func (g *liveGen) Sleep() {
 }
 
 // Ready reports whether buffered audio can be played: the prebuffer is
-// reached, or a stream ended and its audio drains.
+// reached, or a stream ended and its audio drains. A buffer found empty
+// while a stream is connected is an underrun.
 func (g *liveGen) Ready() bool {
 	s := (*LiveSource)(g)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.awake {
+		s.mu.Unlock()
 		return false
 	}
 	r := &s.ring
@@ -332,7 +340,36 @@ func (g *liveGen) Ready() bool {
 		s.buffering, s.underrun = false, false
 		s.notify()
 	}
-	return !s.buffering && (r.len() > 0 || len(r.marks) > 0)
+	under := false
+	if !s.buffering && r.len() == 0 && len(r.marks) == 0 {
+		under = s.startUnderrunLocked()
+	}
+	ready := !s.buffering
+	buffered := s.bufferedLocked()
+	s.mu.Unlock()
+	if under {
+		s.logUnderrun(buffered)
+	}
+	return ready
+}
+
+// startUnderrunLocked makes the source wait for its prebuffer after its
+// buffer ran empty; it reports whether that starts an underrun episode
+// (a stream is connected and it was not in one), to be logged (s.mu held).
+func (s *LiveSource) startUnderrunLocked() bool {
+	s.buffering = true
+	s.notify()
+	if s.sess == nil || s.underrun {
+		return false
+	}
+	s.underrun = true
+	s.stats.Underruns++
+	return true
+}
+
+func (s *LiveSource) logUnderrun(buffered time.Duration) {
+	s.log.Warn("live stream underrun: waiting for the prebuffer", "source", s.opts.ID,
+		"prebuffer", s.opts.Prebuffer, "buffered", buffered)
 }
 
 // Generate copies buffered audio, track marks and metadata into f. It
@@ -344,8 +381,7 @@ func (g *liveGen) Generate(f *onair.Frame) error {
 	buffered := s.bufferedLocked()
 	s.mu.Unlock()
 	if under {
-		s.log.Warn("live stream underrun: waiting for the prebuffer", "source", s.opts.ID,
-			"prebuffer", s.opts.Prebuffer, "buffered", buffered)
+		s.logUnderrun(buffered)
 	}
 	return nil
 }
@@ -376,12 +412,7 @@ func (s *LiveSource) generateLocked(f *onair.Frame) (underrun bool) {
 		k := min(f.Free(), int(r.nextEvent()-r.head))
 		if k <= 0 {
 			if r.len() == 0 {
-				s.buffering = true
-				if s.sess != nil && !s.underrun {
-					s.underrun = true
-					s.stats.Underruns++
-					underrun = true
-				}
+				underrun = s.startUnderrunLocked()
 			}
 			break
 		}

@@ -104,13 +104,12 @@ func (s *LiveSource) play(ctx context.Context, r io.Reader, contentType, name st
 	if s.opts.OnConnect != nil {
 		s.opts.OnConnect()
 	}
-	buf := make([][]float32, f.Channels)
-	for c := range buf {
-		buf[c] = make([]float32, liveChunk)
-	}
+	fd := newLiveFeed(s, sess, d, f.Channels)
+	in.flush = fd.flush
 	for {
-		n, rerr := d.read(buf)
-		if n > 0 && !s.push(sess, buf, n) {
+		fd.start, fd.flushed = d.pos, 0
+		_, rerr := d.read(fd.buf)
+		if !fd.flush() {
 			return true, context.Cause(sctx)
 		}
 		if rerr != nil {
@@ -120,6 +119,44 @@ func (s *LiveSource) play(ctx context.Context, r io.Reader, contentType, name st
 			return true, rerr
 		}
 	}
+}
+
+// liveFeed hands decoded audio to the buffer: after each chunk, and
+// whenever the decoder waits for more of the stream, so that everything
+// decoded is playable before Play blocks on the network.
+type liveFeed struct {
+	s       *LiveSource
+	sess    *liveSession
+	d       *liveDecoder
+	buf     [][]float32 // the chunk being decoded
+	view    [][]float32 // the part of buf to push
+	start   int64       // d.pos when the chunk started
+	flushed int         // samples of buf already pushed
+}
+
+func newLiveFeed(s *LiveSource, sess *liveSession, d *liveDecoder, channels int) *liveFeed {
+	fd := &liveFeed{s: s, sess: sess, d: d, buf: make([][]float32, channels), view: make([][]float32, channels)}
+	for c := range fd.buf {
+		fd.buf[c] = make([]float32, liveChunk)
+	}
+	return fd
+}
+
+// flush pushes what the decoder delivered into the chunk since the last
+// flush. It returns false when the session is over.
+func (fd *liveFeed) flush() bool {
+	n := int(fd.d.pos - fd.start)
+	if n <= fd.flushed {
+		return true
+	}
+	for c := range fd.view {
+		fd.view[c] = fd.buf[c][fd.flushed:n]
+	}
+	k := n - fd.flushed
+	fd.flushed = n
+	ok := fd.s.push(fd.sess, fd.view, k)
+	clear(fd.view)
+	return ok
 }
 
 // begin starts a session (Play's first step).

@@ -367,3 +367,59 @@ func TestLiveSleep(t *testing.T) {
 	assert.Zero(t, src.Buffered())
 	assert.ErrorIs(t, src.Play(ctx, gt, ""), decode.ErrInactive)
 }
+
+// TestLiveUnderrunAtFrameEnd runs the buffer empty exactly at the end of
+// a frame: an MP3 stream without encoder delay decodes to whole MP3
+// frames, which are graph frames too with 1152-sample frames. The next
+// tick finds the buffer empty, which is an underrun like any other, and
+// the source waits for the whole prebuffer again.
+func TestLiveUnderrunAtFrameEnd(t *testing.T) {
+	ctx := deadline(t)
+	data := readFile(t, makeTone(t, t.TempDir(), tone{name: "a.mp3", seconds: 3, codec: append([]string{"-write_xing", "0"}, mp3Codec...)}))
+	const frame = 1152
+	const prebuffer = 100 * time.Millisecond
+	src, err := decode.Live(&decode.LiveOptions{Prebuffer: prebuffer})
+	require.NoError(t, err)
+	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Format: onair.Format{FrameDuration: 26122449}})
+	require.NoError(t, err)
+	require.Equal(t, frame, g.Format().FrameSize())
+	c := &capture{}
+	require.NoError(t, g.Add(onair.Sink(src, c.send, &onair.OutputOptions{Fallible: true})))
+	require.NoError(t, g.Start())
+	defer g.Close()
+	gt := newGate(data)
+	done := playAsync(ctx, src, gt, "audio/mpeg")
+
+	// feed hands out 512-byte steps until the buffer holds at least want.
+	feed := func(want time.Duration) {
+		for src.Buffered() < want {
+			require.Less(t, gt.handedOut(), len(data))
+			gt.allow(512, false)
+			gt.waitBlocked(t, ctx)
+		}
+	}
+	feed(prebuffer)
+	require.Zero(t, g.Format().Samples(src.Buffered())%frame, "whole MP3 frames are buffered")
+	for src.Buffered() > 0 {
+		clk.Tick()
+	}
+	assert.Empty(t, c.short, "full frames only: the buffer ran empty at the end of a frame")
+	assert.Zero(t, src.Stats().Underruns)
+	played := c.samples
+
+	clk.Tick()
+	assert.Equal(t, 1, src.Stats().Underruns, "an empty buffer at the start of a tick is an underrun")
+	gt.allow(512, false)
+	gt.waitBlocked(t, ctx)
+	for src.Buffered() < prebuffer {
+		clk.Tick()
+		require.Equal(t, played, c.samples, "no audio before the prebuffer is reached again")
+		gt.allow(512, false)
+		gt.waitBlocked(t, ctx)
+	}
+	clk.Tick()
+	assert.Equal(t, played+frame, c.samples, "playing again with the prebuffer")
+	gt.allow(-1, true)
+	require.NoError(t, waitErr(t, ctx, done))
+}
