@@ -1,6 +1,7 @@
 // Package decode provides FFmpeg-backed sources: media files ([File]),
-// playlists ([Playlist], [PlaylistOf]), a looping file ([Single]) and a
-// request queue ([Queue]).
+// playlists ([Playlist], [PlaylistOf]), a looping file ([Single]), a
+// request queue ([Queue]), live byte streams ([Live]) and HTTP streams
+// ([HTTP]).
 //
 // # Execution model
 //
@@ -57,6 +58,46 @@
 // the device cannot be used the video is decoded in software with one
 // logged warning, or File fails with an error wrapping hw.ErrUnavailable
 // when StrictDevice is set.
+//
+// # Live streams
+//
+// [Live] returns a fallible source fed by byte streams, one at a time:
+// [LiveSource.Play] decodes a stream (MP3, AAC in ADTS, Ogg
+// Vorbis/Opus/FLAC, FLAC, ... whatever FFmpeg probes, with the content
+// type as a hint) on the caller's goroutine, such as the handler of a
+// harbor connection, through FFmpeg custom IO. The decoded audio goes into
+// a bounded buffer in the graph format; the clock only copies from it. The
+// source is ready once a stream plays and [LiveOptions.Prebuffer] is
+// buffered; an empty buffer while the stream is connected (underrun) makes
+// it unready until the prebuffer has refilled, and a stream faster than
+// the clock makes it drop its oldest audio beyond [LiveOptions.MaxBuffer]
+// (overrun). Both are logged, overruns at most once per second with
+// counts, and counted in [LiveSource.Stats]. A second Play while a stream
+// plays fails with [ErrBusy].
+//
+// Each stream is a track, with the stream's tags at its start and a track
+// mark after its last audio: when a stream ends, the buffered audio plays
+// out, then the source is unready until the next stream. In-band metadata
+// (the comments of each link of a chained Ogg stream, metadata updates of
+// the demuxer) and [LiveSource.InsertMetadata] come out at the audio they
+// belong to: a demuxer's update at the first packet it comes with (within
+// one codec frame), inserted metadata after the audio decoded so far.
+// Live and HTTP sources decode audio only: in a graph with video their
+// frames carry no pictures.
+//
+// # HTTP input
+//
+// [HTTP] plays an HTTP or HTTPS stream, such as an Icecast or Shoutcast
+// mount, through a [LiveSource]. A helper goroutine, started when the
+// source wakes up and stopped (and waited for) when it sleeps or is
+// closed, requests the stream with "Icy-MetaData: 1", takes ICY metadata
+// blocks out of the body and places their titles ("title", and "artist"
+// for "Artist - Title") at the audio they were sent with. When the server
+// is unreachable, answers an error status (logged with the status), ends
+// the stream or stays silent for [HTTPOptions.Timeout], the source
+// reconnects after a delay that doubles from [HTTPOptions.MinDelay] to
+// [HTTPOptions.MaxDelay], randomized by ±25%; it is unready meanwhile, so
+// put it in an [onair.Fallback] with an infallible source.
 //
 // # Errors
 //
