@@ -22,21 +22,29 @@
 //
 //   - SOURCE (Icecast 1, libshout, Liquidsoap), often over HTTP/1.0, and
 //     PUT (Icecast 2.4, FFmpeg), with or without Expect: 100-continue.
-//     A client that expects it gets "HTTP/1.1 100 Continue", others get
-//     "HTTP/1.0 200 OK", as Icecast answers. The stream is the rest of
-//     the connection, a chunked body, or a body of the announced
-//     Content-Length.
+//     The stream is the rest of the connection, a chunked body, or a body
+//     of the announced Content-Length (Content-Length: 0 is ignored, as
+//     Icecast does). The client is answered as Icecast answers — "HTTP/1.1
+//     100 Continue" when it expects it, else "HTTP/1.0 200 OK" — when the
+//     decoder starts reading; a stream the decoder refuses before that
+//     (the mount's graph is not running) gets 503 instead. A client that
+//     was answered 100 Continue gets a final "200 OK" once its stream has
+//     been read to its end (curl waits for it). A client that resets the
+//     connection at the end (FFmpeg's SOURCE never reads the answer, so
+//     its socket closes with unread data) ended cleanly; the reset may
+//     discard the last bytes it sent.
 //   - HTTP Basic authentication with [Options.User] and
 //     [Options.Password] (per mount: [MountOptions]) or an [AuthFunc]
 //     that sees the user, password, mount and remote address. A request
 //     without credentials gets 401 with a WWW-Authenticate challenge:
-//     libshout sends such a probe (SOURCE, Content-Length: 0,
-//     keep-alive) before the real request, and the probe's connection
-//     stays open for it.
+//     libshout sends such a probe (SOURCE or PUT, Content-Length: 0,
+//     keep-alive) before the real request; the probe's connection stays
+//     open for a client that sends the real request on it.
 //   - OPTIONS with Upgrade: TLS (libshout asks for RFC 2817 TLS first):
 //     the harbor speaks plain HTTP, answers 200 with an Allow header (no
-//     upgrade) and closes the connection; libshout then connects again
-//     without TLS, using PUT.
+//     upgrade, as RFC 2817 has a server that does not upgrade do) and
+//     closes the connection; libshout then connects again without TLS
+//     and, having read Allow, streams with PUT.
 //   - Metadata updates: GET /admin/metadata?mode=updinfo&mount=/live with
 //     song=..., or artist and title (libshout), or all three (Liquidsoap),
 //     with the source credentials; the mount may be URL-encoded (%2flive)
@@ -87,6 +95,16 @@
 //
 // Each connection runs on its own goroutine: authentication, callbacks
 // ([MountOptions.OnConnect], [MountOptions.OnDisconnect]) and decoding run
-// there, never on a clock goroutine. All methods are safe for concurrent
-// use.
+// there, never on a clock goroutine; the decoder hands audio to the clock
+// through the source's bounded buffer ([MountOptions.Prebuffer],
+// [MountOptions.MaxBuffer]; underruns and overruns are logged). All
+// methods are safe for concurrent use.
+//
+// # Latency
+//
+// A DJ is on air (the mount is ready) once the decoder has probed the
+// stream (about 200 ms of it) and buffered Prebuffer of audio. Measured
+// here from the client's acceptance to a full 500 ms prebuffer: 0.2 s for
+// FFmpeg (which sends its first half second at once), 0.5–0.65 s for
+// ezstream, GStreamer and Liquidsoap.
 package harbor

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -112,15 +114,11 @@ func New(opts *Options) (*Harbor, error) {
 	return &Harbor{opts: o, log: log, mounts: map[string]*Mount{}}, nil
 }
 
-// Mounts returns the paths of the harbor's mounts.
+// Mounts returns the paths of the harbor's mounts, sorted.
 func (h *Harbor) Mounts() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	paths := make([]string, 0, len(h.mounts))
-	for p := range h.mounts {
-		paths = append(paths, p)
-	}
-	return paths
+	return slices.Sorted(maps.Keys(h.mounts))
 }
 
 // lookup returns the mount at path (with or without its leading slash).

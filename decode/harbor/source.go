@@ -101,7 +101,7 @@ func (h *Harbor) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		}
 	}
 	playErr := m.sink.Play(ctx, body, c.ContentType)
-	if !body.accepted {
+	if !body.accepted.Load() {
 		if playErr == nil {
 			playErr = errors.New("the decoder did not read the stream")
 		}
@@ -166,22 +166,22 @@ func bodyReader(r *http.Request, br *bufio.Reader) io.Reader {
 // streamReader reads a source's stream for the decoder. Its first Read
 // answers the client (status) and accepts it; every Read renews the read
 // deadline, so that a source that sends nothing for timeout is cut. It
-// records the first read error. Only the decoder's goroutine uses it,
-// except n and err.
+// records the first read error. Read is called by the decoder, on the
+// connection's goroutine.
 type streamReader struct {
 	conn     net.Conn
 	r        io.Reader
 	timeout  time.Duration
 	status   string
 	accept   func()
-	accepted bool
+	accepted atomic.Bool
 	n        atomic.Int64
 	err      atomic.Pointer[error]
 }
 
 func (s *streamReader) Read(p []byte) (int, error) {
-	if !s.accepted {
-		s.accepted = true
+	if !s.accepted.Load() {
+		s.accepted.Store(true)
 		_ = s.conn.SetWriteDeadline(time.Now().Add(s.timeout))
 		if _, err := io.WriteString(s.conn, s.status); err != nil {
 			s.err.CompareAndSwap(nil, &err)
