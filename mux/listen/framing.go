@@ -233,7 +233,8 @@ func (f *adtsFramer) feed(p []byte, off int64, ev []event) []event {
 }
 
 // tsFramer finds MPEG-TS packets that start a PAT section: a demuxer
-// joining there finds the program tables at once.
+// joining there finds the program tables at once. The stream's first
+// packet is a start point too.
 type tsFramer struct {
 	h    headerScanner
 	last int64
@@ -252,8 +253,10 @@ func (f *tsFramer) feed(p []byte, off int64, ev []event) []event {
 			f.h.resync()
 			continue
 		}
+		// The stream's first packet (FFmpeg writes the SDT before the PAT)
+		// and later packets that start a PAT.
 		pid := int(a[1]&0x1F)<<8 | int(a[2])
-		if pid == 0 && a[1]&0x40 != 0 && f.h.start-f.last >= minSyncGap {
+		if (f.h.start == 0 || pid == 0 && a[1]&0x40 != 0) && f.h.start-f.last >= minSyncGap {
 			f.last = f.h.start
 			ev = append(ev, event{off: f.h.start})
 		}

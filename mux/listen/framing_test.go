@@ -87,7 +87,9 @@ func TestFramers(t *testing.T) {
 		}},
 		{"aac", "mpegts", func(t *testing.T, data []byte, e event) {
 			assert.Zero(t, e.off%188)
-			assert.Equal(t, []byte{0x47, 0x40, 0x00}, data[e.off:e.off+3], "PAT at %d", e.off)
+			if e.off > 0 {
+				assert.Equal(t, []byte{0x47, 0x40, 0x00}, data[e.off:e.off+3], "PAT at %d", e.off)
+			}
 		}},
 		{"libvorbis", "ogg", func(t *testing.T, data []byte, e event) {
 			assert.Equal(t, "OggS", string(data[e.off:e.off+4]), "page at %d", e.off)
@@ -136,7 +138,13 @@ func TestFramers(t *testing.T) {
 			for i := range shifted {
 				shifted[i].off -= int64(len(junk))
 			}
-			assert.Equal(t, whole, shifted)
+			want := whole
+			if c.format == "mpegts" {
+				// The stream's first packet is a start point only at offset 0;
+				// after junk the first is the PAT that follows the SDT.
+				want = append([]event{{off: 188}}, whole[1:]...)
+			}
+			assert.Equal(t, want, shifted)
 		})
 	}
 }
