@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 
-.PHONY: all setup ffmpeg test-deps test demo bench vet
+.PHONY: all setup ffmpeg test-deps test demo bench bench-encode vet
 
 all: test
 
@@ -33,3 +33,8 @@ demo: ffmpeg
 
 bench: ffmpeg
 	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...
+
+# The shared-encodings workload (issue 6) against the ffmpeg program: long
+# (a few minutes), so not part of test. Flags: make bench-encode ARGS="-rounds 3".
+bench-encode: ffmpeg
+	@scripts/bench-encode.sh $(ARGS)
