@@ -44,7 +44,6 @@ func (h *Harbor) serveSource(w http.ResponseWriter, r *http.Request) {
 	c := &Client{
 		Mount: m.path, RemoteAddr: r.RemoteAddr, User: user, Method: r.Method, Proto: r.Proto,
 		ContentType: r.Header.Get("Content-Type"), UserAgent: r.UserAgent(), Header: hdr,
-		Since: time.Now(),
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -87,13 +86,14 @@ func (h *Harbor) stream(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	defer stop()
 
 	// Answer like Icecast: 100 Continue to a client that waits for it
-	// (FFmpeg's PUT), else 200 at once (the client streams right away).
+	// (FFmpeg's PUT), else 200 (the client streams right away).
 	status := okStatus
 	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 		status = continueStatus
 	}
 	body := &streamReader{conn: conn, r: bodyReader(r, brw.Reader), timeout: h.opts.Timeout, status: status}
 	body.accept = func() {
+		c.Since = time.Now() // before accept publishes c
 		m.accept()
 		log.Info("harbor: source connected", "user", c.User, "content_type", c.ContentType, "user_agent", c.UserAgent, "proto", r.Proto)
 		if m.opts.OnConnect != nil {
