@@ -45,15 +45,10 @@ func TestManyListeners(t *testing.T) {
 	require.NoError(t, g.Add(m))
 	ref := dial(t, url, nil, false) // from the first byte
 	ev.waitConnect(t)
-	graphDone := make(chan error, 1)
-	go func() { graphDone <- g.Run(ctx) }()
-	defer func() {
-		cancel()
-		assert.ErrorIs(t, <-graphDone, context.Canceled)
-	}()
 
-	// The Go clients read their share, then hold on until every listener
-	// has connected and FFmpeg is done.
+	// Every listener connects before the stream starts, so that they all
+	// listen at once: FFmpeg needs 3 s of stream, which comes at real time.
+	// The Go clients read their share, then hold on until FFmpeg is done.
 	release := make(chan struct{})
 	type result struct {
 		audio  []byte
@@ -67,9 +62,6 @@ func TestManyListeners(t *testing.T) {
 			audio, blocks, err := httpListen(ctx, hc, url, i%2 == 0, need, release)
 			results <- result{audio, blocks, err}
 		}()
-	}
-	for range goClients {
-		ev.waitConnect(t)
 	}
 	var (
 		wg   sync.WaitGroup
@@ -90,13 +82,19 @@ func TestManyListeners(t *testing.T) {
 		})
 	}
 	agents := 0
-	for range ffmpegs {
+	for range goClients + ffmpegs {
 		if strings.HasPrefix(ev.waitConnect(t).UserAgent, "Lavf/") {
 			agents++
 		}
 	}
 	assert.Equal(t, ffmpegs, agents, "FFmpeg's user agent")
 	assert.Equal(t, 1+goClients+ffmpegs, m.Stats().Listeners, "all listening at once")
+	graphDone := make(chan error, 1)
+	go func() { graphDone <- g.Run(ctx) }()
+	defer func() {
+		cancel()
+		assert.ErrorIs(t, <-graphDone, context.Canceled)
+	}()
 	wg.Wait()
 	for i, o := range outs {
 		assert.Empty(t, o, "ffmpeg %d", i)
