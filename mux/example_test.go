@@ -48,3 +48,36 @@ func ExampleFile() {
 	// closed radio.aac
 	// aac aac 44100
 }
+
+// A raw track encoded inside the output: one MP3 file, no shared encoder.
+func ExampleEncodeTrack() {
+	dir, _ := os.MkdirTemp("", "mux-example")
+	defer os.RemoveAll(dir)
+
+	out, err := mux.File(onair.Sine(440, nil), filepath.Join(dir, "tone.mp3"), &mux.FileOptions{
+		Options: mux.Options{Tracks: []mux.Track{
+			mux.EncodeTrack("audio", &encode.AudioOptions{Codec: "libmp3lame", BitRate: 128000}),
+		}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	clk := onair.NewClock("main", &onair.ClockOptions{Kind: onair.Manual})
+	g, _ := onair.NewGraph(&onair.GraphOptions{Clock: clk})
+	_ = g.Add(out)
+	_ = g.Start()
+	for range 50 { // one second
+		clk.Tick()
+	}
+	_ = g.Close() // the encoder hands over what it holds, then the trailer
+
+	p, err := avmuxtest.ProbeFile(filepath.Join(dir, "tone.mp3"), false)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s %s %s Hz, %.1f s\n", p.Format.FormatName, p.Streams[0].CodecName, p.Streams[0].SampleRate, p.Duration())
+	// Output:
+	// mp3 mp3 44100 Hz, 1.0 s
+}
