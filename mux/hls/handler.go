@@ -1,8 +1,6 @@
 package hls
 
 import (
-	"errors"
-	"io/fs"
 	"net/http"
 	"os"
 	"strconv"
@@ -79,13 +77,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	// OpenInRoot refuses names (and symbolic links) that lead out of the
+	// directory; whatever cannot be opened is not found.
 	f, err := os.OpenInRoot(h.dir, name)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			http.NotFound(w, r)
-		} else {
-			http.Error(w, "cannot open file", http.StatusInternalServerError)
-		}
+		http.NotFound(w, r)
 		return
 	}
 	defer f.Close()

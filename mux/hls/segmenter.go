@@ -16,7 +16,13 @@ import (
 // baseMicros is where the output timeline starts: the first packet's
 // timestamps are mapped there, leaving room for the other tracks' earlier
 // packets (encoder priming, B-frames) so that no timestamp is negative.
-const baseMicros = 1000000
+// An output resumed from a state file starts resumeGapMicros after where
+// the previous run's timeline ended instead, so that timestamps go on
+// across the discontinuity (the gap covers the same earlier packets).
+const (
+	baseMicros      = 1000000
+	resumeGapMicros = 100000
+)
 
 // holdLimit is how long, in stream time, a cut may wait for every track to
 // reach it before it is made anyway (a track that stopped producing).
@@ -53,6 +59,7 @@ type segmenter struct {
 	step, tol, limit  int64 // grid step, keyframe tolerance, forced-cut length (samples)
 	hold              int64 // holdLimit in samples
 	content           int64 // stream position: samples received
+	base              int64 // µs: where the first packet goes on the output timeline
 	hasOrigin         bool
 	origin            int64
 	originTB          onair.Rational
@@ -160,28 +167,54 @@ func (s *segmenter) setup(tracks []*track, variants []*variant, f *onair.Format)
 	s.video.Store(&video)
 	s.cur, s.idx = make([]*onair.Track, len(tracks)), make([]int, len(tracks))
 	s.seq = s.st.nextSeq()
+	s.base = baseMicros
+	if end := s.st.resumedEnd(); end > 0 {
+		s.base = end + resumeGapMicros
+	}
+	for i, v := range variants {
+		if in := s.st.resumedInit(i); in.name != "" {
+			v.init, v.initName = in.data, in.name
+		}
+	}
 	s.dirty, s.ready = true, true
 }
 
 // timeline maps packet p of track t onto the output timeline: the
 // encoder's timestamps, made continuous across new streams, shifted so
-// that the output's first packet is at baseMicros.
+// that the encoders' time zero (when the output starts with them, as
+// usual; otherwise the output's first packet) is at s.base. The encoders
+// of one source share their time zero, so the grid, anchored there, falls
+// on whole segment durations of the input.
 func (s *segmenter) timeline(t *track, p onair.Packet, abs int64) pkt {
 	dts, pts := p.DTS+t.shift, p.PTS+t.shift
 	t.next, t.hasNext = dts+max(p.Duration, t.frame), true
 	if !s.hasOrigin {
 		s.origin, s.originTB, s.hasOrigin = dts, t.tb, true
+		if sec := float64(dts) * t.tb.Float(); sec > -float64(baseMicros)/2e6 && sec < 1 {
+			s.origin = 0 // the encoders started with the output
+		}
 	}
 	tb := rat(t.tb)
-	off := astiav.RescaleQ(s.origin, rat(s.originTB), tb) - astiav.RescaleQ(baseMicros, astiav.NewRational(1, 1000000), tb)
+	off := astiav.RescaleQ(s.origin, rat(s.originTB), tb) - astiav.RescaleQ(s.base, astiav.NewRational(1, 1000000), tb)
 	p.DTS, p.PTS = dts-off, pts-off
 	main := astiav.NewRational(1, int(s.rate))
 	return pkt{
 		t: t, tb: t.tb, p: p, abs: abs,
 		pts: astiav.RescaleQ(p.PTS, tb, main),
 		dts: astiav.RescaleQ(p.DTS, tb, main),
-		end: astiav.RescaleQ(p.PTS+p.Duration, tb, main),
+		// Decoders of containers without edit lists play the whole codec
+		// frame of a last, shorter packet.
+		end: astiav.RescaleQ(p.PTS+max(p.Duration, t.frame), tb, main),
 	}
+}
+
+// floorDiv is a / b rounded down (b > 0).
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }
 
 // handle routes one packet: to the current segments, or, once a cut is
@@ -190,8 +223,14 @@ func (s *segmenter) timeline(t *track, p onair.Packet, abs int64) pkt {
 // them in) end the current segments and the rest start the next ones.
 func (s *segmenter) handle(k pkt) error {
 	if !s.anchored {
+		// The grid: whole steps from s.base; the first segment lasts
+		// between half a step and a step and a half.
 		s.anchored = true
-		s.segStart, s.nextCut = k.pts, k.pts+s.step
+		base := s.base * s.rate / 1000000
+		s.segStart, s.nextCut = k.pts, base+floorDiv(k.pts-base, s.step)*s.step
+		for s.nextCut-k.pts < s.step/2 {
+			s.nextCut += s.step
+		}
 	}
 	if !s.inCut {
 		if k.pts < s.nextCut-s.tol {
@@ -346,7 +385,7 @@ func (s *segmenter) emit(at int64) error {
 	if !any {
 		return errors.Join(errs...)
 	}
-	j := job{seq: s.seq, dur: float64(at-s.segStart) / float64(s.rate), segs: segs}
+	j := job{seq: s.seq, dur: float64(at-s.segStart) / float64(s.rate), segs: segs, end: s.lastEnd * 1000000 / s.rate}
 	if s.dirty {
 		j.infos = make([]variantInfo, len(s.variants))
 		for i, v := range s.variants {

@@ -16,6 +16,7 @@ const stateVersion = 1
 type stateFile struct {
 	Version      int               `json:"version"`
 	NextSequence int64             `json:"next_sequence"`
+	TimelineEnd  int64             `json:"timeline_end_us"`
 	Variants     map[string]*media `json:"variants"`
 }
 
@@ -53,7 +54,10 @@ func (s *store) load() (map[string]*media, error) {
 			}
 		}
 	}
-	s.next = st.NextSequence
+	if st.TimelineEnd < 0 {
+		return nil, fmt.Errorf("%w: %s: negative timeline end", ErrState, path)
+	}
+	s.next, s.resumed, s.timeline = st.NextSequence, st.TimelineEnd, st.TimelineEnd
 	return st.Variants, nil
 }
 
@@ -62,7 +66,7 @@ func (s *store) persist() {
 	if s.cfg.StateFile == "" {
 		return
 	}
-	st := stateFile{Version: stateVersion, NextSequence: s.next, Variants: map[string]*media{}}
+	st := stateFile{Version: stateVersion, NextSequence: s.next, TimelineEnd: s.timeline, Variants: map[string]*media{}}
 	for i, v := range s.cfg.variants {
 		st.Variants[v.Name] = s.media[i]
 	}

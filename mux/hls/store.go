@@ -23,6 +23,7 @@ type segment struct {
 type job struct {
 	seq   int64
 	dur   float64 // seconds
+	end   int64   // µs: end of the output timeline so far
 	segs  []segment
 	infos []variantInfo // not nil: the variants' descriptions (changed)
 }
@@ -60,7 +61,12 @@ type store struct {
 	sumBytes []int64
 	sumDur   []float64
 	next     int64
+	timeline int64 // µs: end of the output timeline written
 	endErr   error
+
+	// Read-only after newStore: what a resumed output goes on from.
+	resumed      int64 // µs: end of the previous run's timeline, 0 if none
+	resumedInits []initFile
 
 	stats struct{ segments, dropped, bytes, errors atomic.Int64 }
 }
@@ -70,7 +76,7 @@ func newStore(cfg *config, dir string) (*store, error) {
 	s := &store{
 		cfg: cfg, dir: dir, jobs: make(chan job, cfg.Queue), done: make(chan struct{}),
 		media: make([]*media, n), fresh: make([]bool, n), first: make([]bool, n), gap: make([]bool, n),
-		inits: make([]initFile, n), declared: make([]int64, n),
+		inits: make([]initFile, n), resumedInits: make([]initFile, n), declared: make([]int64, n),
 		peak: make([]int64, n), sumBytes: make([]int64, n), sumDur: make([]float64, n),
 	}
 	saved, err := s.load()
@@ -85,6 +91,8 @@ func newStore(cfg *config, dir string) (*store, error) {
 		s.media[i] = m
 		s.fresh[i] = len(m.Segments) == 0 && len(m.Retired) == 0
 		s.first[i] = true
+		s.resumedInits[i] = s.lastInit(m)
+		s.inits[i] = s.resumedInits[i]
 		for _, e := range append(m.Segments, m.Retired...) {
 			s.account(i, e)
 		}
@@ -93,6 +101,28 @@ func newStore(cfg *config, dir string) (*store, error) {
 }
 
 func (s *store) nextSeq() int64 { return s.next }
+
+// resumedEnd returns where the previous run's timeline ended (µs), 0 when
+// the output does not resume.
+func (s *store) resumedEnd() int64 { return s.resumed }
+
+// resumedInit returns variant i's last initialization section of the
+// previous run (an empty name when none).
+func (s *store) resumedInit(i int) initFile { return s.resumedInits[i] }
+
+// lastInit reads the initialization section the last segment of m uses.
+func (s *store) lastInit(m *media) initFile {
+	for j := len(m.Segments) - 1; j >= 0; j-- {
+		if name := m.Segments[j].Init; name != "" {
+			b, err := os.ReadFile(filepath.Join(s.dir, name))
+			if err != nil {
+				return initFile{}
+			}
+			return initFile{name: name, data: b, written: true}
+		}
+	}
+	return initFile{}
+}
 
 // start starts the writer goroutine, once.
 func (s *store) start() {
@@ -144,6 +174,7 @@ func (s *store) round(j job) {
 		s.infos, s.newInfo = j.infos, true
 	}
 	s.next = max(s.next, j.seq+1)
+	s.timeline = max(s.timeline, j.end)
 	var del []string
 	added := false
 	for i, sg := range j.segs {

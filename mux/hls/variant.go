@@ -138,9 +138,13 @@ func (v *variant) open(seq int64) error {
 	n := len(v.tracks)
 	v.keyed, v.last, v.hasLast = make([]bool, n), make([]int64, n), make([]bool, n)
 	if v.spec.Container == FMP4 {
-		v.init = v.w.take()
-		v.initName = fmt.Sprintf("%s_init%d.mp4", v.spec.Name, seq)
-		v.initPending = true
+		// A new muxer for the same streams writes the same init: keep
+		// the one players have, so that no EXT-X-MAP change is needed.
+		if init := v.w.take(); v.init == nil || !bytes.Equal(init, v.init) {
+			v.init = init
+			v.initName = fmt.Sprintf("%s_init%d.mp4", v.spec.Name, seq)
+			v.initPending = true
+		}
 	}
 	return nil
 }
