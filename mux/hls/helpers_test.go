@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -22,6 +23,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	for _, bin := range []string{"ffmpeg", "ffprobe"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			fmt.Fprintf(os.Stderr, "%s (FFmpeg 7.1) is not on PATH: run eval \"$(scripts/ffmpeg.sh env)\" first (make test does)\n", bin)
+			os.Exit(1)
+		}
+	}
 	astiav.SetLogLevel(astiav.LogLevelError)
 	os.Exit(m.Run())
 }

@@ -132,9 +132,13 @@ func (s *store) start() {
 	})
 }
 
-// enqueue hands a round to the writer without waiting; it reports false
-// (and counts a drop) when the queue is full.
-func (s *store) enqueue(j job) bool {
+// enqueue hands a round to the writer, without waiting unless wait is
+// set; it reports false (and counts a drop) when the queue is full.
+func (s *store) enqueue(j job, wait bool) bool {
+	if wait {
+		s.jobs <- j
+		return true
+	}
 	select {
 	case s.jobs <- j:
 		return true

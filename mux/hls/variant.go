@@ -86,7 +86,7 @@ func (w *segWriter) Write(p []byte) (int, error) {
 // returned slice goes to the writer goroutine).
 func (w *segWriter) take() []byte {
 	b := w.buf
-	w.buf = make([]byte, 0, cap(b)+cap(b)/8)
+	w.buf = make([]byte, 0, len(b)+len(b)/8)
 	return b
 }
 
