@@ -25,12 +25,15 @@ func floorDiv(a, b int64) int64 {
 // them in) end the current segments and the rest start the next ones.
 func (s *segmenter) handle(k pkt) error {
 	if !s.anchored {
-		// The grid: whole steps from s.base; the first segment lasts
-		// between half a step and a step and a half.
+		// The grid: whole steps from s.base. A first segment shorter
+		// than half a step (the encoders' priming before the grid's
+		// first point) joins the next one, unless its EXTINF would then
+		// round above the target duration.
 		s.anchored = true
 		base := s.base * s.rate / 1000000
-		s.segStart, s.nextCut = k.pts, base+floorDiv(k.pts-base, s.step)*s.step
-		for s.nextCut-k.pts < s.step/2 {
+		s.segStart, s.nextCut = k.pts, base+(floorDiv(k.pts-base, s.step)+1)*s.step
+		longest := int64(s.cfg.target)*s.rate + s.rate/2 - 1
+		if d := s.nextCut - k.pts; d < s.step/2 && d+s.step <= longest {
 			s.nextCut += s.step
 		}
 	}
