@@ -18,7 +18,7 @@ import (
 
 var mp3Codec = []string{"-c:a", "libmp3lame", "-b:a", "128k"}
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
