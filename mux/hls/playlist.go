@@ -2,7 +2,6 @@ package hls
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 )
@@ -109,29 +108,4 @@ func renderMaster(vs []variantInfo, bw, avg []int64) []byte {
 		fmt.Fprintf(&b, "\n%s.m3u8\n", x.name)
 	}
 	return []byte(b.String())
-}
-
-// rates returns the peak and average bit rates of segments, in bits per
-// second (0 when there is none). Segments shorter than minDur (the last
-// one before a stop) count for the average only: their fixed costs
-// (headers) would inflate the peak.
-func rates(minDur float64, segs ...[]entry) (peak, avg int64) {
-	var bytes int64
-	var dur float64
-	for _, l := range segs {
-		for _, e := range l {
-			if e.Duration <= 0 {
-				continue
-			}
-			if e.Duration >= minDur {
-				peak = max(peak, int64(math.Ceil(float64(e.Bytes)*8/e.Duration)))
-			}
-			bytes += e.Bytes
-			dur += e.Duration
-		}
-	}
-	if dur > 0 {
-		avg = int64(math.Ceil(float64(bytes) * 8 / dur))
-	}
-	return peak, avg
 }
