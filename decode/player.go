@@ -236,17 +236,56 @@ func (p *player) Ready() bool {
 	defer p.mu.Unlock()
 	if p.opts.synchronous {
 		p.waitIdle()
+	} else {
+		p.waitData(time.Now().Add(catchUpWait))
 	}
 	return p.cur != nil || len(p.queue) > 0
 }
 
-// Generate copies buffered audio into f. It never waits for the helper
-// goroutine (except in synchronous mode).
+// catchUpWait bounds how long Ready and Generate wait for the helper
+// goroutine when the buffer is empty while it is decoding.
+const catchUpWait = 250 * time.Millisecond
+
+// waitData waits (p.mu held), until deadline at most, while the buffer is
+// empty and the helper goroutine is decoding. A consumer that reads faster
+// than real time (a free-running clock, a crossfade's lookahead) would
+// otherwise find the source unready in the middle of a track, and a
+// fallback would switch away from it. The helper only decodes there: the
+// wait is the time to decode a frame, and the bound keeps a stalled disk
+// from holding the clock. It reports whether data is buffered.
+func (p *player) waitData(deadline time.Time) bool {
+	if p.cur != nil || len(p.queue) > 0 {
+		return true
+	}
+	if p.state != stateWork || p.stop {
+		return false
+	}
+	d := time.Until(deadline)
+	if d <= 0 {
+		return false
+	}
+	expired := false
+	t := time.AfterFunc(d, func() {
+		p.mu.Lock()
+		expired = true
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	for !expired && len(p.queue) == 0 && p.state == stateWork && !p.stop {
+		p.cond.Wait()
+	}
+	t.Stop()
+	return len(p.queue) > 0
+}
+
+// Generate copies buffered audio into f. When the buffer runs empty while
+// the helper goroutine is decoding, it waits for it (see waitData).
 func (p *player) Generate(f *onair.Frame) error {
 	p.mu.Lock()
 	if p.opts.synchronous {
 		p.waitIdle()
 	}
+	deadline := time.Now().Add(catchUpWait)
 	if p.cur != nil && (p.cur.gen != p.gen || p.cur.trk.id == p.skipID) {
 		p.recycle(p.cur)
 		p.cur = nil
@@ -255,6 +294,9 @@ func (p *player) Generate(f *onair.Frame) error {
 		if p.cur == nil {
 			c := p.pop()
 			if c == nil {
+				if !p.opts.synchronous && p.waitData(deadline) {
+					continue
+				}
 				break
 			}
 			if c.eof {
