@@ -1,0 +1,132 @@
+// Command radio is onair's main example: a complete station in one
+// program, with no external server.
+//
+//	playlist (a folder, watched) with a jingle as the safe fallback
+//	→ crossfade
+//	→ three shared encodings: AAC 48k, AAC 192k, MP3 128k (each encoded once)
+//	→ HLS with two AAC variants, served over HTTP
+//	→ three listener mounts on the embedded server (/radio.mp3, /radio.aac, /radio-low.aac)
+//	→ an Icecast server too, when -icecast gives a mount URL
+//
+// Without -music it plays a few tracks it generates on its first run (with
+// onair's own standalone Encoder) into -dir. It prints the URLs and each
+// title as it starts; Ctrl-C stops it cleanly (the HLS playlists get
+// EXT-X-ENDLIST, files are closed); -duration stops it after that much
+// stream time.
+//
+// Run it with "make demo", or:
+//
+//	go run ./examples/radio -addr 127.0.0.1:8000
+//
+// and listen with a browser (http://127.0.0.1:8000/), mpv or VLC
+// (mpv http://127.0.0.1:8000/radio.mp3), or ffplay
+// (ffplay http://127.0.0.1:8000/hls/master.m3u8).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/avlog"
+)
+
+func main() {
+	cfg := config{Clock: onair.RealTime, Out: os.Stdout}
+	flag.StringVar(&cfg.Dir, "dir", "out/radio", "work folder: generated music and the HLS files")
+	flag.StringVar(&cfg.Music, "music", "", "music folder (default: tracks generated into -dir on the first run)")
+	flag.StringVar(&cfg.Addr, "addr", "127.0.0.1:8000", "HTTP address of the mounts and the HLS files")
+	flag.StringVar(&cfg.Icecast, "icecast", "", "also send the MP3 to this Icecast mount URL (http://source:password@host:port/mount.mp3)")
+	flag.DurationVar(&cfg.Duration, "duration", 0, "stop after this much stream time (default: run until Ctrl-C)")
+	flag.DurationVar(&cfg.Segment, "segment", 4*time.Second, "HLS segment duration")
+	verbose := flag.Bool("v", false, "log at Info level (default: warnings and errors)")
+	flag.Parse()
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// FFmpeg's own messages go to the same logger: errors only, unless -v
+	// (decoders warn about harmless things such as MP3 padding).
+	ffLevel := slog.LevelError
+	if *verbose {
+		ffLevel = slog.LevelWarn
+	}
+	avlog.Route(cfg.Logger, ffLevel)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "radio:", err)
+		os.Exit(1)
+	}
+}
+
+// run plays the station until ctx ends or cfg.Duration of stream time has
+// played, then closes everything: the graph (encoders drained, HLS
+// playlists ended), the listeners and the HTTP server.
+func run(ctx context.Context, cfg *config) error {
+	musicDir, jingle, err := ensureMusic(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	if cfg.Music != "" {
+		musicDir = cfg.Music
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st, err := build(cfg, musicDir, jingle, cancel)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	base, srv, err := st.serve(ctx, cfg.Addr, errc)
+	if err != nil {
+		return fmt.Errorf("%w (another program may use %s: try -addr 127.0.0.1:0)", err, cfg.Addr)
+	}
+	fmt.Fprintf(cfg.Out, "onair demo radio on air, music from %s\n", musicDir)
+	fmt.Fprintf(cfg.Out, "  web page:  %s/\n", base)
+	for _, m := range mounts {
+		fmt.Fprintf(cfg.Out, "  mount:     %s%s\n", base, m.path)
+	}
+	fmt.Fprintf(cfg.Out, "  HLS:       %s/hls/%s (files in %s)\n", base, st.hls.Master(), st.hls.Dir())
+	if cfg.Icecast != "" {
+		fmt.Fprintf(cfg.Out, "  Icecast:   %s\n", cfg.Icecast)
+	}
+	if cfg.ready != nil {
+		cfg.ready(base)
+	}
+
+	start := time.Now()
+	runErr := make(chan error, 1)
+	go func() { runErr <- st.graph.Run(ctx) }()
+	select {
+	case err = <-runErr:
+	case err = <-errc:
+		cancel()
+		<-runErr
+	}
+	if ctx.Err() != nil {
+		err = nil // stopped by Ctrl-C or -duration: not a failure
+	}
+	// Close the graph first (it ends the HLS playlists and the mounts'
+	// streams), then the listeners and the HTTP server.
+	closeErr := st.graph.Close()
+	_ = st.listen.Close()
+	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer scancel()
+	_ = srv.Shutdown(sctx)
+	fmt.Fprintf(cfg.Out, "stopped after %s (%s of stream time); HLS files in %s\n",
+		time.Since(start).Round(time.Millisecond), st.graph.Status()[0].Time.Round(time.Millisecond), filepath.Join(cfg.Dir, "hls"))
+	if err != nil {
+		return err
+	}
+	return closeErr
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/mux"
+	"github.com/onair-go/onair/mux/hls"
+	"github.com/onair-go/onair/mux/icecast"
+	"github.com/onair-go/onair/mux/listen"
+)
+
+// config is what the flags set.
+type config struct {
+	Dir      string          // work folder: generated music, HLS output
+	Music    string          // music folder; "" plays the generated tracks
+	Addr     string          // HTTP address of the HLS files and the mounts
+	Icecast  string          // Icecast mount URL to send the MP3 to; "" for none
+	Duration time.Duration   // stream time to run for; 0 runs until ctx ends
+	Clock    onair.ClockKind // RealTime on air; FreeRunning in tests
+	Segment  time.Duration   // HLS segment duration
+	Out      io.Writer       // where the URLs and the titles are printed
+	Logger   *slog.Logger
+
+	// ready, when set, is called with the base URL once the HTTP server
+	// listens (tests connect listeners then).
+	ready func(base string)
+}
+
+// the three renditions, encoded once each and shared by every output.
+var renditions = []struct {
+	track, codec string
+	bitRate      int64
+}{
+	{"audio_aac_low", "aac", 48_000},
+	{"audio_aac_high", "aac", 192_000},
+	{"audio_mp3", "libmp3lame", 128_000},
+}
+
+// the listener mounts: path, rendition track.
+var mounts = []struct{ path, track string }{
+	{"/radio.mp3", "audio_mp3"},
+	{"/radio.aac", "audio_aac_high"},
+	{"/radio-low.aac", "audio_aac_low"},
+}
+
+// station is the running graph and its servers.
+type station struct {
+	graph  *onair.Graph
+	hls    *hls.Output
+	listen *listen.Server
+	mounts []*listen.Mount
+	stop   *onair.Output
+
+	mu      sync.Mutex
+	playing string
+}
+
+// build makes the graph:
+//
+//	playlist ─┐
+//	          ├─ fallback ─ crossfade ─┬─ AAC 48k ──┐
+//	jingle ───┘                        ├─ AAC 192k ─┼─ multitrack ─┬─ HLS (2 AAC variants)
+//	                                   └─ MP3 128k ─┘              ├─ 3 listener mounts
+//	                                                               └─ Icecast (optional)
+func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*station, error) {
+	log := cfg.Logger
+	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock})
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	st := &station{graph: g}
+	fail := func(err error) (*station, error) {
+		_ = g.Close()
+		return nil, err
+	}
+
+	// Sources: the music folder, watched for added and removed files,
+	// shuffled each round; a jingle that loops when there is no music.
+	music, err := decode.Playlist(musicDir, &decode.PlaylistOptions{
+		Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log,
+		OnFail: func(path string, err error) { fmt.Fprintf(cfg.Out, "skipping %s: %v\n", path, err) },
+	})
+	if err != nil {
+		return fail(fmt.Errorf("music folder: %w", err))
+	}
+	safe, err := decode.Single(jingle, &decode.SingleOptions{Logger: log})
+	if err != nil {
+		return fail(fmt.Errorf("jingle: %w", err))
+	}
+	fb, err := onair.Fallback([]onair.Source{music, safe}, nil)
+	if err != nil {
+		return fail(err)
+	}
+	xf, err := onair.Crossfade(fb, &onair.CrossfadeOptions{FadeIn: 2 * time.Second, FadeOut: 3 * time.Second, Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	xf.Node().OnTrack(func(m onair.Metadata) {
+		title := listen.DefaultSong(m)
+		st.mu.Lock()
+		st.playing = title
+		st.mu.Unlock()
+		fmt.Fprintf(cfg.Out, "now playing: %s\n", title)
+	})
+
+	// Three shared encoders, gathered into one multitrack source.
+	var specs []onair.TrackSpec
+	for _, r := range renditions {
+		enc, err := encode.Audio(xf, &encode.AudioOptions{Codec: r.codec, BitRate: r.bitRate, Track: "enc", ID: r.track, Logger: log})
+		if err != nil {
+			return fail(err)
+		}
+		specs = append(specs, onair.TrackSpec{Name: r.track, Source: enc, Track: "enc"})
+	}
+	multi, err := onair.Multitrack(specs, nil)
+	if err != nil {
+		return fail(err)
+	}
+
+	// HLS: the two AAC renditions as variants of one master playlist.
+	// The MP3 rendition is left out of it: players switch between
+	// variants, and some (Chromium's native HLS) stall on a master whose
+	// variants differ in codec.
+	variant := func(name, keep string) hls.Variant {
+		var tracks []mux.Track
+		for _, r := range renditions {
+			if r.track == keep {
+				tracks = append(tracks, mux.CopyTrack(r.track))
+			} else {
+				tracks = append(tracks, mux.DropTrack(r.track))
+			}
+		}
+		return hls.Variant{Name: name, Tracks: tracks}
+	}
+	st.hls, err = hls.New(multi, filepath.Join(cfg.Dir, "hls"), &hls.Options{
+		Variants:        []hls.Variant{variant("aac_high", "audio_aac_high"), variant("aac_low", "audio_aac_low")},
+		SegmentDuration: cfg.Segment,
+		StateFile:       "state.json",
+		Logger:          log,
+	})
+	if err != nil {
+		return fail(err)
+	}
+
+	// The embedded listener server: one mount per rendition.
+	st.listen, err = listen.NewServer(&listen.Options{Addr: cfg.Addr, Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	outputs := []onair.Source{st.hls}
+	for _, m := range mounts {
+		mt, err := st.listen.Mount(m.path, multi, &listen.MountOptions{
+			Track: m.track, Name: "onair demo radio", Description: "a station built with onair", Genre: "demo",
+		})
+		if err != nil {
+			return fail(err)
+		}
+		st.mounts = append(st.mounts, mt)
+		outputs = append(outputs, mt)
+	}
+	if cfg.Icecast != "" {
+		ice, err := icecast.New(multi, &icecast.Options{
+			URL: cfg.Icecast, Tracks: []mux.Track{mux.CopyTrack("audio_mp3")}, Format: "mp3",
+			Name: "onair demo radio", Logger: log,
+		})
+		if err != nil {
+			return fail(fmt.Errorf("icecast: %w", err))
+		}
+		outputs = append(outputs, ice)
+	}
+
+	// Stop after the requested stream time: an output that counts ticks.
+	if cfg.Duration > 0 {
+		frames, n := int(cfg.Duration/g.Format().FrameDuration), 0
+		st.stop = onair.Sink(xf, func(*onair.Frame) error {
+			if n++; n == frames {
+				cancel()
+			}
+			return nil
+		}, &onair.OutputOptions{ID: "stop-after"})
+		outputs = append(outputs, st.stop)
+	}
+	if err := g.Add(outputs...); err != nil {
+		return fail(err)
+	}
+	return st, nil
+}
+
+// nowPlaying returns the title of the current track.
+func (st *station) nowPlaying() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.playing
+}
+
+// serve starts the HTTP server of the station: the listener mounts, the
+// HLS files under /hls/, and a small page at /. It returns the base URL.
+func (st *station) serve(ctx context.Context, addr string, errc chan<- error) (string, *http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, err
+	}
+	hm := http.NewServeMux()
+	hm.Handle("/hls/", http.StripPrefix("/hls", st.hls.Handler()))
+	hm.HandleFunc("GET /{$}", st.page)
+	hm.Handle("/", st.listen)
+	srv := &http.Server{Handler: hm, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	return "http://" + ln.Addr().String(), srv, nil
+}
+
+// page is a minimal web player.
+func (st *station) page(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>onair demo radio</title>
+<h1>onair demo radio</h1><p>Now playing: %s</p>
+<audio controls src="/radio.mp3"></audio>
+<ul><li><a href="/radio.mp3">MP3 128k</a><li><a href="/radio.aac">AAC 192k</a><li><a href="/radio-low.aac">AAC 48k</a>
+<li><a href="/hls/%s">HLS master playlist</a></ul>
+`, html.EscapeString(st.nowPlaying()), st.hls.Master())
+}
