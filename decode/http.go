@@ -53,7 +53,9 @@ type HTTPOptions struct {
 	// reconnects. It defaults to 10s.
 	Timeout time.Duration
 	// Client makes the requests. It defaults to a client with Go's
-	// default transport (environment proxies, HTTP/2 over TLS).
+	// default transport settings (environment proxies, HTTP/2 over TLS)
+	// that also accepts the "ICY 200 OK" status line of Shoutcast v1
+	// servers.
 	Client *http.Client
 	// Header is added to every request. The source sets Icy-MetaData: 1
 	// and, unless Header sets one, User-Agent: onair.
@@ -98,6 +100,8 @@ type HTTPSource struct {
 	closed  bool
 	running bool
 	wg      sync.WaitGroup
+
+	ownClient bool // client is ours: Close closes its idle connections
 }
 
 // HTTP returns a source that plays the stream at rawURL, an http or https
@@ -139,7 +143,8 @@ func HTTP(rawURL string, opts *HTTPOptions) (*HTTPSource, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.client == nil {
-		h.client = &http.Client{}
+		h.client = newHTTPClient()
+		h.ownClient = true
 	}
 	h.live, err = Live(&LiveOptions{
 		ID: o.ID, Logger: h.log, Prebuffer: o.Prebuffer, MaxBuffer: o.MaxBuffer,
@@ -180,6 +185,9 @@ func (h *HTTPSource) Close() error {
 	h.closed = true
 	h.mu.Unlock()
 	h.stop()
+	if h.ownClient {
+		h.client.CloseIdleConnections()
+	}
 	return h.live.Close()
 }
 

@@ -1,7 +1,10 @@
 package decode_test
 
 import (
+	"bufio"
 	"errors"
+	"io"
+	"net"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -113,4 +116,57 @@ func TestHTTPErrors(t *testing.T) {
 			t.Logf("%s: %v", tc.name, err)
 		})
 	}
+}
+
+// TestHTTPShoutcastV1 talks to a server that answers the way Shoutcast v1
+// does ("ICY 200 OK", LF line ends), which net/http alone refuses.
+func TestHTTPShoutcastV1(t *testing.T) {
+	ctx := deadline(t)
+	data := readFile(t, makeTone(t, t.TempDir(), tone{name: "a.mp3", codec: mp3Codec}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	served := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		defer c.Close()
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err == nil {
+			_, err = io.WriteString(c, "ICY 200 OK\nicy-name: Old School\nicy-metaint: 8192\ncontent-type: audio/mpeg\n\n")
+		}
+		for d := data; err == nil && len(d) > 0; {
+			n := min(8192, len(d))
+			if _, err = c.Write(d[:n]); err == nil && n == 8192 {
+				_, err = c.Write(icyBlock("Old - Times"))
+			}
+			d = d[n:]
+		}
+		if err == nil && req.Header.Get("Icy-MetaData") != "1" {
+			err = errors.New("no Icy-MetaData header")
+		}
+		served <- err
+	}()
+	ended := make(chan error, 1)
+	src, err := decode.HTTP("http://"+ln.Addr().String()+"/", &decode.HTTPOptions{
+		Prebuffer: 200 * time.Millisecond, MinDelay: time.Hour,
+		OnDisconnect: func(err error) { ended <- err },
+	})
+	require.NoError(t, err)
+	defer src.Close()
+	r := newRig(t, src, true)
+	for _, ch := range []chan error{served, ended} {
+		select {
+		case err := <-ch:
+			require.NoError(t, err)
+		case <-ctx.Done():
+			t.Fatal("the stream did not end")
+		}
+	}
+	r.drain(src, 500)
+	assert.InDelta(t, 2*44100, r.cap.samples, 882)
+	assert.Equal(t, 1, countTitle(r.cap.meta, "Times"), "metadata: %v", r.cap.meta)
 }
