@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 
-.PHONY: all setup ffmpeg test-deps test demo bench bench-encode vet
+.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio vet
 
 all: test
 
@@ -29,7 +29,7 @@ test: setup
 	$(FFENV) && go build -o /dev/null ./examples/...
 
 demo: ffmpeg
-	$(FFENV) && go run ./examples/tone -out out/tone.mp3
+	$(FFENV) && go run ./examples/radio $(ARGS)
 
 bench: ffmpeg
 	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...
@@ -38,3 +38,8 @@ bench: ffmpeg
 # (a few minutes), so not part of test. Flags: make bench-encode ARGS="-rounds 3".
 bench-encode: ffmpeg
 	@scripts/bench-encode.sh $(ARGS)
+
+# CPU and peak RSS of examples/radio at real time next to the ffmpeg program
+# doing the same three encodes with -re (2.5 minutes). make bench-radio ARGS=300
+bench-radio: ffmpeg
+	@scripts/bench-radio.sh $(ARGS)

@@ -73,7 +73,7 @@ func main() {
 // played, then closes everything: the graph (encoders drained, HLS
 // playlists ended), the listeners and the HTTP server.
 func run(ctx context.Context, cfg *config) error {
-	musicDir, jingle, err := ensureMusic(cfg.Dir)
+	musicDir, jingle, err := ensureMusic(cfg.Dir, cfg.Music == "")
 	if err != nil {
 		return err
 	}

@@ -30,11 +30,23 @@ const (
 	sampleRate  = 44100
 )
 
-// ensureMusic writes the demo tracks (MP3, tagged) and the jingle into dir
-// unless they are there already, with onair's own standalone Encoder.
-func ensureMusic(dir string) (music, jingle string, err error) {
+// ensureMusic writes the jingle into dir, and the demo tracks (MP3,
+// tagged) into dir/music when withSongs is set, unless they are there
+// already. It uses onair's own standalone Encoder.
+func ensureMusic(dir string, withSongs bool) (music, jingle string, err error) {
 	music = filepath.Join(dir, "music")
 	jingle = filepath.Join(dir, "jingle.mp3")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	if _, err := os.Stat(jingle); err != nil {
+		if err := writeMP3(jingle, "Station ID", 2*sampleRate, jingleAt); err != nil {
+			return "", "", fmt.Errorf("generating %s: %w", jingle, err)
+		}
+	}
+	if !withSongs {
+		return music, jingle, nil
+	}
 	if err := os.MkdirAll(music, 0o755); err != nil {
 		return "", "", err
 	}
@@ -43,22 +55,19 @@ func ensureMusic(dir string) (music, jingle string, err error) {
 		if _, err := os.Stat(p); err == nil {
 			continue
 		}
-		if err := writeSong(p, s); err != nil {
+		if err := writeMP3(p, s.title, songSeconds*sampleRate, s.at); err != nil {
 			return "", "", fmt.Errorf("generating %s: %w", p, err)
-		}
-	}
-	if _, err := os.Stat(jingle); err != nil {
-		if err := writeJingle(jingle); err != nil {
-			return "", "", fmt.Errorf("generating %s: %w", jingle, err)
 		}
 	}
 	return music, jingle, nil
 }
 
-// writeMP3 encodes stereo planes to an MP3 file with title and artist tags.
-// It writes to a temporary name first, so that a playlist watching the
-// folder never sees a half-written file.
-func writeMP3(path, title string, planes [][]float32) error {
+// writeMP3 encodes n stereo samples made by at (left, right of sample i)
+// to an MP3 file with title and artist tags, one second at a time (the
+// Encoder takes samples in any chunk sizes). It writes to a temporary name
+// first, so that a playlist watching the folder never sees a half-written
+// file.
+func writeMP3(path, title string, n int, at func(i int) (l, r float32)) error {
 	enc := encode.New(&encode.EncoderOptions{Metadata: map[string]string{"title": title, "artist": artist}})
 	a, err := enc.AddAudio(sampleRate, 2, &encode.AudioOptions{Codec: "libmp3lame", BitRate: 192_000})
 	if err != nil {
@@ -68,57 +77,50 @@ func writeMP3(path, title string, planes [][]float32) error {
 	if err := enc.Open(tmp, "mp3"); err != nil {
 		return err
 	}
-	if err := a.AddSamples(planes); err != nil {
-		_ = enc.Close()
-		return err
+	l, r := make([]float32, sampleRate), make([]float32, sampleRate)
+	for start := 0; start < n; start += sampleRate {
+		k := min(sampleRate, n-start)
+		for i := range k {
+			l[i], r[i] = at(start + i)
+		}
+		if err := a.AddSamples([][]float32{l[:k], r[:k]}); err != nil {
+			_ = enc.Close()
+			_ = os.Remove(tmp)
+			return err
+		}
 	}
 	if err := enc.Close(); err != nil {
+		_ = os.Remove(tmp)
 		return err
 	}
 	return os.Rename(tmp, path)
 }
 
-func writeSong(path string, s song) error {
-	n := songSeconds * sampleRate
-	l, r := make([]float32, n), make([]float32, n)
+// at returns sample i of the song: chords that decay over two beats, a
+// soft bass note on every beat, a second of fade at each end.
+func (s song) at(i int) (float32, float32) {
+	t := float64(i) / sampleRate
 	beat := 60 / s.bpm
-	for i := range n {
-		t := float64(i) / sampleRate
-		bar := int(t / (2 * beat))
-		chord := s.chords[bar%len(s.chords)]
-		// Each chord note decays over two beats; a soft bass note plays
-		// the root an octave down on every beat.
-		inBar := math.Mod(t, 2*beat)
-		inBeat := math.Mod(t, beat)
-		env := math.Exp(-1.6 * inBar)
-		var v float64
-		for k, f := range chord {
-			v += 0.16 * env * math.Sin(2*math.Pi*f*t+float64(k))
-		}
-		bass := 0.22 * math.Exp(-5*inBeat) * math.Sin(2*math.Pi*chord[0]/2*t)
-		// Fade the track in and out over a second so the ends are clean.
-		g := math.Min(1, math.Min(t, float64(songSeconds)-t))
-		l[i] = float32(g * (v + bass))
-		r[i] = float32(g * (0.8*v + bass + 0.04*math.Sin(2*math.Pi*chord[1]*t*1.003)))
+	chord := s.chords[int(t/(2*beat))%len(s.chords)]
+	env := math.Exp(-1.6 * math.Mod(t, 2*beat))
+	var v float64
+	for k, f := range chord {
+		v += 0.16 * env * math.Sin(2*math.Pi*f*t+float64(k))
 	}
-	return writeMP3(path, s.title, [][]float32{l, r})
+	bass := 0.22 * math.Exp(-5*math.Mod(t, beat)) * math.Sin(2*math.Pi*chord[0]/2*t)
+	g := math.Min(1, math.Min(t, float64(songSeconds)-t))
+	return float32(g * (v + bass)), float32(g * (0.8*v + bass + 0.04*math.Sin(2*math.Pi*chord[1]*t*1.003)))
 }
 
-// writeJingle writes a two-second three-note chime.
-func writeJingle(path string) error {
-	n := 2 * sampleRate
-	l := make([]float32, n)
-	notes := []float64{784.0, 659.3, 523.3}
-	for i := range n {
-		t := float64(i) / sampleRate
-		var v float64
-		for k, f := range notes {
-			start := float64(k) * 0.35
-			if t >= start {
-				v += 0.3 * math.Exp(-3*(t-start)) * math.Sin(2*math.Pi*f*(t-start))
-			}
+// jingleAt returns sample i of a two-second three-note chime.
+func jingleAt(i int) (float32, float32) {
+	t := float64(i) / sampleRate
+	var v float64
+	for k, f := range []float64{784.0, 659.3, 523.3} {
+		if start := float64(k) * 0.35; t >= start {
+			v += 0.3 * math.Exp(-3*(t-start)) * math.Sin(2*math.Pi*f*(t-start))
 		}
-		l[i] = float32(v * math.Min(1, (2-t)*4))
 	}
-	return writeMP3(path, "Station ID", [][]float32{l, append([]float32(nil), l...)})
+	v *= math.Min(1, (2-t)*4)
+	return float32(v), float32(v)
 }
