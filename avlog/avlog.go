@@ -9,7 +9,8 @@
 // Route: the last call wins, and [Reset] restores FFmpeg's default.
 //
 // The level filter is applied inside FFmpeg, so messages below it cost
-// nothing.
+// nothing. Messages are formatted into a bounded buffer (2 KiB): a longer
+// one is cut, never written past it.
 package avlog
 
 import (
@@ -31,17 +32,17 @@ func Route(l *slog.Logger, min slog.Level) {
 		return
 	}
 	astiav.SetLogLevel(toFFmpeg(min))
-	astiav.SetLogCallback(func(c astiav.Classer, lvl astiav.LogLevel, _, msg string) {
+	install(func(lvl int, name, msg string) {
 		msg = strings.TrimSpace(msg)
 		if msg == "" {
 			return
 		}
-		level := toSlog(lvl)
+		level := toSlog(astiav.LogLevel(lvl))
 		ctx := context.Background()
 		if !l.Enabled(ctx, level) {
 			return
 		}
-		if name := component(c); name != "" {
+		if name != "" {
 			l.Log(ctx, level, msg, "ffmpeg", name)
 			return
 		}
@@ -52,19 +53,8 @@ func Route(l *slog.Logger, min slog.Level) {
 // Reset gives FFmpeg back its default logging: messages at info level and
 // above written to standard error.
 func Reset() {
-	astiav.ResetLogCallback()
+	reset()
 	astiav.SetLogLevel(astiav.LogLevelInfo)
-}
-
-func component(c astiav.Classer) string {
-	if c == nil {
-		return ""
-	}
-	cl := c.Class()
-	if cl == nil {
-		return ""
-	}
-	return cl.ItemName()
 }
 
 func toSlog(l astiav.LogLevel) slog.Level {

@@ -49,3 +49,16 @@ func Example() {
 	avlog.Route(slog.New(slog.NewTextHandler(os.Stderr, nil)), slog.LevelWarn)
 	defer avlog.Reset()
 }
+
+// TestRouteLongMessage logs a message longer than the format buffer: it
+// is cut, and nothing is written past the buffer (the race detector and
+// the C stack would catch it).
+func TestRouteLongMessage(t *testing.T) {
+	var buf bytes.Buffer
+	avlog.Route(slog.New(slog.NewTextHandler(&buf, nil)), slog.LevelWarn)
+	defer avlog.Reset()
+	astiav.Log(nil, astiav.LogLevelError, "%s", strings.Repeat("x", 10000)+"\n")
+	out := buf.String()
+	assert.Contains(t, out, strings.Repeat("x", 2000))
+	assert.NotContains(t, out, strings.Repeat("x", 2048))
+}
