@@ -10,6 +10,14 @@ func (c *Clock) run(ctx context.Context) error {
 	c.running.Store(true)
 	defer c.running.Store(false)
 	paced := c.kind == RealTime && c.syncSrc == ""
+	// A clock paced by a device (a sound card) follows the device, which
+	// blocks the tick until it has room; the wall clock only bounds it,
+	// so that a device that stops blocking (its output stopped, or
+	// failed) cannot make the clock spin: the clock may run at most
+	// syncSlack ahead of the wall clock, and a device that runs slower
+	// than the wall clock is followed without catching up.
+	synced := c.kind == RealTime && c.syncSrc != ""
+	syncSlack := max(c.opts.Latency, 500*time.Millisecond)
 	var timer *time.Timer
 	t0 := time.Now()
 	var n int64 // ticks since t0
@@ -20,6 +28,26 @@ func (c *Clock) run(ctx context.Context) error {
 		}
 		c.Tick()
 		n++
+		if synced {
+			target := t0.Add(time.Duration(n) * c.frame)
+			ahead := time.Until(target)
+			if ahead < -syncSlack {
+				t0 = time.Now().Add(-time.Duration(n) * c.frame) // the device is slower: follow it
+			} else if ahead > syncSlack {
+				if timer == nil {
+					timer = time.NewTimer(ahead - syncSlack)
+					defer timer.Stop()
+				} else {
+					timer.Reset(ahead - syncSlack)
+				}
+				select {
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				case <-timer.C:
+				}
+			}
+			continue
+		}
 		if !paced {
 			if n%64 == 0 {
 				// Let other goroutines of the process run under heavy load.

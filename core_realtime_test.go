@@ -181,3 +181,72 @@ func TestFreeRunning(t *testing.T) {
 		assert.GreaterOrEqual(t, clk.Ticks(), uint64(1000))
 	})
 }
+
+// syncGen is a device-synced source: Sync marks it, and its Generate
+// stalls for stall(tick) of fake time, as a sound card that blocks until
+// it has room (0: the device stopped blocking).
+type syncGen struct {
+	tick  int
+	stall func(tick int) time.Duration
+}
+
+func (g *syncGen) Generate(f *onair.Frame) error {
+	g.tick++
+	if d := g.stall(g.tick); d > 0 {
+		time.Sleep(d)
+	}
+	f.Extend(f.Free())
+	return nil
+}
+
+// A clock paced by a device follows the device; when the device stops
+// blocking, the clock runs at most the slack ahead of the wall clock
+// instead of spinning; when the device is slower than the wall clock, the
+// clock follows it without catching up afterwards.
+func TestSyncedClockBoundedByWallClock(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		stall    func(int) time.Duration
+		min, max int // ticks in 10 s of fake time
+	}{
+		// The device paces exactly: 500 ticks.
+		{"device paces", func(int) time.Duration { return frame }, 500, 501},
+		// The device stops blocking after 100 ticks: the clock may run
+		// 500 ms ahead, no more.
+		{"device stops", func(k int) time.Duration {
+			if k <= 100 {
+				return frame
+			}
+			return 0
+		}, 500, 526},
+		// The device is 10% slower than the wall clock for 5 s, then
+		// stops blocking: no burst to catch up the 0.5 s it lost beyond
+		// the slack.
+		{"device slow", func(k int) time.Duration {
+			if k <= 227 {
+				return frame * 11 / 10
+			}
+			return 0
+		}, 470, 526},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				clk := onair.NewClock("card", nil)
+				g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: slog.New(slog.DiscardHandler), Format: onair.Format{Channels: 1}})
+				require.NoError(t, err)
+				dev := onair.NewNode(&syncGen{stall: tc.stall}, &onair.NodeOptions{ID: "card", Sync: "card"})
+				ticks := 0
+				require.NoError(t, g.Add(onair.Sink(dev, func(*onair.Frame) error { ticks++; return nil }, nil)))
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- g.Run(ctx) }()
+				time.Sleep(10 * time.Second)
+				cancel()
+				require.ErrorIs(t, <-done, context.Canceled)
+				assert.Equal(t, "card (card)", clk.Status().Sync)
+				assert.GreaterOrEqual(t, ticks, tc.min)
+				assert.LessOrEqual(t, ticks, tc.max)
+			})
+		})
+	}
+}
