@@ -1,6 +1,9 @@
 package onair
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // MapMetadataOptions configure [MapMetadata]. A nil *MapMetadataOptions is
 // valid.
@@ -51,4 +54,34 @@ func (g *metaMapper) Generate(f *Frame) error {
 	clear(f.meta[out:])
 	f.meta = f.meta[:out]
 	return nil
+}
+
+// Get returns the value of key, matching the key without regard to case
+// when there is no exact match ("Title" finds "title"); "" when absent.
+func (m Metadata) Get(key string) string {
+	if v, ok := m[key]; ok {
+		return v
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Song returns the title a listener sees, as Icecast builds it: "artist -
+// title", or whichever of the two is set, or the "song" field (keys
+// matched as [Metadata.Get] does). It is "" when none is set.
+func (m Metadata) Song() string {
+	artist, title := m.Get("artist"), m.Get("title")
+	switch {
+	case artist != "" && title != "":
+		return artist + " - " + title
+	case title != "":
+		return title
+	case artist != "":
+		return artist
+	}
+	return m.Get("song")
 }

@@ -35,3 +35,22 @@ func TestMapMetadata(t *testing.T) {
 	_, err := onair.MapMetadata(s, nil, nil)
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
 }
+
+func TestMetadataSong(t *testing.T) {
+	for _, tc := range []struct {
+		m    onair.Metadata
+		want string
+	}{
+		{onair.Metadata{"artist": "A", "title": "T"}, "A - T"},
+		{onair.Metadata{"Artist": "A", "TITLE": "T"}, "A - T"},
+		{onair.Metadata{"title": "T"}, "T"},
+		{onair.Metadata{"artist": "A"}, "A"},
+		{onair.Metadata{"song": "S", "album": "X"}, "S"},
+		{onair.Metadata{"album": "X"}, ""},
+		{nil, ""},
+	} {
+		assert.Equal(t, tc.want, tc.m.Song(), "%v", tc.m)
+	}
+	assert.Equal(t, "v", onair.Metadata{"KEY": "v"}.Get("key"))
+	assert.Equal(t, "exact", onair.Metadata{"Key": "other", "key": "exact"}.Get("key"))
+}

@@ -347,30 +347,7 @@ func isOgg(format string) bool {
 	return false
 }
 
-// DefaultSong is the default [Options.Song]: "artist - title", or
-// whichever of the two is set, or the metadata's "song" field.
-func DefaultSong(m onair.Metadata) string {
-	artist, title := field(m, "artist"), field(m, "title")
-	switch {
-	case artist != "" && title != "":
-		return artist + " - " + title
-	case title != "":
-		return title
-	case artist != "":
-		return artist
-	}
-	return field(m, "song")
-}
-
-// field returns m's value for key, matching the key's case loosely.
-func field(m onair.Metadata, key string) string {
-	if v, ok := m[key]; ok {
-		return v
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v
-		}
-	}
-	return ""
-}
+// DefaultSong is the default [Options.Song]: [onair.Metadata.Song], that is
+// "artist - title", or whichever of the two is set, or the metadata's
+// "song" field, keys matched without regard to case.
+func DefaultSong(m onair.Metadata) string { return m.Song() }

@@ -35,34 +35,10 @@ func (m ICYMode) String() string {
 	return "ICYMode(" + strconv.Itoa(int(m)) + ")"
 }
 
-// DefaultSong is the default [MountOptions.Song]: "artist - title", or
-// whichever of the two is set, or the metadata's "song" field. Keys match
-// without regard to case.
-func DefaultSong(m onair.Metadata) string {
-	artist, title := field(m, "artist"), field(m, "title")
-	switch {
-	case artist != "" && title != "":
-		return artist + " - " + title
-	case title != "":
-		return title
-	case artist != "":
-		return artist
-	}
-	return field(m, "song")
-}
-
-// field returns m's value for key, matching the key's case loosely.
-func field(m onair.Metadata, key string) string {
-	if v, ok := m[key]; ok {
-		return v
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v
-		}
-	}
-	return ""
-}
+// DefaultSong is the default [MountOptions.Song]: [onair.Metadata.Song], that is
+// "artist - title", or whichever of the two is set, or the metadata's
+// "song" field, keys matched without regard to case.
+func DefaultSong(m onair.Metadata) string { return m.Song() }
 
 // maxICYTitle is the longest title, in bytes, an ICY block can carry: the
 // block holds at most 255×16 bytes, StreamTitle=” and the ; included.
