@@ -37,22 +37,7 @@ func channelLayout(n int) (astiav.ChannelLayout, error) {
 // readTags collects container and stream tags (lower-case keys) and the
 // cue points.
 func (d *decoder) readTags(extra onair.Metadata) {
-	m := onair.Metadata{}
-	for _, dict := range []*astiav.Dictionary{d.fc.Metadata(), d.st.Metadata()} {
-		if dict == nil {
-			continue
-		}
-		var e *astiav.DictionaryEntry
-		for {
-			if e = dict.Get("", e, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e == nil {
-				break
-			}
-			// Container tags win over stream tags of the same name.
-			if k := strings.ToLower(e.Key()); m[k] == "" {
-				m[k] = e.Value()
-			}
-		}
-	}
+	m := collectTags(d.fc.Metadata(), d.st.Metadata())
 	maps.Copy(m, extra)
 	m["filename"] = d.path
 	d.tags = m
@@ -98,4 +83,26 @@ func (d *decoder) readLength() {
 
 func rescale(v, num, den int64) int64 {
 	return int64(math.Round(float64(v) * float64(num) / float64(den)))
+}
+
+// collectTags gathers the tags of dictionaries into metadata with
+// lower-case keys; for a key in several, the first dictionary wins (pass
+// the container's before the stream's).
+func collectTags(dicts ...*astiav.Dictionary) onair.Metadata {
+	m := onair.Metadata{}
+	for _, dict := range dicts {
+		if dict == nil {
+			continue
+		}
+		var e *astiav.DictionaryEntry
+		for {
+			if e = dict.Get("", e, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e == nil {
+				break
+			}
+			if k := strings.ToLower(e.Key()); m[k] == "" {
+				m[k] = e.Value()
+			}
+		}
+	}
+	return m
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"mime"
-	"strings"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -220,22 +219,7 @@ func (ld *liveDecoder) tags() onair.Metadata { return maps.Clone(ld.last) }
 // readTags collects the container and stream tags (lower-case keys;
 // container tags win).
 func (ld *liveDecoder) readTags() onair.Metadata {
-	m := onair.Metadata{}
-	for _, dict := range []*astiav.Dictionary{ld.fc.Metadata(), ld.st.Metadata()} {
-		if dict == nil {
-			continue
-		}
-		var e *astiav.DictionaryEntry
-		for {
-			if e = dict.Get("", e, astiav.NewDictionaryFlags(astiav.DictionaryFlagIgnoreSuffix)); e == nil {
-				break
-			}
-			if k := strings.ToLower(e.Key()); m[k] == "" {
-				m[k] = e.Value()
-			}
-		}
-	}
-	return m
+	return collectTags(ld.fc.Metadata(), ld.st.Metadata())
 }
 
 // updatedTags reports the stream's tags when the demuxer updated them
