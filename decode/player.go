@@ -380,4 +380,3 @@ func (p *player) recycle(c *chunk) {
 		p.cond.Broadcast()
 	}
 }
-
