@@ -121,6 +121,15 @@ type Options struct {
 	// copied or encoded), after it is logged; the output starts again a
 	// second later. Default none.
 	OnError func(err error)
+	// OnEnd, when set, is called once when the output is closed (by
+	// [onair.Graph.Close]), on the goroutine that closes it (the clock
+	// goroutine, or Close's once the clocks stopped), after the output's
+	// encoders were drained and the last container's trailer was written
+	// (for a [Writer], to the io.Writer): nothing is written after it.
+	// It is called even when no container was open. Network outputs use
+	// it to end their stream cleanly. A container ended by Reopen, a cut
+	// or a write error does not call it. Default none.
+	OnEnd func()
 	// Logger receives the output's logs. It defaults to discarding them.
 	Logger *slog.Logger
 }

@@ -339,7 +339,8 @@ func (s *sender) Stop() error {
 }
 
 // Close writes what the output's encoders still hold, then the trailer,
-// and closes the container and the encoders. It is idempotent.
+// closes the container and the encoders, and calls OnEnd. It is
+// idempotent.
 func (s *sender) Close() error {
 	if s.closed {
 		return nil
@@ -348,6 +349,9 @@ func (s *sender) Close() error {
 	err := s.drainInline()
 	err = errors.Join(err, s.closeFile())
 	closeInlines(s.inlines)
+	if s.opts.OnEnd != nil {
+		s.opts.OnEnd()
+	}
 	return err
 }
 
