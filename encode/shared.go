@@ -12,7 +12,9 @@ type Stats struct {
 	// Encodes is the number of input frames (ticks) the encoder processed:
 	// one per tick however many consumers read the encoded source.
 	Encodes int64
-	// Frames is the number of codec frames sent to FFmpeg.
+	// Frames is the number of codec frames sent to FFmpeg for the input
+	// whose packets were handed over so far (the last frame's work, still
+	// on the codec's goroutine, counts when its packets come out).
 	Frames int64
 	// Packets is the number of packets produced.
 	Packets int64
