@@ -129,7 +129,9 @@ func compare(c config) error {
 					return err
 				}
 			}
+			busy0 := machineBusy()
 			u, err := k.run(out)
+			others := machineBusy() - busy0 - u.cpu().Seconds()
 			if err == nil {
 				err = checkOutputs(k.name, out, c.total)
 			}
@@ -139,8 +141,9 @@ func compare(c config) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", k.name, err)
 			}
-			fmt.Printf("round %d %-8s cpu %7.2fs (user %.2f sys %.2f) wall %7.2fs rss %6.1f MB   load: %s\n",
-				round+1, k.name, u.cpu().Seconds(), u.user.Seconds(), u.sys.Seconds(), u.wall.Seconds(), mb(u.rss), loadavg())
+			fmt.Printf("round %d %-8s cpu %7.2fs (user %.2f sys %.2f) wall %7.2fs rss %6.1f MB   other processes: %3.0f%% of the CPUs, load %s\n",
+				round+1, k.name, u.cpu().Seconds(), u.user.Seconds(), u.sys.Seconds(), u.wall.Seconds(), mb(u.rss),
+				max(0, 100*others/(u.wall.Seconds()*float64(runtime.NumCPU()))), loadavg())
 			results[k.name] = append(results[k.name], u)
 		}
 	}
@@ -223,6 +226,27 @@ func loadavg() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// machineBusy returns the CPU seconds all processes used since boot
+// (/proc/stat, in USER_HZ = 100 ticks per second), so that a round can
+// tell how much of the machine other processes took while it ran.
+func machineBusy() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq ...
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var sum float64
+	for _, i := range []int{1, 2, 3, 6, 7} {
+		v, _ := strconv.ParseFloat(f[i], 64)
+		sum += v
+	}
+	return sum / 100
 }
 
 func ffmpegVersion() (string, error) {
