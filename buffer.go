@@ -55,6 +55,7 @@ type Buffered struct {
 	prebuf    int  // samples
 	maxLen    int  // samples
 	rate      int
+	frameRate Rational // of the graph's video, zero without video
 	stats     BufferStats
 	dropped   int64 // samples
 	log       *slog.Logger
@@ -72,8 +73,21 @@ type Buffered struct {
 // logs it. Track marks and metadata travel with the audio at their exact
 // positions; when data is dropped, a track mark and the last metadata of
 // the dropped span are kept at the new start, so consumers still see the
-// track change and the current metadata. Only the main audio track is
-// carried; other tracks are dropped.
+// track change and the current metadata.
+//
+// Every track of src's frames is carried, at its exact positions: audio
+// tracks of any name (an audio track missing from a frame is silent
+// there), video tracks and packet tracks with their [StreamInfo] (a frame
+// the buffer plays holds the packets of one stream per track: it ends
+// early where the stream changes). Pictures and packets are kept by
+// reference, never copied, so the buffer holds at most Max of them: a
+// second of 720p yuv420p video at 25 pictures per second is about 35 MB.
+// An overflow drops the same span of every track. When the graph format
+// has video and the buffer carries a video track, that span is rounded up
+// to a whole number of picture intervals of the graph frame rate (when the
+// buffer holds that much), so that pictures on the frame-rate grid stay
+// on it: downstream, one picture still comes per interval, with no gap and
+// no repeat.
 //
 // The returned source is fallible. Errors of src are logged by src's clock
 // and never reach the consumer. opts may be nil; Buffer returns an error
@@ -136,6 +150,10 @@ func (b *bufferGen) WakeUp(f *Format) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.rate = f.SampleRate
+	b.frameRate = Rational{}
+	if f.Video != nil {
+		b.frameRate = f.Video.FrameRate
+	}
 	b.prebuf = f.Samples(b.opts.Prebuffer)
 	b.maxLen = max(f.Samples(b.opts.Max), b.prebuf+f.FrameSize())
 	b.ring.reserve(f.Channels, b.maxLen)
@@ -225,7 +243,7 @@ func (b *Buffered) write(f *Frame) {
 	}
 	n := f.Len()
 	if over := b.ring.len() + n - b.maxLen; over > 0 {
-		k := min(over, b.ring.len())
+		k := min(b.dropLen(over), b.ring.len())
 		b.ring.dropKeep(k)
 		b.dropped += int64(k)
 		if !b.overflow {
@@ -239,10 +257,26 @@ func (b *Buffered) write(f *Frame) {
 			b.ring.push(f, n-b.maxLen, n)
 			return
 		}
-	} else if n > 0 {
+	} else if n > 0 && b.maxLen-(b.ring.len()+n) >= b.dropLen(1)-1 {
+		// The episode ends when a frame fits with the room that rounding
+		// a drop up may have made to spare.
 		b.overflow = false
 	}
 	b.ring.push(f, 0, n)
+}
+
+// dropLen returns how much to drop to make room for over samples: over,
+// rounded up to whole picture intervals of the graph frame rate when the
+// buffer carries video, so that the pictures kept stay on the grid the
+// dropped ones were on. Call with b.mu held.
+func (b *Buffered) dropLen(over int) int {
+	if b.frameRate.Num <= 0 || b.frameRate.Den <= 0 || !b.ring.hasVideo() {
+		return over
+	}
+	// An interval is den/num samples.
+	num, den := int64(b.frameRate.Num), int64(b.frameRate.Den)*int64(b.rate)
+	m := (int64(over)*num + den - 1) / den
+	return int((m*den + num/2) / num)
 }
 
 // bufferInput is the sender of a buffer's input output.

@@ -2,12 +2,13 @@ package onair
 
 import "slices"
 
-// pcmRing is a FIFO of planar float32 audio with track marks and metadata
-// kept at absolute sample positions (counted since the last reset). Its
-// storage is allocated once by reserve and reused, so that pushing and
-// popping in steady state does not allocate. It is not safe for concurrent
-// use: the Buffer guards it with a mutex, Crossfade uses it from one
-// goroutine.
+// pcmRing is a FIFO of frames: planar float32 audio of the main track,
+// with track marks and metadata kept at absolute sample positions (counted
+// since the last reset), and the frames' other tracks at the same
+// positions (see ringTrack). Its storage is allocated once by reserve (and
+// once per other track) and reused, so that pushing and popping in steady
+// state does not allocate. It is not safe for concurrent use: the Buffer
+// guards it with a mutex, Crossfade uses it from one goroutine.
 type pcmRing struct {
 	chans [][]float32 // one ring per channel, each of length size
 	size  int
@@ -15,6 +16,8 @@ type pcmRing struct {
 	tail  int64 // absolute position after the newest sample held
 	marks []int64
 	meta  []pcmMeta
+
+	tracks []ringTrack // the other tracks (see buffer_tracks.go)
 }
 
 type pcmMeta struct {
@@ -43,6 +46,7 @@ func (r *pcmRing) reserve(channels, size int) {
 	}
 	if old == nil || len(old) != channels {
 		r.tail = r.head
+		r.tracks = nil
 		return
 	}
 	tmp := make([]float32, n)
@@ -50,6 +54,7 @@ func (r *pcmRing) reserve(channels, size int) {
 		ringRead(old[c], oldSize, r.head, tmp)
 		ringWrite(r.chans[c], r.size, r.head, tmp)
 	}
+	r.growTracks(oldSize, n)
 }
 
 // len returns the number of samples held.
@@ -64,6 +69,7 @@ func (r *pcmRing) reset() {
 	r.marks = r.marks[:0]
 	clear(r.meta)
 	r.meta = r.meta[:0]
+	r.resetTracks()
 }
 
 func ringWrite(ring []float32, size int, pos int64, src []float32) {
@@ -79,9 +85,10 @@ func ringRead(ring []float32, size int, pos int64, dst []float32) {
 }
 
 // push appends the samples of f in positions [from, to) with their marks
-// and metadata (those at position to only when to is f.Len()). The caller
-// makes room first (reserve or drop): push keeps at most free() samples.
-// A channel the frame lacks is filled with silence.
+// and metadata (those at position to only when to is f.Len()) and the
+// frame's other tracks. The caller makes room first (reserve or drop):
+// push keeps at most free() samples. A channel or audio track the frame
+// lacks is filled with silence.
 func (r *pcmRing) push(f *Frame, from, to int) {
 	n := min(to-from, r.free())
 	if n < 0 {
@@ -109,6 +116,7 @@ func (r *pcmRing) push(f *Frame, from, to int) {
 			r.meta = append(r.meta, pcmMeta{pos: r.tail + int64(m.Pos-from), m: m.Metadata})
 		}
 	}
+	r.pushTracks(f, from, n)
 	r.tail += int64(n)
 }
 
@@ -128,16 +136,24 @@ func (r *pcmRing) readAudio(pos int64, n int, dst [][]float32, off int) {
 }
 
 // pop moves the n oldest samples to the end of f (which must have room)
-// with the marks and metadata in their span, and returns the number of
-// samples moved. Marks and metadata at the new head stay in the ring.
+// with the marks, metadata, pictures and packets in their span, and
+// returns the number of samples moved. Marks and metadata at the new head
+// stay in the ring. It moves fewer (possibly none) when a packet track's
+// stream changes in the span: f gets the packets of one stream per track.
 func (r *pcmRing) pop(f *Frame, n int) int {
 	n = min(n, r.len(), f.Free())
+	if n > 0 && len(r.tracks) > 0 {
+		n = r.packetLimit(f, n)
+	}
 	if n <= 0 {
 		return 0
 	}
 	base := f.Len()
 	f.Extend(n)
 	r.readAudio(r.head, n, f.Audio(), base)
+	if len(r.tracks) > 0 {
+		r.popTracks(f, base, n)
+	}
 	end := r.head + int64(n)
 	for _, m := range r.marks {
 		if m < end {
@@ -171,6 +187,9 @@ func (r *pcmRing) drop(n int) {
 		m := copy(r.meta, r.meta[k:])
 		clear(r.meta[m:])
 		r.meta = r.meta[:m]
+	}
+	if len(r.tracks) > 0 {
+		r.dropTracks()
 	}
 }
 
