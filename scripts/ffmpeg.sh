@@ -10,7 +10,9 @@
 #   2. A previous build in the cache prefix: reused.
 #   3. Otherwise (Debian 12 ships 5.1) Debian trixie's FFmpeg 7.1 source
 #      package is fetched with apt-get source and built into the cache prefix
-#      with shared libraries, GPL, lame, opus, vorbis and x264.
+#      with shared libraries, GPL, lame, opus, vorbis and x264, VAAPI, and
+#      NVENC/NVDEC through trixie's nv-codec-headers (headers only, used at
+#      build time; CUDA is loaded at run time when a GPU is there).
 #
 # The cache lives outside the checkout: ${ONAIR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/onair}.
 # Concurrent runs are serialised with flock. Libraries are linked with a
@@ -20,6 +22,10 @@ set -euo pipefail
 
 cache="${ONAIR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/onair}"
 want_major=61 # libavcodec major of FFmpeg 7.x
+# build_rev changes when the build's configuration changes: a cached build
+# of an older revision is rebuilt by "ensure" (and still used by "env"
+# until then). 2: NVENC/NVDEC.
+build_rev=2
 
 log() { echo "ffmpeg.sh: $*" >&2; }
 die() { echo "ffmpeg.sh: error: $*" >&2; exit 1; }
@@ -30,11 +36,14 @@ system_ok() {
   [ "${v%%.*}" = "$want_major" ]
 }
 
-# cached_prefix prints the newest complete cached build, if any.
+# cached_prefix prints the newest complete cached build, if any; with
+# "current", only one of this script's build revision.
 cached_prefix() {
   local d
   for d in $(ls -1d "$cache"/ffmpeg-7.1* 2>/dev/null | sort -rV); do
-    if [ -f "$d/.complete" ]; then echo "$d"; return 0; fi
+    [ -f "$d/.complete" ] || continue
+    if [ "${1:-}" = current ] && [ "$(cat "$d/.build-rev" 2>/dev/null || echo 1)" != "$build_rev" ]; then continue; fi
+    echo "$d"; return 0
   done
   return 1
 }
@@ -90,26 +99,53 @@ SRC
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
 }
 
+# fetch_nv_headers unpacks the upstream tarball of trixie's nv-codec-headers
+# into DIR/nvh, checked against the SHA-256 of the archive's source index.
+# (Only the upstream tarball is needed; apt-get source also wants the Debian
+# part, which some mirrors no longer serve for superseded versions.)
+fetch_nv_headers() {
+  local dir=$1 uri info dsc file sum
+  uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/onair-trixie-src.sources)
+  info=$(apt-cache showsrc nv-codec-headers 2>/dev/null | awk -v RS= '/Version: 12\./{print; exit}')
+  [ -n "$info" ] || return 1
+  dsc=$(echo "$info" | awk '/^Directory:/{print $2}')
+  read -r sum file < <(echo "$info" | awk '/^Checksums-Sha256:/{f=1; next} /^[A-Z]/{f=0} f && $3 ~ /orig\.tar/ {print $1, $3; exit}')
+  [ -n "$file" ] && [ -n "$dsc" ] || return 1
+  curl -fsSL -o "$dir/$file" "${uri%/}/$dsc/$file" || return 1
+  echo "$sum  $dir/$file" | sha256sum -c --quiet - >&2 || return 1
+  mkdir -p "$dir/nvh" && tar -xf "$dir/$file" -C "$dir/nvh" --strip-components=1
+}
+
 build() {
   need_root
   apt_install build-essential dpkg-dev pkg-config nasm xz-utils \
-    libmp3lame-dev libopus-dev libvorbis-dev libx264-dev libva-dev libffmpeg-nvenc-dev
+    libmp3lame-dev libopus-dev libvorbis-dev libx264-dev libva-dev curl
   add_trixie_src
   work=$(mktemp -d "$cache/src.XXXXXX")
   trap 'rm -rf "$work"' EXIT
+  # FFmpeg 7.1 needs nv-codec-headers 12.x for NVENC/NVDEC; Debian 12 has
+  # 11.1. Trixie's source package is headers and a .pc file only.
+  local nvpc=""
+  if fetch_nv_headers "$work" && make -C "$work/nvh" PREFIX="$work/nv" install >&2; then
+    nvpc="$work/nv/lib/pkgconfig"
+  else
+    log "warning: trixie's nv-codec-headers could not be fetched: building without NVENC/NVDEC"
+  fi
   log "fetching Debian trixie's ffmpeg source package"
   (cd "$work" && apt-get source -qq ffmpeg/trixie >&2) || die "apt-get source ffmpeg/trixie failed"
   local src; src=$(ls -1d "$work"/ffmpeg-*/ | head -n1)
   [ -d "$src" ] || die "source package did not unpack"
   local ver; ver=$(basename "$src"); ver=${ver#ffmpeg-}
   case "$ver" in 7.1*) ;; *) die "trixie's ffmpeg is $ver, expected 7.1.x";; esac
-  local prefix="$cache/ffmpeg-$ver"
+  # A new directory per build revision: the previous build stays usable
+  # (by "env") until this one is complete.
+  local prefix="$cache/ffmpeg-$ver-r$build_rev"
   rm -rf "$prefix"
   log "building FFmpeg $ver into $prefix (about 7-13 minutes on 2 cores)"
   local t0=$SECONDS
   (
     cd "$src"
-    ./configure --prefix="$prefix" \
+    PKG_CONFIG_PATH="$nvpc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" ./configure --prefix="$prefix" \
       --enable-shared --disable-static --enable-gpl --enable-rpath \
       --extra-ldflags="-Wl,--disable-new-dtags" \
       --enable-libmp3lame --enable-libopus --enable-libvorbis --enable-libx264 \
@@ -118,7 +154,12 @@ build() {
     make -j"$(nproc)" >&2
     make install >&2
   ) || die "FFmpeg build failed (see the output above)"
+  echo "$build_rev" >"$prefix/.build-rev"
   touch "$prefix/.complete"
+  local d
+  for d in "$cache"/ffmpeg-7.1*; do # older builds are not used any more
+    [ "$d" = "$prefix" ] || rm -rf "$d"
+  done
   log "FFmpeg $ver built in $((SECONDS - t0)) s"
   rm -rf "$work"
 }
@@ -129,7 +170,7 @@ ensure() {
   exec 9>"$cache/ffmpeg.lock"
   flock 9
   local p
-  if p=$(cached_prefix); then log "using cached FFmpeg in $p"; return 0; fi
+  if p=$(cached_prefix current); then log "using cached FFmpeg in $p"; return 0; fi
   build
 }
 
