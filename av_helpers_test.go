@@ -24,7 +24,8 @@ var avFormat = onair.Format{SampleRate: 1000, Channels: 1, FrameDuration: 20 * t
 // index in the source's output) and adds, at the same positions:
 //   - a picture at every multiple of avSlot on the main video track, with
 //     a luma of shade(index) (16 when shade is nil);
-//   - with aux, an audio track "audio_2" whose samples are -index-1;
+//   - with aux, an audio track "audio_2" whose samples are -index-1, from
+//     the frame that holds sample auxFrom on (0 before auxFrom);
 //   - with pktEvery > 0, a packet track "enc" with a packet every pktEvery
 //     samples, of PTS index, in a stream that changes at the first frame
 //     after each track mark (as an encoder rebuilt at track ends does).
@@ -35,7 +36,9 @@ type avSource struct {
 	s        *onairtest.Source
 	shade    func(index int) byte
 	aux      bool
+	auxFrom  int
 	pktEvery int
+	pf       string // pixel format, yuv420p by default
 
 	abs     int
 	stream  *onair.StreamInfo
@@ -91,10 +94,12 @@ func (a *avSource) Generate(f *onair.Frame) error {
 			a.streams[int64(g)] = a.stream
 		}
 	}
-	if a.aux {
+	if a.aux && a.abs+n > a.auxFrom {
 		t := f.AddAudioTrack("audio_2", 1)
 		for i := range n {
-			t.Audio[0][start+i] = -float32(a.abs+i) - 1
+			if a.abs+i >= a.auxFrom {
+				t.Audio[0][start+i] = -float32(a.abs+i) - 1
+			}
 		}
 	}
 	for _, m := range f.Marks() {
@@ -117,7 +122,11 @@ func (a *avSource) picture(k int) onair.Picture {
 	}
 	u, v := []byte{128, 128}, []byte{128, 128}
 	a.pics[&y[0]] = k
-	return onair.Picture{Width: 4, Height: 2, PixelFormat: "yuv420p", Planes: [4][]byte{y, u, v}, Strides: [4]int{4, 2, 2}}
+	pf := a.pf
+	if pf == "" {
+		pf = "yuv420p"
+	}
+	return onair.Picture{Width: 4, Height: 2, PixelFormat: pf, Planes: [4][]byte{y, u, v}, Strides: [4]int{4, 2, 2}}
 }
 
 // id returns the number of a picture the source made, or -1 for another
@@ -179,7 +188,7 @@ func checkGrid(t *testing.T, c *avCollect, phase int) {
 	if len(c.audio) > phase {
 		want = (len(c.audio) - phase + avSlot - 1) / avSlot
 	}
-	require.Len(t, c.pics, want, "one picture per interval of %d samples over %d samples", avSlot, len(c.audio))
+	require.Equal(t, want, len(c.pics), "one picture per interval of %d samples over %d samples", avSlot, len(c.audio))
 	for i, p := range c.pics {
 		require.Equal(t, phase+i*avSlot, p.Pos, "picture %d position", i)
 	}
@@ -217,7 +226,7 @@ func checkWithAudio(t *testing.T, c *avCollect, src *avSource) []int {
 // checkAux asserts that the extra audio track arrived with the main one.
 func checkAux(t *testing.T, c *avCollect) {
 	t.Helper()
-	require.Len(t, c.aux, len(c.audio))
+	require.Equal(t, len(c.audio), len(c.aux))
 	for i, v := range c.audio {
 		require.Equal(t, -v-1, c.aux[i], "audio_2 at %d", i)
 	}
@@ -242,6 +251,6 @@ func checkPackets(t *testing.T, c *avCollect, src *avSource) {
 		streams[p.stream] = true
 		next++
 	}
-	require.Len(t, c.pkts, next, "no packet without its audio")
+	require.Equal(t, next, len(c.pkts), "no packet without its audio")
 	require.Greater(t, len(streams), 1, "the test crosses stream changes")
 }

@@ -25,21 +25,42 @@ func checkConsecutive(t *testing.T, ids []int) {
 }
 
 func TestBufferCarriesEveryTrack(t *testing.T) {
-	var c avCollect
-	src := avLoop()
-	_, in, out := xfBufferGraph(t, avFormat, src.node(), &onair.BufferOptions{Prebuffer: 100 * time.Millisecond, Max: time.Second}, c.send)
-	for range 200 {
-		in.Tick()
-		out.Tick()
-	}
-	require.Len(t, c.audio, 196*20, "the prebuffer, less a frame, stays in the buffer")
-	checkGrid(t, &c, 0)
-	checkConsecutive(t, checkWithAudio(t, &c, src))
-	checkAux(t, &c)
-	checkPackets(t, &c, src)
-	for i, m := range c.marks {
-		require.Equal(t, i*137, m, "mark %d", i)
-	}
+	t.Run("frames", func(t *testing.T) {
+		var c avCollect
+		src := avLoop()
+		_, in, out := xfBufferGraph(t, avFormat, src.node(), &onair.BufferOptions{Prebuffer: 100 * time.Millisecond, Max: time.Second}, c.send)
+		for range 200 {
+			in.Tick()
+			out.Tick()
+		}
+		require.Equal(t, 196*20, len(c.audio), "the prebuffer, less a frame, stays in the buffer")
+		checkGrid(t, &c, 0)
+		checkConsecutive(t, checkWithAudio(t, &c, src))
+		checkAux(t, &c)
+		checkPackets(t, &c, src)
+		for i, m := range c.marks {
+			require.Equal(t, i*137, m, "mark %d", i)
+		}
+	})
+	t.Run("short input frames", func(t *testing.T) {
+		// The source makes 13 samples a tick: its streams change in the
+		// middle of the frames the buffer plays, which end there.
+		var c avCollect
+		src := newAV(&onairtest.Script{ID: "av", Loop: true, MaxPerTick: 13, Segments: []onairtest.Segment{{Len: 137}}}, true, 2)
+		b, in, out := xfBufferGraph(t, avFormat, src.node(), &onair.BufferOptions{Prebuffer: 100 * time.Millisecond, Max: 2 * time.Second}, c.send)
+		for range 200 {
+			for range 3 {
+				in.Tick()
+			}
+			out.Tick()
+			out.Tick()
+		}
+		require.Zero(t, b.Stats().Overflows, "%+v", b.Stats())
+		checkGrid(t, &c, 0)
+		checkConsecutive(t, checkWithAudio(t, &c, src))
+		checkAux(t, &c)
+		checkPackets(t, &c, src)
+	})
 }
 
 func TestBufferVideoUnderflow(t *testing.T) {
@@ -129,7 +150,7 @@ func TestBufferTrackAppears(t *testing.T) {
 		in.Tick()
 		out.Tick()
 	}
-	require.Len(t, c.aux, len(c.audio))
+	require.Equal(t, len(c.audio), len(c.aux))
 	for i, v := range c.audio {
 		if v < 400 {
 			require.Zero(t, c.aux[i], "audio_2 before it exists: silence at %d", i)

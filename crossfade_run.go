@@ -45,6 +45,7 @@ func (x *Crossfader) filled(need, end, start int) bool {
 func (g *xfGen) Generate(f *Frame) error {
 	x := (*Crossfader)(g)
 	first := len(f.meta)
+	base := f.Len()
 	for f.Free() > 0 {
 		if x.fast != nil || x.user != nil {
 			if !x.playTransition(f) {
@@ -75,7 +76,9 @@ func (g *xfGen) Generate(f *Frame) error {
 			limit = x.la.len() - end
 		}
 		if limit > 0 {
-			x.emitBody(f, min(limit, need))
+			if x.emitBody(f, min(limit, need)) == 0 {
+				break // a packet stream changes: the rest goes in the next frame
+			}
 			continue
 		}
 		if !hasMark {
@@ -84,11 +87,13 @@ func (g *xfGen) Generate(f *Frame) error {
 		x.startTransition(m)
 	}
 	x.dedup(f, first)
+	x.regrid(f, base)
 	return nil
 }
 
-// emitBody plays n samples of the current track from the lookahead.
-func (x *Crossfader) emitBody(f *Frame, n int) {
+// emitBody plays up to n samples of the current track from the
+// lookahead and returns how many it played.
+func (x *Crossfader) emitBody(f *Frame, n int) int {
 	end := x.la.head + int64(n)
 	for _, p := range x.la.marks {
 		if p < end {
@@ -100,7 +105,7 @@ func (x *Crossfader) emitBody(f *Frame, n int) {
 			x.curMeta = md.m
 		}
 	}
-	x.la.pop(f, n)
+	return x.la.pop(f, n)
 }
 
 // startTransition takes the end of the current track (up to the mark at
@@ -122,10 +127,12 @@ func (x *Crossfader) startTransition(m int64) {
 	a.reserve(ch, lenA)
 	a.rate, a.start = rate, false
 	x.la.readAudio(head, lenA, a.audio, 0)
+	x.la.copySide(a, head, lenA)
 	b := &x.startBuf
 	b.reserve(ch, lenB)
 	b.rate, b.start = rate, true
 	x.la.readAudio(m, lenB, b.audio, 0)
+	x.la.copySide(b, m, lenB)
 	var startMeta Metadata
 	for _, md := range x.la.meta {
 		switch {
@@ -186,7 +193,7 @@ func (x *Crossfader) playTransition(f *Frame) bool {
 			x.topUp()
 			return false
 		}
-		x.fast = nil
+		x.endTransition()
 		return true
 	}
 	tn := x.user.Node()
@@ -195,6 +202,11 @@ func (x *Crossfader) playTransition(f *Frame) bool {
 		return true
 	}
 	in := tn.Peek()
+	if packetClash(f, in) {
+		// Its packets are of another stream than f's: next frame.
+		x.topUp()
+		return false
+	}
 	k := f.Append(in, 0, in.Len())
 	tn.Consume(k)
 	if k < in.Len() || in.Len() == in.Size() {
@@ -212,9 +224,12 @@ func (x *Crossfader) topUp() {
 	x.fill(x.frameSize, 2)
 }
 
-// endTransition stops the running transition and releases its sources.
+// endTransition stops the running transition and releases its sources
+// and the pictures and packets of its two sides.
 func (x *Crossfader) endTransition() {
 	x.fast = nil
+	x.endBuf.release()
+	x.startBuf.release()
 	if x.user != nil {
 		x.node.Detach(x.user)
 		x.user = nil

@@ -32,16 +32,19 @@ type TrackEnd struct {
 	// track, the one at its start for the starting track. It may be nil and
 	// must not be modified.
 	Metadata Metadata
-	// Duration is the duration of the buffered audio.
+	// Duration is the duration of the buffered audio (and of the
+	// buffered data of the other tracks).
 	Duration time.Duration
 
 	buf *xfTrack
 }
 
-// Source returns a new source that plays the buffered audio once and then
-// ends. The starting side's source begins with the starting track's track
-// mark and metadata; the ending side's carries neither. Each call returns
-// an independent source.
+// Source returns a new source that plays the buffered data once and then
+// ends: the audio, with the side's other tracks at their positions. The
+// starting side's source begins with the starting track's track mark and
+// metadata; the ending side's carries neither, nor packets (during a
+// transition only the starting track's packets pass, see [Crossfade]).
+// Each call returns an independent source.
 func (t TrackEnd) Source() Source {
 	if t.buf == nil {
 		return NewNode(&xfTrackReader{t: &xfTrack{}}, &NodeOptions{ID: "cross.empty"})
@@ -162,6 +165,8 @@ type xfTrack struct {
 	rate  int
 	start bool         // the starting side: begins with a track mark
 	meta  []MetadataAt // metadata at positions relative to the start
+
+	extras []xfExtra // the other tracks (see crossfade_tracks.go)
 }
 
 // reserve makes room for n samples per channel (allocating only to grow)
@@ -223,6 +228,7 @@ func (r *xfTrackReader) Generate(f *Frame) error {
 	for c := range min(len(audio), len(r.t.audio)) {
 		copy(audio[c][base:base+n], r.t.audio[c][r.pos:r.pos+n])
 	}
+	r.generateExtras(f, base, r.pos, n)
 	if r.pos == 0 && r.t.start {
 		f.AddMark(base)
 	}
@@ -249,6 +255,7 @@ type xfMix struct {
 	offB            int
 	pos, length     int
 	node            *Node
+	pairs           []xfPair // the other tracks of the sides
 }
 
 func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
@@ -265,6 +272,7 @@ func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
 		m.offB = m.a.n
 	}
 	m.length = max(m.a.n, m.offB+m.b.n)
+	m.pairUp()
 	return m
 }
 
@@ -302,28 +310,41 @@ func (m *xfMix) gains(t int) (ga, gb float64) {
 	return ga, gb
 }
 
+// mix writes output positions [m.pos, m.pos+n) of audio a (ending side)
+// and b (starting side), faded and summed, to out at base.
+func (m *xfMix) mix(out [][]float32, base, n int, a, b [][]float32) {
+	for i := range n {
+		t := m.pos + i
+		ga, gb := m.gains(t)
+		u := t - m.offB
+		for c, o := range out {
+			var v float64
+			if ga != 0 && c < len(a) {
+				v += ga * float64(a[c][t])
+			}
+			if gb != 0 && c < len(b) {
+				v += gb * float64(b[c][u])
+			}
+			o[base+i] = float32(v)
+		}
+	}
+}
+
 func (m *xfMix) Generate(f *Frame) error {
 	if m.pos >= m.length {
 		return io.EOF
 	}
 	n := min(f.Free(), m.length-m.pos)
+	if len(m.pairs) > 0 {
+		if n = m.packetLimit(f, n); n == 0 {
+			return nil
+		}
+	}
 	base := f.Len()
 	f.Extend(n)
-	audio := f.Audio()
-	for i := range n {
-		t := m.pos + i
-		ga, gb := m.gains(t)
-		u := t - m.offB
-		for c, out := range audio {
-			var v float64
-			if ga != 0 && c < len(m.a.audio) {
-				v += ga * float64(m.a.audio[c][t])
-			}
-			if gb != 0 && c < len(m.b.audio) {
-				v += gb * float64(m.b.audio[c][u])
-			}
-			out[base+i] = float32(v)
-		}
+	m.mix(f.Audio(), base, n, m.a.audio, m.b.audio)
+	if len(m.pairs) > 0 {
+		m.extras(f, base, n)
 	}
 	end := m.pos + n
 	last := end == m.length
