@@ -159,3 +159,45 @@ func TestBufferTrackAppears(t *testing.T) {
 		}
 	}
 }
+
+// FuzzBufferVideo drives a buffer carrying video, an extra audio track
+// and packets between two manual clocks with random tick patterns, short
+// input frames and sizes, and checks that every track stays with its
+// audio and that pictures stay one per interval, from the first to the
+// last one played.
+func FuzzBufferVideo(f *testing.F) {
+	f.Add(uint8(5), uint8(10), uint16(137), uint8(0), []byte{0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 1})
+	f.Add(uint8(1), uint8(12), uint16(61), uint8(13), []byte{0, 1, 0, 1, 0, 0, 0, 0, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(uint8(20), uint8(25), uint16(1000), uint8(7), []byte{3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2})
+	f.Fuzz(func(t *testing.T, pre, extra uint8, trackLen uint16, perTick uint8, ops []byte) {
+		prebuf := time.Duration(pre%50+1) * 10 * time.Millisecond
+		// Max is at least two intervals and a frame above the prebuffer:
+		// room to drop whole intervals.
+		maxLen := prebuf + time.Duration(extra%50+8)*10*time.Millisecond
+		var c avCollect
+		src := newAV(&onairtest.Script{ID: "av", Loop: true, MaxPerTick: int(perTick % 21), Segments: []onairtest.Segment{{Len: int(trackLen%2000) + 1}}}, true, 4)
+		b, in, out := xfBufferGraph(t, avFormat, src.node(), &onair.BufferOptions{Prebuffer: prebuf, Max: maxLen}, c.send)
+		for _, op := range ops[:min(len(ops), 3000)] {
+			switch op % 4 {
+			case 0, 3:
+				in.Tick()
+			}
+			if op%4 >= 2 {
+				out.Tick()
+			}
+			require.LessOrEqual(t, b.Stats().Buffered, maxLen)
+		}
+		checkGrid(t, &c, 0)
+		checkWithAudio(t, &c, src)
+		checkAux(t, &c)
+		next := 0
+		for pos, v := range c.audio {
+			if int(v)%4 == 0 {
+				require.Less(t, next, len(c.pkts))
+				require.Equal(t, avPkt{pos, int64(v), src.streams[int64(v)]}, c.pkts[next], "packet %d", next)
+				next++
+			}
+		}
+		require.Equal(t, next, len(c.pkts))
+	})
+}

@@ -273,3 +273,42 @@ func TestCrossfadeVideoUnaligned(t *testing.T) {
 	}
 	require.Equal(t, next, len(c.pkts), "no other packet")
 }
+
+// FuzzCrossfadeVideo crossfades tracks of random lengths (shorter than
+// the transitions too) with random durations and checks that the output
+// has one picture per interval, pictures of the source in order (or
+// blends), and packets in order, each labelled with its stream.
+func FuzzCrossfadeVideo(f *testing.F) {
+	f.Add(uint16(617), uint16(130), uint8(100), uint8(60), uint8(3))
+	f.Add(uint16(45), uint16(300), uint8(0), uint8(255), uint8(1))
+	f.Add(uint16(1), uint16(20), uint8(7), uint8(7), uint8(7))
+	f.Fuzz(func(t *testing.T, trackLen, dur uint16, fadeIn, fadeOut, pktEvery uint8) {
+		L, D := int(trackLen%1500)+1, int(dur%400)
+		src := newAV(&onairtest.Script{ID: "av", Loop: true, Segments: []onairtest.Segment{{Len: L}}}, true, int(pktEvery%9)+1)
+		x, err := onair.Crossfade(src.node(), &onair.CrossfadeOptions{Duration: time.Duration(D+1) * time.Millisecond,
+			FadeIn: time.Duration(fadeIn) * time.Millisecond, FadeOut: time.Duration(fadeOut) * time.Millisecond})
+		require.NoError(t, err)
+		var c avCollect
+		clk := xfManual("main")
+		xfStartWith(t, avFormat, clk, onair.Sink(x, c.send, nil))
+		for range 150 {
+			clk.Tick()
+		}
+		checkGrid(t, &c, 0)
+		last := -1
+		for i, p := range c.pics {
+			if id := src.id(p); id >= 0 {
+				require.GreaterOrEqual(t, id, last, "picture %d at %d", i, p.Pos)
+				last = id
+			}
+		}
+		require.Equal(t, len(c.audio), len(c.aux))
+		for i, p := range c.pkts {
+			require.Same(t, src.streams[p.pts], p.stream, "packet %d (PTS %d) stream", i, p.pts)
+			if i > 0 {
+				require.Greater(t, p.pts, c.pkts[i-1].pts, "packet %d in order", i)
+				require.GreaterOrEqual(t, p.pos, c.pkts[i-1].pos, "packet %d position", i)
+			}
+		}
+	})
+}
