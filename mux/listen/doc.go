@@ -70,14 +70,19 @@
 //
 // # HTTP
 //
-// The server answers HTTP/1.0 and HTTP/1.1 clients as Icecast does:
-// "HTTP/1.0 200 OK", no chunking, the body runs until the connection
-// closes, with icy-name, icy-description, icy-genre, icy-url, icy-br and
-// icy-pub headers. A Range header is ignored (a live stream has nothing
-// to seek to; "Range: bytes=0-" from VLC and browsers gets the 200). HEAD
+// The server answers with Icecast's icy-name, icy-description,
+// icy-genre, icy-url, icy-br and icy-pub headers. An HTTP/1.0 client gets
+// "HTTP/1.0 200 OK" and a body that runs until the connection closes, as
+// Icecast answers; an HTTP/1.1 client gets "HTTP/1.1 200 OK" with a
+// chunked body (every HTTP/1.1 client reads it: browsers, VLC, FFmpeg,
+// curl), whose last chunk tells the end of the stream from a cut
+// connection, unless [MountOptions.HTTP10] asks for Icecast's answer for
+// every client. A Range header is ignored (a live stream has nothing to
+// seek to; "Range: bytes=0-" from VLC and browsers gets the 200). HEAD
 // answers the headers; OPTIONS the CORS headers; other methods get 405,
-// unknown paths 404, refused credentials ([MountOptions.Password] or
-// [MountOptions.Auth]) 401 and listeners over a limit 503.
+// unknown paths and ended mounts 404, refused credentials
+// ([MountOptions.Password] or [MountOptions.Auth]) 401 and listeners
+// over a limit 503.
 // [MountOptions.OnConnect] and OnDisconnect report each listener with its
 // address and user agent; [Mount.Stats] and [Server.Listeners] count
 // them.
@@ -85,6 +90,16 @@
 // # Ending
 //
 // Listeners stay connected while the graph runs, waiting when the source
-// is unready. [Server.Close] (or the end of [Server.Run]) disconnects
-// them with [ErrServerClosed] and waits for their goroutines.
+// is unready. When the graph closes a mount ([onair.Graph.Close], at the
+// end of a station), the muxer writes the container's trailer and the
+// mount's stream ends there: each listener gets every byte up to the end,
+// trailer included, then the last chunk of a chunked body, and its
+// connection is closed in order, so players see a clean end of stream,
+// not an error (an HTTP/1.0 body simply ends with the connection, which
+// FFmpeg reports as an error). [MountOptions.OnDisconnect] reports those
+// listeners with io.EOF. From then on requests for the mount get 404 Not
+// Found, as Icecast answers for a mount without a source: a closed graph
+// does not start again. [Server.Close] (or the end of
+// [Server.Run]) disconnects the listeners still connected with
+// [ErrServerClosed] and waits for their goroutines.
 package listen

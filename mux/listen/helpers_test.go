@@ -232,7 +232,7 @@ func dial(t *testing.T, url string, header map[string]string, stuck bool) *clien
 		c.metaint, err = strconv.Atoi(v)
 		require.NoError(t, err)
 	}
-	go c.read(br)
+	go c.read(c.resp.Body) // a chunked body is read through its chunks
 	return c
 }
 

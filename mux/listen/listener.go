@@ -4,10 +4,10 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +91,12 @@ func (m *Mount) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if m.ring.isEnded() {
+		// As Icecast answers for a mount without a source; the mount's
+		// output was closed and cannot start again.
+		http.Error(w, "mount ended", http.StatusNotFound)
+		return
+	}
 	if !m.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="onair"`)
 		http.Error(w, "authentication required", http.StatusUnauthorized)
@@ -136,11 +142,12 @@ func (m *Mount) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	// Return from the handler, so that net/http releases the request and
 	// its buffers: a listener holds only its goroutine and connection.
-	go m.run(l, &connSink{conn: l.conn, timeout: m.cfg.Timeout}, m.responseHead(icy))
+	chunked := r.ProtoAtLeast(1, 1) && !m.cfg.HTTP10
+	go m.run(l, &connSink{conn: l.conn, timeout: m.cfg.Timeout, chunked: chunked}, m.responseHead(icy, chunked))
 }
 
-// run sends the stream to an admitted listener until it is dropped or
-// goes away, then reports and unregisters it.
+// run sends the stream to an admitted listener until it is dropped, goes
+// away or the stream ends, then reports and unregisters it.
 func (m *Mount) run(l *listener, out sink, head []byte) {
 	defer m.srv.leave(m, l)
 	if m.cfg.OnConnect != nil {
@@ -150,6 +157,11 @@ func (m *Mount) run(l *listener, out sink, head []byte) {
 	err := out.start(head)
 	if err == nil {
 		err = m.stream(l, out)
+	}
+	if err == io.EOF {
+		// The mount's stream ended and every byte of it was sent: end the
+		// response in order (last chunk, then the connection's end).
+		out.finish()
 	}
 	l.drop(err) // close the connection; keeps an earlier reason
 	err = l.reason
@@ -162,8 +174,8 @@ func (m *Mount) run(l *listener, out sink, head []byte) {
 	}
 }
 
-// refuse answers 503 (limit reached, server closed) on the hijacked
-// connection or through w.
+// refuse answers 503 (limit reached, server closed) or 404 (mount ended)
+// on the hijacked connection or through w.
 func (m *Mount) refuse(w http.ResponseWriter, conn net.Conn, code int, msg string) {
 	if conn == nil {
 		http.Error(w, msg, code)
@@ -229,10 +241,15 @@ func (m *Mount) setHeaders(h http.Header, icy bool) {
 
 // responseHead is the status line and headers written on a hijacked
 // connection: HTTP/1.0, no chunking, the body runs until the connection
-// closes, as Icecast answers.
-func (m *Mount) responseHead(icy bool) []byte {
+// closes, as Icecast answers; or, when chunked, HTTP/1.1 with a chunked
+// body whose last chunk marks the end of the stream.
+func (m *Mount) responseHead(icy, chunked bool) []byte {
 	var b strings.Builder
-	b.WriteString("HTTP/1.0 200 OK\r\n")
+	if chunked {
+		b.WriteString("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n")
+	} else {
+		b.WriteString("HTTP/1.0 200 OK\r\n")
+	}
 	for _, kv := range m.headers(icy) {
 		b.WriteString(kv[0] + ": " + kv[1] + "\r\n")
 	}
@@ -241,53 +258,3 @@ func (m *Mount) responseHead(icy bool) []byte {
 }
 
 func oneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }
-
-// sink is where a listener's bytes go.
-type sink interface {
-	start(head []byte) error
-	write(p []byte) error
-}
-
-// connSink writes to a hijacked connection.
-type connSink struct {
-	conn    net.Conn
-	timeout time.Duration
-}
-
-func (c *connSink) start(head []byte) error { return c.write(head) }
-
-func (c *connSink) write(p []byte) error {
-	if c.timeout > 0 {
-		_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-	}
-	_, err := c.conn.Write(p)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("%w: a write blocked for %v", ErrSlowListener, c.timeout)
-	}
-	return err
-}
-
-// responseSink writes through the ResponseWriter (HTTP/2).
-type responseSink struct {
-	w       http.ResponseWriter
-	rc      *http.ResponseController
-	timeout time.Duration
-}
-
-func (s *responseSink) start([]byte) error {
-	s.w.WriteHeader(http.StatusOK)
-	return s.rc.Flush()
-}
-
-func (s *responseSink) write(p []byte) error {
-	if s.timeout > 0 {
-		_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
-	}
-	if _, err := s.w.Write(p); err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("%w: a write blocked for %v", ErrSlowListener, s.timeout)
-		}
-		return err
-	}
-	return s.rc.Flush()
-}

@@ -16,6 +16,9 @@ import (
 // The clock goroutine only appends the muxed bytes to the mount's buffer
 // (MaxLag bytes, shared by all listeners) and never waits for a listener;
 // each listener's goroutine sends from the buffer at its own position.
+// When the graph closes the mount, its stream ends after the container's
+// trailer: the listeners get the rest and are disconnected in order, and
+// new requests get 404.
 // The methods of Mount are safe from any goroutine.
 type Mount struct {
 	srv  *Server
@@ -50,6 +53,8 @@ type MountStats struct {
 	Bytes int64
 	// Title is the current ICY title.
 	Title string
+	// Ended is set once the mount's stream ended (its graph closed it).
+	Ended bool
 }
 
 // Node returns the mount's graph node: add the mount to the graph with
@@ -77,6 +82,7 @@ func (m *Mount) Stats() MountStats {
 		Dropped:     m.dropped.Load(),
 		Bytes:       m.ring.written.Load(),
 		Title:       m.ring.currentTitle(),
+		Ended:       m.ring.isEnded(),
 	}
 }
 
@@ -127,6 +133,14 @@ func (m *Mount) onMetadata(md onair.Metadata) {
 		}
 		m.out.ReopenWith(c)
 	}
+}
+
+// onEnd runs on the goroutine that closes the graph, after the muxer
+// wrote its last bytes (the container's trailer) to the ring: the stream
+// ends there for every listener.
+func (m *Mount) onEnd() {
+	m.ring.end()
+	m.log.Info("stream ended", "mount", m.path, "bytes", m.ring.written.Load())
 }
 
 // reap disconnects the listeners that fell more than MaxLag behind.

@@ -55,6 +55,15 @@ type MountOptions struct {
 	BitRate int
 	// Public is sent as icy-pub (1 or 0). It defaults to 0.
 	Public bool
+	// HTTP10 answers every client with HTTP/1.0 and a body that ends
+	// when the connection closes, as Icecast and Liquidsoap's harbor do,
+	// for players that read the socket as it comes. By default a client
+	// that asks in HTTP/1.1 gets an HTTP/1.1 response with a chunked body
+	// instead, whose last chunk tells a clean end of the stream from a
+	// cut connection: FFmpeg (ffplay, mpv) reports every end of a
+	// connection-delimited body of unknown length as an error ("Stream
+	// ends prematurely").
+	HTTP10 bool
 	// Headers are added to every response of the mount (CORS headers, for
 	// instance). They default to Access-Control-Allow-Origin: *, as
 	// Icecast sends; a non-nil empty map sends none.
@@ -109,8 +118,9 @@ type MountOptions struct {
 
 	// OnConnect and OnDisconnect are called on the listener's goroutine
 	// when a listener starts and stops receiving the stream. err is why it
-	// stopped: [ErrSlowListener], [ErrServerClosed], or the network error
-	// of a client that went away. They must not block for long, and must
+	// stopped: io.EOF when the mount's stream ended and the listener got
+	// all of it, [ErrSlowListener], [ErrServerClosed], or the network
+	// error of a client that went away. They must not block for long, and must
 	// not call [Server.Close]. Default none.
 	OnConnect    func(l ListenerInfo)
 	OnDisconnect func(l ListenerInfo, err error)

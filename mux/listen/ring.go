@@ -19,6 +19,7 @@ type ring struct {
 	syncs   []event      // start points, ascending, within the buffer
 	headers []event      // Ogg header pages, ascending bos offsets
 	titles  []title      // titles by offset, ascending; never empty
+	ended   bool         // the stream ended: nothing is appended after
 	notify  chan struct{}
 
 	waiting atomic.Bool // a reader waits on notify
@@ -68,6 +69,23 @@ func (r *ring) append(p []byte, ev []event) {
 	r.prune(r.oldest(w))
 	r.wake()
 	r.mu.Unlock()
+}
+
+// end marks the end of the stream after the bytes appended so far, and
+// wakes the waiting readers: from then on a read at the end returns no
+// wait channel.
+func (r *ring) end() {
+	r.mu.Lock()
+	r.ended = true
+	r.wake()
+	r.mu.Unlock()
+}
+
+// isEnded reports whether the stream ended.
+func (r *ring) isEnded() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.ended
 }
 
 // wake wakes the readers waiting for data. Called with mu held.
@@ -132,13 +150,17 @@ func (r *ring) currentTitle() string {
 // start returns where a new listener starts: the first start point at or
 // after target, and the Ogg header pages it needs first (nil when it
 // starts at a logical stream's start, or for other formats). ok is false
-// when no start point is there yet: wait is closed when more bytes come.
+// when no start point is there yet: wait is closed when more bytes come,
+// or is nil when the stream ended (there will be none).
 func (r *ring) start(target int64) (off int64, prefix []byte, wait <-chan struct{}, ok bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	target = max(r.oldest(r.written.Load()), target)
 	i, _ := slices.BinarySearchFunc(r.syncs, target, func(e event, t int64) int { return cmp64(e.off, t) })
 	if i == len(r.syncs) {
+		if r.ended {
+			return 0, nil, nil, false
+		}
 		r.waiting.Store(true)
 		return 0, nil, r.notify, false
 	}
@@ -155,8 +177,9 @@ func (r *ring) start(target int64) (off int64, prefix []byte, wait <-chan struct
 }
 
 // read copies the bytes from offset off into p. It returns the count, or
-// 0 and a channel closed when more bytes arrive. lagged is set when off
-// is no longer held: the reader fell behind by more than the buffer.
+// 0 and a channel closed when more bytes arrive, or 0 and a nil channel
+// at the end of an ended stream. lagged is set when off is no longer
+// held: the reader fell behind by more than the buffer.
 func (r *ring) read(p []byte, off int64) (n int, wait <-chan struct{}, lagged bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -165,6 +188,9 @@ func (r *ring) read(p []byte, off int64) (n int, wait <-chan struct{}, lagged bo
 		return 0, nil, true
 	}
 	if off >= w {
+		if r.ended {
+			return 0, nil, false
+		}
 		r.waiting.Store(true)
 		return 0, r.notify, false
 	}
@@ -177,13 +203,17 @@ func (r *ring) read(p []byte, off int64) (n int, wait <-chan struct{}, lagged bo
 
 // titleAt returns the ICY title in force at offset off. ok is false when
 // a title at off may still be recorded (off is the end of the stream);
-// then wait is closed when more bytes arrive.
+// then wait is closed when more bytes arrive, or is nil when the stream
+// ended there.
 func (r *ring) titleAt(off int64) (t title, wait <-chan struct{}, ok bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if off >= r.written.Load() {
 		// The muxer calls OnMetadata for a position after writing the
 		// bytes before it and before writing any byte after it.
+		if r.ended {
+			return title{}, nil, false
+		}
 		r.waiting.Store(true)
 		return title{}, r.notify, false
 	}

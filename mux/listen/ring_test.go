@@ -107,6 +107,45 @@ func TestRingStartAndPrune(t *testing.T) {
 	assert.True(t, ok)
 }
 
+// TestRingEnd: the end of the stream wakes the waiting readers; a reader
+// still gets every byte before it, then a nil wait channel at the end
+// (read, titleAt), as does a new listener with no start point left.
+func TestRingEnd(t *testing.T) {
+	r := newRing(100)
+	r.append(seq(0, 30), []event{{off: 0}})
+	p := make([]byte, 64)
+	_, wait, _ := r.read(p, 30)
+	_, twait, ok := r.titleAt(30)
+	require.False(t, ok)
+	_, _, swait, ok := r.start(10)
+	require.False(t, ok, "no start point after 10")
+	require.NotNil(t, wait)
+	assert.False(t, r.isEnded())
+
+	r.end()
+	assert.True(t, r.isEnded())
+	assert.True(t, closed(wait), "a waiting reader is woken")
+	assert.True(t, closed(twait))
+	assert.True(t, closed(swait))
+	n, wait, lagged := r.read(p, 20)
+	require.False(t, lagged)
+	assert.Equal(t, seq(20, 10), p[:n], "the bytes before the end")
+	assert.Nil(t, wait)
+	n, wait, lagged = r.read(p, 30)
+	assert.Zero(t, n)
+	assert.Nil(t, wait, "the end: nothing to wait for")
+	assert.False(t, lagged)
+	_, twait, ok = r.titleAt(30)
+	assert.False(t, ok)
+	assert.Nil(t, twait)
+	_, _, swait, ok = r.start(10)
+	assert.False(t, ok)
+	assert.Nil(t, swait, "no start point will come")
+	off, _, _, ok := r.start(0)
+	assert.True(t, ok, "a start point before the end is still served")
+	assert.Zero(t, off)
+}
+
 func TestICYBlock(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"", "StreamTitle='';"},

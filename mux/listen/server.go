@@ -91,7 +91,7 @@ func (s *Server) Mount(path string, src onair.Source, opts *MountOptions) (*Moun
 		fr:        newFramer(cfg.Format),
 		listeners: map[*listener]struct{}{},
 	}
-	mo := &mux.Options{ID: cfg.ID, Fallible: cfg.Fallible, OnMetadata: m.onMetadata, Logger: cfg.Logger}
+	mo := &mux.Options{ID: cfg.ID, Fallible: cfg.Fallible, OnMetadata: m.onMetadata, OnEnd: m.onEnd, Logger: cfg.Logger}
 	if cfg.Track != "" {
 		mo.Tracks = []mux.Track{mux.CopyTrack(cfg.Track)}
 	}
@@ -128,7 +128,7 @@ func (s *Server) Listeners() int {
 
 // ServeHTTP serves the mount at r.URL.Path: GET streams it, HEAD answers
 // its headers, OPTIONS its CORS headers, other methods get 405, unknown
-// paths 404.
+// paths and ended mounts 404.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	m := s.mounts[r.URL.Path]
@@ -242,14 +242,16 @@ func (s *Server) reap() {
 	}
 }
 
-// admit registers l as a listener of m unless a limit is reached or the
-// server is closed.
+// admit registers l as a listener of m unless a limit is reached, the
+// server is closed or the mount's stream ended.
 func (s *Server) admit(m *Mount, l *listener) (status int, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.closed:
 		return http.StatusServiceUnavailable, "server closed"
+	case m.ring.isEnded():
+		return http.StatusNotFound, "mount ended"
 	case s.opts.MaxListeners > 0 && s.count >= s.opts.MaxListeners:
 		return http.StatusServiceUnavailable, "server listener limit reached"
 	case m.cfg.MaxListeners > 0 && len(m.listeners) >= m.cfg.MaxListeners:

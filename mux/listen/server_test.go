@@ -97,24 +97,30 @@ func TestHTTPAnswers(t *testing.T) {
 }
 
 // TestHTTP10AndRange: an HTTP/1.0 request with Icy-MetaData (VLC's second
-// request, most radio players) and an HTTP/1.1 request with
-// "Range: bytes=0-" (VLC's first, browsers) both get Icecast's answer:
-// HTTP/1.0 200, no chunking, the stream until the connection closes.
+// request, most radio players) gets Icecast's answer: HTTP/1.0 200, no
+// chunking, the stream until the connection closes; so does an HTTP/1.1
+// request with "Range: bytes=0-" (VLC's first, browsers) to a mount with
+// HTTP10 set. Without it, the HTTP/1.1 request gets a chunked HTTP/1.1
+// answer.
 func TestHTTP10AndRange(t *testing.T) {
 	enc, _ := mp3Source(t)
 	srv := newServer(t, nil)
 	m, err := srv.Mount("/radio.mp3", enc, nil)
 	require.NoError(t, err)
+	m10, err := srv.Mount("/ice.mp3", enc, &listen.MountOptions{HTTP10: true})
+	require.NoError(t, err)
 	url := serve(t, srv)
-	_, clk := onairtest.StartGraph(t, nil, m)
+	_, clk := onairtest.StartGraph(t, nil, m, m10)
 	for range 10 {
 		clk.Tick()
 	}
 	host := strings.TrimPrefix(url, "http://")
 	for _, req := range []string{
 		"GET /radio.mp3 HTTP/1.0\r\nIcy-MetaData: 1\r\nUser-Agent: NSPlayer/4.1\r\n\r\n",
+		"GET /ice.mp3 HTTP/1.1\r\nHost: " + host + "\r\nRange: bytes=0-\r\n\r\n",
 		"GET /radio.mp3 HTTP/1.1\r\nHost: " + host + "\r\nRange: bytes=0-\r\n\r\n",
 	} {
+		chunked := strings.HasPrefix(req, "GET /radio.mp3 HTTP/1.1")
 		conn, err := net.Dial("tcp", host)
 		require.NoError(t, err)
 		require.NoError(t, conn.SetDeadline(time.Now().Add(waitTimeout)))
@@ -123,7 +129,11 @@ func TestHTTP10AndRange(t *testing.T) {
 		br := bufio.NewReader(conn)
 		status, err := br.ReadString('\n')
 		require.NoError(t, err)
-		assert.Equal(t, "HTTP/1.0 200 OK\r\n", status)
+		if chunked {
+			assert.Equal(t, "HTTP/1.1 200 OK\r\n", status)
+		} else {
+			assert.Equal(t, "HTTP/1.0 200 OK\r\n", status)
+		}
 		head := map[string]string{}
 		for {
 			line, err := br.ReadString('\n')
@@ -135,8 +145,15 @@ func TestHTTP10AndRange(t *testing.T) {
 			head[strings.ToLower(k)] = v
 		}
 		assert.Equal(t, "close", head["connection"])
-		assert.Empty(t, head["transfer-encoding"])
 		assert.Empty(t, head["content-length"])
+		if chunked {
+			assert.Equal(t, "chunked", head["transfer-encoding"])
+			size, err := br.ReadString('\n')
+			require.NoError(t, err)
+			assert.Regexp(t, `^[0-9a-f]+\r\n$`, size, "a chunk size line")
+		} else {
+			assert.Empty(t, head["transfer-encoding"])
+		}
 		if strings.Contains(req, "Icy-MetaData") {
 			assert.Equal(t, "16000", head["icy-metaint"])
 		} else {

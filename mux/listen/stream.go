@@ -1,10 +1,14 @@
 package listen
 
+import "io"
+
 // stream sends the mount's stream to l until an error, a drop or the
 // server's end. It waits for a start point at most BurstSize bytes back,
 // sends the Ogg header pages the start needs, then the stream from the
 // ring at the listener's own pace, with an ICY metadata block every
-// MetaInterval bytes when the listener asked for them.
+// MetaInterval bytes when the listener asked for them. When the mount's
+// stream ends it returns io.EOF once every byte was sent (no metadata
+// block follows the last byte).
 func (m *Mount) stream(l *listener, out sink) error {
 	pos, prefix, err := m.waitStart(l)
 	if err != nil {
@@ -24,14 +28,19 @@ func (m *Mount) stream(l *listener, out sink) error {
 		lastSeq = int64(-1)          // the title the listener last got
 		due     bool                 // a metadata block is due at pos
 		icy     = l.info.ICY
+		eof     bool // the stream ended at pos
 	)
-	for {
+	for !eof {
 		l.pos.Store(pos)
 		buf = buf[:0]
 	fill:
 		for len(buf) < chunkSize {
 			if due {
 				t, wait, ok := m.ring.titleAt(pos)
+				if !ok && wait == nil {
+					eof = true
+					break fill
+				}
 				if !ok {
 					if len(buf) > 0 {
 						break fill // send what we have, then wait
@@ -64,6 +73,10 @@ func (m *Mount) stream(l *listener, out sink) error {
 				if lagged {
 					return lagError(m.ring.written.Load()-pos, m.cfg.MaxLag)
 				}
+				if k == 0 && wait == nil {
+					eof = true
+					break fill
+				}
 				if k == 0 {
 					if len(buf) > 0 {
 						break fill
@@ -84,22 +97,30 @@ func (m *Mount) stream(l *listener, out sink) error {
 				}
 			}
 		}
+		if len(buf) == 0 {
+			continue
+		}
 		if err := out.write(buf); err != nil {
 			return err
 		}
 		l.sent.Add(int64(len(buf)))
 	}
+	l.pos.Store(pos)
+	return io.EOF
 }
 
 // waitStart waits until the mount has a start point for a new listener,
 // at most BurstSize bytes before the end of the stream at the time it
-// came.
+// came. It returns io.EOF when the stream ended without one.
 func (m *Mount) waitStart(l *listener) (int64, []byte, error) {
 	target := m.ring.written.Load() - int64(m.cfg.BurstSize)
 	for {
 		off, prefix, wait, ok := m.ring.start(target)
 		if ok {
 			return off, prefix, nil
+		}
+		if wait == nil {
+			return 0, nil, io.EOF
 		}
 		if err := l.wait(wait); err != nil {
 			return 0, nil, err
