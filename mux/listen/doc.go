@@ -99,7 +99,9 @@
 // FFmpeg reports as an error). [MountOptions.OnDisconnect] reports those
 // listeners with io.EOF. From then on requests for the mount get 404 Not
 // Found, as Icecast answers for a mount without a source: a closed graph
-// does not start again. [Server.Close] (or the end of
-// [Server.Run]) disconnects the listeners still connected with
-// [ErrServerClosed] and waits for their goroutines.
+// does not start again. [Server.Close] (or the end of [Server.Run])
+// disconnects the listeners still connected with [ErrServerClosed] and
+// waits for their goroutines; those of an ended mount first get the rest
+// of its stream, for at most [Options.DrainTimeout], so that a station
+// may close its graph and then its server at once.
 package listen

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
@@ -154,4 +156,72 @@ func lastPageFlags(data []byte) byte {
 		return 0
 	}
 	return data[i+5]
+}
+
+// TestCloseDrainsEndedMount: Server.Close right after the graph closed (a
+// station stopping) lets a listener that is behind get the rest of the
+// ended stream, up to its clean end; with a DrainTimeout that passes
+// first, the listener is disconnected with ErrServerClosed, and a Go
+// client sees the chunked body cut.
+func TestCloseDrainsEndedMount(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		drain time.Duration
+	}{{"drained", waitTimeout}, {"cut", time.Nanosecond}} {
+		t.Run(c.name, func(t *testing.T) {
+			enc, _ := mp3Source(t)
+			srv := newServer(t, &listen.Options{DrainTimeout: c.drain})
+			ev := newEvents()
+			// Small socket buffers: little of the stream fits in the kernel.
+			m, err := srv.Mount("/radio.mp3", enc, ev.hook(&listen.MountOptions{SendBuffer: 4096}))
+			require.NoError(t, err)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(context.Background(), ln) }()
+			t.Cleanup(func() { _ = srv.Close() })
+			g, clk := onairtest.StartGraph(t, nil, m)
+
+			// A client that reads nothing for now: the kernel's buffers
+			// fill, and the rest waits in the mount's buffer.
+			cl := dial(t, "http://"+ln.Addr().String()+"/radio.mp3", nil, true)
+			ev.waitConnect(t)
+			for m.Stats().Bytes < 64<<10 {
+				clk.Tick()
+			}
+			require.NoError(t, g.Close())
+			written := m.Stats().Bytes
+			require.Less(t, m.Listeners()[0].Sent, written, "the listener is behind")
+			closed := make(chan error, 1)
+			go func() { closed <- srv.Close() }()
+			// Serve returns once Close stopped the HTTP server, before it
+			// waits for the listeners.
+			select {
+			case err := <-served:
+				require.ErrorIs(t, err, listen.ErrServerClosed)
+			case <-time.After(waitTimeout):
+				t.Fatal("Serve did not return")
+			}
+			require.NoError(t, cl.conn.SetReadDeadline(time.Now().Add(waitTimeout)))
+			body, err := io.ReadAll(cl.resp.Body)
+			cl.conn.Close()
+			d := ev.waitDisconnect(t)
+			if c.name == "drained" {
+				require.NoError(t, err, "the body ends with its last chunk")
+				assert.Equal(t, written, int64(len(body)), "the whole stream")
+				assert.ErrorIs(t, d.err, io.EOF)
+			} else {
+				assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "a cut chunked body")
+				assert.Less(t, int64(len(body)), written)
+				assert.ErrorIs(t, d.err, listen.ErrServerClosed)
+			}
+			select {
+			case err := <-closed:
+				require.NoError(t, err)
+			case <-time.After(waitTimeout):
+				t.Fatal("Close did not return")
+			}
+			assert.Equal(t, 0, srv.Listeners())
+		})
+	}
 }

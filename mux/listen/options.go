@@ -24,6 +24,12 @@ type Options struct {
 	// request headers to the server of [Server.Run] and [Server.Serve]. It
 	// defaults to 10s.
 	ReadHeaderTimeout time.Duration
+	// DrainTimeout bounds how long [Server.Close] lets the listeners of a
+	// mount whose stream ended (its graph closed it) receive the rest of
+	// it before it disconnects them; the listeners of other mounts are
+	// disconnected at once. It defaults to 5s; a negative value
+	// disconnects every listener at once.
+	DrainTimeout time.Duration
 	// Logger receives the server's logs (one line per listener connected
 	// and disconnected, at Info). It defaults to discarding them.
 	Logger *slog.Logger

@@ -58,6 +58,9 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.opts.ReadHeaderTimeout == 0 {
 		s.opts.ReadHeaderTimeout = 10 * time.Second
 	}
+	if s.opts.DrainTimeout == 0 {
+		s.opts.DrainTimeout = 5 * time.Second
+	}
 	switch {
 	case s.opts.MaxListeners < 0:
 		return nil, fmt.Errorf("%w: negative MaxListeners", ErrOption)
@@ -184,9 +187,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Close disconnects every listener (with [ErrServerClosed]), stops the
-// servers of Run and Serve, and waits for the listeners' goroutines. Later
-// requests get 503. Close is idempotent; it returns the errors of closing
-// the servers.
+// servers of Run and Serve, and waits for the listeners' goroutines. The
+// listeners of a mount whose stream ended first get the rest of it, for
+// at most [Options.DrainTimeout], so that a station that closes its
+// graph then its server ends its streams cleanly. Later requests get
+// 503. Close is idempotent; it returns the errors of closing the
+// servers.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -195,11 +201,7 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	close(s.done)
-	for _, m := range s.mounts {
-		for l := range m.listeners {
-			l.drop(ErrServerClosed)
-		}
-	}
+	drain := s.dropListeners(s.opts.DrainTimeout > 0)
 	https := s.https
 	s.https = nil
 	s.mu.Unlock()
@@ -209,8 +211,41 @@ func (s *Server) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	s.wg.Wait()
+	left := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(left)
+	}()
+	if drain {
+		t := time.NewTimer(s.opts.DrainTimeout)
+		select {
+		case <-left:
+		case <-t.C:
+			s.mu.Lock()
+			s.dropListeners(false)
+			s.mu.Unlock()
+		}
+		t.Stop()
+	}
+	<-left
 	return errors.Join(errs...)
+}
+
+// dropListeners disconnects the listeners with ErrServerClosed, except,
+// when drain is set, those of ended mounts, and reports whether it left
+// any. Called with mu held.
+func (s *Server) dropListeners(drain bool) (left bool) {
+	for _, m := range s.mounts {
+		ended := drain && m.ring.isEnded()
+		for l := range m.listeners {
+			if ended {
+				left = true
+				continue
+			}
+			l.drop(ErrServerClosed)
+		}
+	}
+	return left
 }
 
 // kick wakes the reaper after new bytes. Called on the clock goroutine;
