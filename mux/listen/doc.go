@@ -75,9 +75,10 @@
 // "HTTP/1.0 200 OK" and a body that runs until the connection closes, as
 // Icecast answers; an HTTP/1.1 client gets "HTTP/1.1 200 OK" with a
 // chunked body (every HTTP/1.1 client reads it: browsers, VLC, FFmpeg,
-// curl), whose last chunk tells the end of the stream from a cut
-// connection, unless [MountOptions.HTTP10] asks for Icecast's answer for
-// every client. A Range header is ignored (a live stream has nothing to
+// curl), whose last chunk marks the end of the stream (Go's net/http
+// tells it from a cut connection; FFmpeg reports the end of a body
+// without it as an error), unless [MountOptions.HTTP10] asks for
+// Icecast's answer for every client. A Range header is ignored (a live stream has nothing to
 // seek to; "Range: bytes=0-" from VLC and browsers gets the 200). HEAD
 // answers the headers; OPTIONS the CORS headers; other methods get 405,
 // unknown paths and ended mounts 404, refused credentials

@@ -65,10 +65,10 @@ type MountOptions struct {
 	// when the connection closes, as Icecast and Liquidsoap's harbor do,
 	// for players that read the socket as it comes. By default a client
 	// that asks in HTTP/1.1 gets an HTTP/1.1 response with a chunked body
-	// instead, whose last chunk tells a clean end of the stream from a
-	// cut connection: FFmpeg (ffplay, mpv) reports every end of a
-	// connection-delimited body of unknown length as an error ("Stream
-	// ends prematurely").
+	// instead, whose last chunk marks the end of the stream: FFmpeg
+	// (ffplay, mpv) reports every end of a connection-delimited body of
+	// unknown length as an error ("Stream ends prematurely"), even the
+	// end of a station.
 	HTTP10 bool
 	// Headers are added to every response of the mount (CORS headers, for
 	// instance). They default to Access-Control-Allow-Origin: *, as
