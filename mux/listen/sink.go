@@ -36,6 +36,7 @@ type connSink struct {
 	chunked bool
 	size    [20]byte // a chunk's size line
 	vec     [3][]byte
+	bufs    net.Buffers // vec, consumed by each write (kept here: no allocation)
 }
 
 func (c *connSink) start(head []byte) error { return c.send(head, nil) }
@@ -46,7 +47,8 @@ func (c *connSink) write(p []byte) error {
 	}
 	c.vec[0] = append(strconv.AppendInt(c.size[:0], int64(len(p)), 16), '\r', '\n')
 	c.vec[1], c.vec[2] = p, crlf
-	err := c.send(nil, c.vec[:])
+	c.bufs = c.vec[:]
+	err := c.send(nil, &c.bufs)
 	c.vec[1] = nil
 	return err
 }
@@ -54,7 +56,7 @@ func (c *connSink) write(p []byte) error {
 var crlf = []byte("\r\n")
 
 // send writes p, or the buffers of v in one system call.
-func (c *connSink) send(p []byte, v net.Buffers) error {
+func (c *connSink) send(p []byte, v *net.Buffers) error {
 	if c.timeout > 0 {
 		_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	}
