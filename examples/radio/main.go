@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -47,7 +48,11 @@ func main() {
 	flag.DurationVar(&cfg.Duration, "duration", 0, "stop after this much stream time (default: run until Ctrl-C)")
 	flag.DurationVar(&cfg.Segment, "segment", 4*time.Second, "HLS segment duration")
 	verbose := flag.Bool("v", false, "log at Info level (default: warnings and errors)")
+	free := flag.Bool("free", false, "run on a free-running clock, as fast as the machine can (with -duration: a quick offline run)")
 	flag.Parse()
+	if *free {
+		cfg.Clock = onair.FreeRunning
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
@@ -60,6 +65,11 @@ func main() {
 		ffLevel = slog.LevelWarn
 	}
 	avlog.Route(cfg.Logger, ffLevel)
+
+	// A station runs for months, mostly waiting: it trades a little GC
+	// work for a smaller heap (the Go default, 100, lets the heap grow to
+	// twice what is live).
+	debug.SetGCPercent(50)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

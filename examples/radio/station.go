@@ -105,7 +105,9 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 	if err != nil {
 		return fail(err)
 	}
-	xf, err := onair.Crossfade(fb, &onair.CrossfadeOptions{FadeIn: 2 * time.Second, FadeOut: 3 * time.Second, Logger: log})
+	// The crossfade reads Duration of each track ahead: no more than the
+	// longest fade.
+	xf, err := onair.Crossfade(fb, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second, Logger: log})
 	if err != nil {
 		return fail(err)
 	}
