@@ -1,6 +1,7 @@
 package encode
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -206,6 +207,12 @@ func (e *trackEnc) submit(j *encJob) {
 			for j := range jobs {
 				j.run()
 				done <- j
+				// The clock goroutine, waiting for this result, was just
+				// made runnable on this P: let it run now rather than
+				// after the next job's cgo call (or a sysmon retake of
+				// the P). Measured on 2 cores: 1.58 cores used instead
+				// of 1.49.
+				runtime.Gosched()
 			}
 		}(e.jobs, e.done)
 	}
