@@ -18,10 +18,10 @@ import (
 // (except when the codec is drained, see trackEnc.encode).
 //
 // A deeper hand-off absorbs more of the jitter between encoders (on 2
-// cores, three audio encoders used a median 1.65 cores with 4 frames
-// against 1.47 with 1), but every frame of it is also data held back when
-// the input fails without a short frame (it comes out when the input is
-// back, or at Close), and latency: one frame it is.
+// cores, the bench-encode workload used a median 1.64 cores with 4
+// frames against 1.58 with 1), but every frame of it is also data held
+// back when the input fails without a short frame (it comes out when the
+// input is back, or at Close), and latency: one frame it is.
 const pipeDepth = 1
 
 // counters are the atomics behind [Stats].
