@@ -363,6 +363,9 @@ func (d *decoder) convert(in *astiav.Frame) error {
 		}
 	}
 	d.out.SetNbSamples(d.outCap)
+	if in != nil {
+		defaultLayout(in)
+	}
 	err := d.swr.ConvertFrame(in, d.out)
 	if err == nil && in != nil {
 		d.swrReady = true

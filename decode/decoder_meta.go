@@ -12,6 +12,21 @@ import (
 )
 
 // channelLayout returns FFmpeg's default layout for n channels.
+// defaultLayout gives a frame whose channels have no order (WAV without a
+// channel mask, raw PCM) the default layout for its channel count. The
+// resampler takes such a frame's layout as changed on every frame and
+// would be rebuilt each time, dropping the samples it buffered.
+func defaultLayout(f *astiav.Frame) {
+	l := f.ChannelLayout()
+	n := l.Channels()
+	if n < 1 || l.String() != strconv.Itoa(n)+" channels" {
+		return
+	}
+	if def, err := channelLayout(n); err == nil {
+		f.SetChannelLayout(def)
+	}
+}
+
 func channelLayout(n int) (astiav.ChannelLayout, error) {
 	switch n {
 	case 1:
