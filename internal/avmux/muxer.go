@@ -264,7 +264,7 @@ func (m *Muxer) WriteHeader() error {
 			}
 		}
 		m.fc.SetMetadata(md) // the format context owns md from now on
-		if isOgg(m.format) {
+		if IsOgg(m.format) {
 			// The Ogg muxer writes each stream's comment header from the
 			// stream's metadata, not the container's.
 			for _, st := range m.streams {
@@ -342,8 +342,8 @@ func CheckFormat(name string) error {
 	return nil
 }
 
-// isOgg reports whether format is one of FFmpeg's Ogg muxers.
-func isOgg(format string) bool {
+// IsOgg reports whether format is one of FFmpeg's Ogg muxers.
+func IsOgg(format string) bool {
 	switch format {
 	case "ogg", "oga", "opus", "spx", "ogv":
 		return true

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -184,13 +183,13 @@ func resolve(opts *Options) (*config, error) {
 		return nil, fmt.Errorf("%w: unknown method %v", ErrOptions, c.Method)
 	}
 	if c.Format == "" {
-		c.Format = formatOf(c.mount)
+		c.Format = mux.FormatOfPath(c.mount)
 		if c.Format == "" {
 			return nil, fmt.Errorf("%w: no Format given and none known for mount %q", ErrOptions, c.mount)
 		}
 	}
 	if c.ContentType == "" {
-		c.ContentType = contentTypeOf(c.Format)
+		c.ContentType = mux.ContentType(c.Format)
 		if c.ContentType == "" {
 			return nil, fmt.Errorf("%w: no ContentType given and none known for format %q", ErrOptions, c.Format)
 		}
@@ -200,7 +199,7 @@ func resolve(opts *Options) (*config, error) {
 	}
 	switch c.Metadata {
 	case MetadataAuto:
-		c.inBand, c.adminAPI = isOgg(c.Format), !isOgg(c.Format)
+		c.inBand, c.adminAPI = mux.IsOgg(c.Format), !mux.IsOgg(c.Format)
 	case MetadataAdmin:
 		c.adminAPI = true
 	case MetadataInBand:
@@ -295,56 +294,6 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-// formatOf returns the muxer a mount's extension names, or "".
-func formatOf(mount string) string {
-	switch strings.ToLower(path.Ext(mount)) {
-	case ".mp3":
-		return "mp3"
-	case ".aac":
-		return "adts"
-	case ".ogg", ".oga", ".opus":
-		return "ogg"
-	case ".webm":
-		return "webm"
-	case ".flac":
-		return "flac"
-	case ".ts":
-		return "mpegts"
-	}
-	return ""
-}
-
-// contentTypeOf returns the Content-Type of a muxer's output, or "".
-func contentTypeOf(format string) string {
-	switch format {
-	case "mp3":
-		return "audio/mpeg"
-	case "adts":
-		return "audio/aac"
-	case "ogg", "oga", "opus", "spx":
-		return "audio/ogg"
-	case "ogv":
-		return "video/ogg"
-	case "webm":
-		return "audio/webm"
-	case "matroska":
-		return "audio/x-matroska"
-	case "flac":
-		return "audio/flac"
-	case "mpegts":
-		return "video/mp2t"
-	}
-	return ""
-}
-
-func isOgg(format string) bool {
-	switch format {
-	case "ogg", "oga", "opus", "spx", "ogv":
-		return true
-	}
-	return false
 }
 
 // DefaultSong is the default [Options.Song]: [onair.Metadata.Song], that is

@@ -159,35 +159,6 @@ const (
 	DefaultSendBuffer   = 64 << 10
 )
 
-// formatOfExt maps mount path extensions to formats.
-func formatOfExt(ext string) string {
-	switch strings.ToLower(ext) {
-	case ".mp3":
-		return "mp3"
-	case ".aac", ".adts":
-		return "adts"
-	case ".ogg", ".oga", ".opus":
-		return "ogg"
-	case ".ts":
-		return "mpegts"
-	}
-	return ""
-}
-
-func contentType(format string) string {
-	switch format {
-	case "mp3":
-		return "audio/mpeg"
-	case "adts":
-		return "audio/aac"
-	case "ogg":
-		return "audio/ogg"
-	case "mpegts":
-		return "video/mp2t"
-	}
-	return "application/octet-stream"
-}
-
 func resolveMount(p string, o *MountOptions, log *slog.Logger) (mountConfig, error) {
 	var c mountConfig
 	if o != nil {
@@ -200,7 +171,7 @@ func resolveMount(p string, o *MountOptions, log *slog.Logger) (mountConfig, err
 		c.ID = "listen:" + p
 	}
 	if c.Format == "" {
-		if c.Format = formatOfExt(path.Ext(p)); c.Format == "" {
+		if c.Format = mux.FormatOfPath(p); c.Format == "" {
 			return c, fmt.Errorf("%w: mount %s: no Format and no known extension (.mp3, .aac, .ogg, .opus, .ts)", mux.ErrFormat, p)
 		}
 	}
@@ -212,7 +183,9 @@ func resolveMount(p string, o *MountOptions, log *slog.Logger) (mountConfig, err
 	}
 	c.ogg = c.Format == "ogg"
 	if c.ContentType == "" {
-		c.ContentType = contentType(c.Format)
+		if c.ContentType = mux.ContentType(c.Format); c.ContentType == "" {
+			c.ContentType = "application/octet-stream"
+		}
 	}
 	if c.Headers == nil {
 		c.Headers = map[string]string{"Access-Control-Allow-Origin": "*"}
