@@ -237,7 +237,8 @@ func (p *player) Ready() bool {
 	if p.opts.synchronous {
 		p.waitIdle()
 	} else {
-		p.waitData(time.Now().Add(catchUpWait))
+		var deadline time.Time
+		p.waitData(&deadline)
 	}
 	return p.cur != nil || len(p.queue) > 0
 }
@@ -246,21 +247,26 @@ func (p *player) Ready() bool {
 // goroutine when the buffer is empty while it is decoding.
 const catchUpWait = 250 * time.Millisecond
 
-// waitData waits (p.mu held), until deadline at most, while the buffer is
-// empty and the helper goroutine is decoding. A consumer that reads faster
+// waitData waits (p.mu held) while the buffer is empty and the helper
+// goroutine is decoding, until *deadline at most; a zero *deadline is set
+// to catchUpWait from now on the first wait, so that the usual call, with
+// data buffered, does not read the clock. A consumer that reads faster
 // than real time (a free-running clock, a crossfade's lookahead) would
 // otherwise find the source unready in the middle of a track, and a
 // fallback would switch away from it. The helper only decodes there: the
 // wait is the time to decode a frame, and the bound keeps a stalled disk
 // from holding the clock. It reports whether data is buffered.
-func (p *player) waitData(deadline time.Time) bool {
+func (p *player) waitData(deadline *time.Time) bool {
 	if p.cur != nil || len(p.queue) > 0 {
 		return true
 	}
 	if p.state != stateWork || p.stop {
 		return false
 	}
-	d := time.Until(deadline)
+	if deadline.IsZero() {
+		*deadline = time.Now().Add(catchUpWait)
+	}
+	d := time.Until(*deadline)
 	if d <= 0 {
 		return false
 	}
@@ -285,7 +291,7 @@ func (p *player) Generate(f *onair.Frame) error {
 	if p.opts.synchronous {
 		p.waitIdle()
 	}
-	deadline := time.Now().Add(catchUpWait)
+	var deadline time.Time
 	if p.cur != nil && (p.cur.gen != p.gen || p.cur.trk.id == p.skipID) {
 		p.recycle(p.cur)
 		p.cur = nil
@@ -294,7 +300,7 @@ func (p *player) Generate(f *onair.Frame) error {
 		if p.cur == nil {
 			c := p.pop()
 			if c == nil {
-				if !p.opts.synchronous && p.waitData(deadline) {
+				if !p.opts.synchronous && p.waitData(&deadline) {
 					continue
 				}
 				break
