@@ -10,7 +10,8 @@
 #   2. A previous build in the cache prefix: reused.
 #   3. Otherwise (Debian 12 ships 5.1) Debian trixie's FFmpeg 7.1 source
 #      package is fetched with apt-get source and built into the cache prefix
-#      with shared libraries, GPL, lame, opus, vorbis and x264, VAAPI, and
+#      with shared libraries, GPL, lame, opus, vorbis and x264, drawtext
+#      (freetype, fontconfig, harfbuzz, fribidi), SRT, VAAPI, and
 #      NVENC/NVDEC through trixie's nv-codec-headers (headers only, used at
 #      build time; CUDA is loaded at run time when a GPU is there).
 #
@@ -24,8 +25,9 @@ cache="${ONAIR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/onair}"
 want_major=61 # libavcodec major of FFmpeg 7.x
 # build_rev changes when the build's configuration changes: a cached build
 # of an older revision is rebuilt by "ensure" (and still used by "env"
-# until then). 2: NVENC/NVDEC.
-build_rev=2
+# until then). 2: NVENC/NVDEC. 3: drawtext (freetype, fontconfig, harfbuzz,
+# fribidi) and SRT (libsrt).
+build_rev=3
 
 log() { echo "ffmpeg.sh: $*" >&2; }
 die() { echo "ffmpeg.sh: error: $*" >&2; exit 1; }
@@ -119,7 +121,8 @@ fetch_nv_headers() {
 build() {
   need_root
   apt_install build-essential dpkg-dev pkg-config nasm xz-utils \
-    libmp3lame-dev libopus-dev libvorbis-dev libx264-dev libva-dev curl
+    libmp3lame-dev libopus-dev libvorbis-dev libx264-dev libva-dev curl \
+    libfreetype-dev libfontconfig-dev libharfbuzz-dev libfribidi-dev libsrt-openssl-dev
   add_trixie_src
   work=$(mktemp -d "$cache/src.XXXXXX")
   trap 'rm -rf "$work"' EXIT
@@ -149,6 +152,8 @@ build() {
       --enable-shared --disable-static --enable-gpl --enable-rpath \
       --extra-ldflags="-Wl,--disable-new-dtags" \
       --enable-libmp3lame --enable-libopus --enable-libvorbis --enable-libx264 \
+      --enable-libfreetype --enable-libfontconfig --enable-libharfbuzz --enable-libfribidi \
+      --enable-libsrt \
       --disable-doc --disable-htmlpages --disable-manpages --disable-podpages --disable-txtpages \
       --disable-debug --disable-stripping >&2
     make -j"$(nproc)" >&2
