@@ -16,6 +16,10 @@ pkgs=(
   icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
 )
 
+# SeaweedFS, the S3 server of the HLS-to-S3 tests, is a Go program built
+# once into the cache (minutes the first time, nothing later).
+"$(dirname "$0")/seaweedfs.sh" ensure
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -78,6 +78,40 @@
 // starts with EXT-X-DISCONTINUITY. [Options.OnFile] reports every file
 // created, updated or deleted, in order, for CDN or object-store sync.
 //
+// # Storage: a directory or an S3 bucket
+//
+// [New] writes into a directory ([Dir]); [NewWithStorage] writes to any
+// [Storage], such as an [S3] bucket that a CDN serves listeners from.
+// [NewS3] takes the endpoint, bucket, prefix, region and credentials
+// from [S3Options] or the standard AWS_* environment variables, and
+// checks at once that the bucket exists and the credentials are accepted:
+// a wrong key is an error at start ([ErrS3Credentials], [ErrS3Bucket]),
+// not a silent retry loop. Every object gets its Content-Type and a
+// Cache-Control for a CDN: playlists public for half a target duration
+// (at least 1 s), segments and initialization sections for a year and
+// immutable (set [Options.StateFile], stored in the bucket too, so that a
+// restarted output numbers on instead of reusing names), the state file
+// no-store.
+//
+// Uploads run on the writer goroutine, never the clock's, in the order a
+// reader needs: a round's segments (and a new initialization section)
+// before the playlists that name them, the master playlist after, and an
+// expired segment deleted only once every playlist that named it has been
+// replaced. A failed upload is retried with backoff (the server
+// unreachable, 5xx, 429, a cut connection) for [S3Options.Timeout]; a
+// refused key or a missing bucket is not retried. A segment that still
+// cannot be stored is left out of the playlists, and the next one starts
+// with EXT-X-DISCONTINUITY, logged; while the server is down the queue
+// fills and whole rounds are dropped (logged, [Stats].Dropped), and when
+// it returns the stream goes on after a discontinuity. Close waits
+// [Options.CloseTimeout] at most for a storage that is down.
+//
+// The client is github.com/minio/minio-go/v7: a small, well-kept S3
+// client made for S3-compatible stores (AWS, MinIO, SeaweedFS, Ceph, R2)
+// with path-style addressing, SigV4 and streaming uploads, and far fewer
+// dependencies than aws-sdk-go-v2's service/s3 (which brings the whole
+// AWS SDK configuration machinery for what is here PUT, GET and DELETE).
+//
 // # Threads and blocking
 //
 // Muxing and cutting run on the clock goroutine, into memory. The file

@@ -1,10 +1,12 @@
 package hls
 
 import (
+	"bytes"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MIME types of the files an output writes.
@@ -32,7 +34,7 @@ const (
 // path escapes it. The handler may be used before, while and after the
 // output runs.
 func (o *Output) Handler() http.Handler {
-	h := &handler{dir: o.dir, origin: o.cfg.CORSOrigin, master: o.cfg.Master, names: map[string]bool{}, seg: o.seg}
+	h := &handler{dir: o.dir, storage: o.st.storage, origin: o.cfg.CORSOrigin, master: o.cfg.Master, names: map[string]bool{}, seg: o.seg}
 	for _, v := range o.cfg.variants {
 		h.names[v.Name] = true
 	}
@@ -46,6 +48,7 @@ func (o *Output) Handler() http.Handler {
 
 type handler struct {
 	dir, origin, master, segCache string
+	storage                       Storage         // read when dir is ""
 	names                         map[string]bool // variant names
 	seg                           *segmenter
 }
@@ -77,6 +80,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if h.dir == "" {
+		h.serveStored(w, r, name, mime, playlist)
+		return
+	}
 	// OpenInRoot refuses names (and symbolic links) that lead out of the
 	// directory; whatever cannot be opened is not found.
 	f, err := os.OpenInRoot(h.dir, name)
@@ -90,13 +97,28 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	h.setType(hd, mime, playlist)
+	http.ServeContent(w, r, name, fi.ModTime(), f)
+}
+
+// serveStored serves a file read from a storage that is not a directory.
+func (h *handler) serveStored(w http.ResponseWriter, r *http.Request, name, mime string, playlist bool) {
+	b, err := h.storage.Get(r.Context(), name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	h.setType(w.Header(), mime, playlist)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
+}
+
+func (h *handler) setType(hd http.Header, mime string, playlist bool) {
 	hd.Set("Content-Type", mime)
 	if playlist {
 		hd.Set("Cache-Control", "no-cache")
 	} else {
 		hd.Set("Cache-Control", h.segCache)
 	}
-	http.ServeContent(w, r, name, fi.ModTime(), f)
 }
 
 // classify returns the MIME type of a name the output writes, or "" for

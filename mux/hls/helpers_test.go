@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 
 // renditions is seed 000's graph: src encoded once each to AAC 48k, AAC
 // 192k and MP3 128k, combined in one multitrack source.
-func renditions(t *testing.T, src onair.Source) onair.Source {
+func renditions(t testing.TB, src onair.Source) onair.Source {
 	t.Helper()
 	enc := func(codec string, rate int64) *encode.Shared {
 		s, err := encode.Audio(src, &encode.AudioOptions{Codec: codec, BitRate: rate})

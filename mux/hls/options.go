@@ -181,6 +181,12 @@ type Options struct {
 	// EXT-X-DISCONTINUITY: the clock never waits for the disk. It defaults
 	// to 16.
 	Queue int
+	// CloseTimeout is how long Close waits for the writer to store the
+	// rounds still queued and the final playlists. Past it, the storage
+	// calls in progress are cancelled and what is left fails at once
+	// (logged): a storage that is down cannot hold Close up. It defaults
+	// to 30s.
+	CloseTimeout time.Duration
 	// OnFile, when set, is called after each file is created, updated or
 	// deleted (to sync a CDN or an object store). It is called on the
 	// output's writer goroutine, never on the clock's, one event at a
@@ -237,6 +243,9 @@ func resolve(opts *Options) (*config, error) {
 	if c.Queue == 0 {
 		c.Queue = 16
 	}
+	if c.CloseTimeout == 0 {
+		c.CloseTimeout = 30 * time.Second
+	}
 	if c.CORSOrigin == "" {
 		c.CORSOrigin = "*"
 	}
@@ -257,6 +266,8 @@ func resolve(opts *Options) (*config, error) {
 		return nil, fmt.Errorf("%w: negative overhead %d", ErrOptions, c.Overhead)
 	case c.Queue < 0:
 		return nil, fmt.Errorf("%w: negative queue size %d", ErrOptions, c.Queue)
+	case c.CloseTimeout < 0:
+		return nil, fmt.Errorf("%w: negative close timeout %v", ErrOptions, c.CloseTimeout)
 	case !strings.HasSuffix(c.Master, ".m3u8") || !plainName(c.Master):
 		return nil, fmt.Errorf("%w: master playlist name %q (want a file name ending in .m3u8)", ErrOptions, c.Master)
 	case c.StateFile != "" && (!plainName(c.StateFile) || servedName(c.StateFile)):

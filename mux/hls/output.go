@@ -47,15 +47,8 @@ type Stats struct {
 // corrupt one is an error wrapping [ErrState]. Invalid options are an
 // error wrapping [ErrOptions]. opts is required (it lists the variants).
 func New(src onair.Source, dir string, opts *Options) (*Output, error) {
-	if src == nil {
-		return nil, fmt.Errorf("%w: nil source", ErrOptions)
-	}
 	if dir == "" {
 		return nil, fmt.Errorf("%w: empty directory", ErrOptions)
-	}
-	cfg, err := resolve(opts)
-	if err != nil {
-		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("hls: output directory: %w", err)
@@ -63,13 +56,43 @@ func New(src onair.Source, dir string, opts *Options) (*Output, error) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, errors.Join(fmt.Errorf("hls: %s is not a directory", dir), err)
 	}
-	st, err := newStore(cfg, dir)
+	return newOutput(src, Dir(dir), dir, dir, opts)
+}
+
+// NewWithStorage is [New] with the files going to st, such as an [S3]
+// bucket, instead of a directory. The state file, when
+// [Options.StateFile] is set, is read from st now.
+func NewWithStorage(src onair.Source, st Storage, opts *Options) (*Output, error) {
+	if st == nil {
+		return nil, fmt.Errorf("%w: nil storage", ErrOptions)
+	}
+	if d, ok := st.(Dir); ok {
+		return New(src, string(d), opts)
+	}
+	where := "storage"
+	if l, ok := st.(Locator); ok {
+		where = l.Location("")
+	}
+	return newOutput(src, st, "", where, opts)
+}
+
+// newOutput makes an output on st; dir is its directory ("" if st is not
+// one) and where names st in logs.
+func newOutput(src onair.Source, st Storage, dir, where string, opts *Options) (*Output, error) {
+	if src == nil {
+		return nil, fmt.Errorf("%w: nil source", ErrOptions)
+	}
+	cfg, err := resolve(opts)
 	if err != nil {
 		return nil, err
 	}
-	seg := newSegmenter(cfg, st)
+	store, err := newStore(cfg, st, where)
+	if err != nil {
+		return nil, err
+	}
+	seg := newSegmenter(cfg, store)
 	out := onair.NewOutput(src, seg, &onair.OutputOptions{ID: cfg.ID, Fallible: cfg.Fallible})
-	return &Output{out: out, seg: seg, st: st, cfg: cfg, dir: dir}, nil
+	return &Output{out: out, seg: seg, st: store, cfg: cfg, dir: dir}, nil
 }
 
 // Node returns the output's graph node.
@@ -78,7 +101,8 @@ func (o *Output) Node() *onair.Node { return o.out.Node() }
 // Output returns the underlying graph output.
 func (o *Output) Output() *onair.Output { return o.out }
 
-// Dir returns the output directory.
+// Dir returns the output directory, "" when the output writes to
+// another [Storage].
 func (o *Output) Dir() string { return o.dir }
 
 // Master returns the file name of the master playlist.

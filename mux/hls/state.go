@@ -4,8 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 )
 
 // stateVersion is the version of the state file format.
@@ -26,9 +25,9 @@ func (s *store) load() (map[string]*media, error) {
 	if s.cfg.StateFile == "" {
 		return nil, nil
 	}
-	path := filepath.Join(s.dir, s.cfg.StateFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+	path := s.location(s.cfg.StateFile)
+	b, err := s.get(s.cfg.StateFile)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {

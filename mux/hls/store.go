@@ -1,13 +1,12 @@
 package hls
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // segment is one variant's segment of a round.
@@ -35,18 +34,23 @@ type initFile struct {
 	written bool
 }
 
-// store owns the output directory: it writes segments and playlists on
-// its own goroutine (every file to a temporary name, then renamed), keeps
-// the sliding windows, deletes old segments, saves the state and reports
-// each change to OnFile. The segmenter hands it rounds through a bounded
-// queue and never waits for it, except in close.
+// store owns the output's files: it writes segments and playlists to its
+// Storage on its own goroutine, keeps the sliding windows, deletes old
+// segments, saves the state and reports each change to OnFile. The
+// segmenter hands it rounds through a bounded queue and never waits for
+// it, except in close.
 type store struct {
-	cfg  *config
-	dir  string
-	jobs chan job
-	done chan struct{}
-	once sync.Once
-	run  atomic.Bool
+	cfg     *config
+	dir     string // where the files go, for logs
+	storage Storage
+	jobs    chan job
+	done    chan struct{}
+	once    sync.Once
+	run     atomic.Bool
+	// ctx ends the storage calls still running when close gives up
+	// waiting (Options.CloseTimeout); cancel is called by close.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	// Owned by the writer goroutine once started.
 	media    []*media
@@ -63,6 +67,8 @@ type store struct {
 	next     int64
 	timeline int64 // µs: end of the output timeline written
 	endErr   error
+	names    map[string]bool // files put by this run (FileEvent.Op)
+	unlisted []string        // files to delete once every playlist is replaced
 
 	// Read-only after newStore: what a resumed output goes on from.
 	resumed      int64 // µs: end of the previous run's timeline, 0 if none
@@ -71,16 +77,19 @@ type store struct {
 	stats struct{ segments, dropped, bytes, errors atomic.Int64 }
 }
 
-func newStore(cfg *config, dir string) (*store, error) {
+func newStore(cfg *config, storage Storage, where string) (*store, error) {
 	n := len(cfg.variants)
+	ctx, cancel := context.WithCancel(context.Background())
 	s := &store{
-		cfg: cfg, dir: dir, jobs: make(chan job, cfg.Queue), done: make(chan struct{}),
+		cfg: cfg, dir: where, storage: storage, jobs: make(chan job, cfg.Queue), done: make(chan struct{}),
+		ctx: ctx, cancel: cancel, names: map[string]bool{},
 		media: make([]*media, n), fresh: make([]bool, n), first: make([]bool, n), gap: make([]bool, n),
 		inits: make([]initFile, n), resumedInits: make([]initFile, n), declared: make([]int64, n),
 		peak: make([]int64, n), sumBytes: make([]int64, n), sumDur: make([]float64, n),
 	}
 	saved, err := s.load()
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	for i, v := range cfg.variants {
@@ -114,7 +123,7 @@ func (s *store) resumedInit(i int) initFile { return s.resumedInits[i] }
 func (s *store) lastInit(m *media) initFile {
 	for j := len(m.Segments) - 1; j >= 0; j-- {
 		if name := m.Segments[j].Init; name != "" {
-			b, err := os.ReadFile(filepath.Join(s.dir, name))
+			b, err := s.get(name)
 			if err != nil {
 				return initFile{}
 			}
@@ -150,9 +159,12 @@ func (s *store) enqueue(j job, wait bool) bool {
 
 // close lets the writer finish the queued rounds, write the final
 // playlists (ENDLIST) and the state, and returns the errors of that last
-// writing. Later calls return nil.
+// writing. Past Options.CloseTimeout it cancels the storage calls (the
+// rest fail at once, logged) and waits for the writer to end. Later calls
+// return nil.
 func (s *store) close() error {
 	if !s.run.Load() {
+		s.cancel()
 		return nil
 	}
 	select {
@@ -161,7 +173,16 @@ func (s *store) close() error {
 	default:
 	}
 	close(s.jobs)
-	<-s.done
+	t := time.NewTimer(s.cfg.CloseTimeout)
+	defer t.Stop()
+	select {
+	case <-s.done:
+	case <-t.C:
+		s.cfg.log.Error("storage too slow at close: giving up on the files not stored yet", "output", s.cfg.ID, "storage", s.dir, "timeout", s.cfg.CloseTimeout)
+		s.cancel()
+		<-s.done
+	}
+	s.cancel()
 	return s.endErr
 }
 
@@ -219,14 +240,20 @@ func (s *store) round(j job) {
 	if !added {
 		return
 	}
+	s.unlisted = append(s.unlisted, del...)
+	listed := true
 	if s.cfg.Type != VOD {
 		for i := range s.media {
-			s.writeMedia(i, false)
+			listed = s.writeMedia(i, false) && listed
 		}
 		s.writeMaster(false)
 	}
-	for _, name := range del {
-		s.remove(name)
+	if listed {
+		// Only now does no playlist name them.
+		for _, name := range s.unlisted {
+			s.remove(name)
+		}
+		s.unlisted = s.unlisted[:0]
 	}
 	s.persist()
 }
@@ -288,15 +315,19 @@ func (s *store) account(i int, e entry) {
 	s.sumDur[i] += e.Duration
 }
 
-func (s *store) writeMedia(i int, ended bool) {
+// writeMedia writes variant i's media playlist and reports whether it is
+// in place (true when there is nothing to write yet).
+func (s *store) writeMedia(i int, ended bool) bool {
 	m := s.media[i]
 	if len(m.Segments) == 0 {
-		return
+		return true
 	}
 	v := s.cfg.variants[i]
 	if err := s.write(v.Name+".m3u8", renderMedia(m, v.Container, s.cfg.target, s.cfg.Type, ended)); err != nil {
 		s.fail("writing playlist", v.Name+".m3u8", err)
+		return false
 	}
+	return true
 }
 
 // writeMaster writes the master playlist when it is new, when the
@@ -337,66 +368,21 @@ func (s *store) writeMaster(final bool) {
 // finish writes the final playlists, with ENDLIST, and the state.
 func (s *store) finish() error {
 	n := s.stats.errors.Load()
+	listed := true
 	for i := range s.media {
-		s.writeMedia(i, true)
+		listed = s.writeMedia(i, true) && listed
 	}
 	s.newInfo = s.newInfo || s.cfg.Type == VOD
 	s.writeMaster(true)
+	if listed {
+		for _, name := range s.unlisted {
+			s.remove(name)
+		}
+		s.unlisted = nil
+	}
 	s.persist()
 	if e := s.stats.errors.Load() - n; e > 0 {
 		return fmt.Errorf("hls: %d error(s) writing the final playlists or state in %s (see the log)", e, s.dir)
 	}
 	return nil
-}
-
-// write writes a file of the output directory atomically: to a hidden
-// temporary file, then renamed over name. It reports the change.
-func (s *store) write(name string, data []byte) error {
-	path := filepath.Join(s.dir, name)
-	tmp := filepath.Join(s.dir, "."+name+".tmp")
-	op := Updated
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		op = Created
-	}
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if name != s.cfg.StateFile {
-		s.report(FileEvent{Op: op, Name: name, Path: path})
-	}
-	return nil
-}
-
-func (s *store) remove(name string) {
-	path := filepath.Join(s.dir, name)
-	if err := os.Remove(path); err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			s.fail("deleting segment", name, err)
-		}
-		return
-	}
-	s.report(FileEvent{Op: Deleted, Name: name, Path: path})
-}
-
-// report calls OnFile; a panic in it is logged, not propagated.
-func (s *store) report(ev FileEvent) {
-	if s.cfg.OnFile == nil {
-		return
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			s.cfg.log.Error("OnFile panicked", "output", s.cfg.ID, "file", ev.Name, "panic", r)
-		}
-	}()
-	s.cfg.OnFile(ev)
-}
-
-func (s *store) fail(what, name string, err error) {
-	s.stats.errors.Add(1)
-	s.cfg.log.Error(what+" failed", "output", s.cfg.ID, "dir", s.dir, "file", name, "err", err)
 }
