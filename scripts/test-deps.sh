@@ -14,6 +14,8 @@ pkgs=(
   liquidsoap              # decode/harbor: liquidsoap output.icecast as a source client
   libasound2-dev          # speaker: ALSA headers for oto's cgo build (null device tests)
   icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
+  nginx                   # mux/rtmp: the RTMP server (with the module below) the output publishes to (internal/peertest)
+  libnginx-mod-rtmp       # mux/rtmp: nginx's RTMP module (live application, on_publish)
 )
 
 # SeaweedFS, the S3 server of the HLS-to-S3 tests, is a Go program built
