@@ -16,6 +16,7 @@ pkgs=(
   icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
   nginx                   # mux/rtmp: the RTMP server (with the module below) the output publishes to (internal/peertest)
   libnginx-mod-rtmp       # mux/rtmp: nginx's RTMP module (live application, on_publish)
+  srt-tools               # mux/srt, decode: srt-live-transmit as the SRT peer (caller and listener)
 )
 
 # SeaweedFS, the S3 server of the HLS-to-S3 tests, is a Go program built
