@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 
-.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio vet
+.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio bench-delivery vet
 
 all: test
 
@@ -43,3 +43,11 @@ bench-encode: ffmpeg
 # doing the same three encodes with -re (2.5 minutes). make bench-radio ARGS=300
 bench-radio: ffmpeg
 	@scripts/bench-radio.sh $(ARGS)
+
+# The delivery measurements against real peers (about 8 minutes): S3
+# upload delay, the storage down for a minute, an hour of stream into the
+# bucket on the free-running clock, and the CPU of the RTMP and SRT
+# outputs next to ffmpeg -c copy doing the same.
+bench-delivery: setup
+	$(FFENV) && go test -run '^$$' -bench 'S3' -benchtime 1x -timeout 60m ./mux/hls
+	$(FFENV) && go test -run '^$$' -bench 'OutputCPU' -benchtime 1x -timeout 30m ./mux/rtmp ./mux/srt

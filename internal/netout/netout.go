@@ -39,8 +39,11 @@ type Config struct {
 	Format string // container: "flv", "mpegts"
 	Tracks []mux.Track
 	// Protocol options for avio_open2 (rw_timeout, passphrase, ...).
-	Options            map[string]string
-	Queue              int // chunks (frames) waiting for the network
+	Options map[string]string
+	Queue   int // chunks (frames) waiting for the network
+	// Buffered lets FFmpeg's buffer fill whole protocol packets instead of
+	// flushing every chunk (see avurl.Conn.Buffered): for SRT.
+	Buffered           bool
 	MinRetry, MaxRetry time.Duration
 	// Classify turns a failed connection attempt or a lost connection
 	// into the error to report, and says whether trying again is

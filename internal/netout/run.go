@@ -16,6 +16,7 @@ func (e *Engine) run() {
 			return
 		}
 		conn := avurl.New(e.cfg.Shown)
+		conn.Buffered = e.cfg.Buffered
 		e.mu.Lock()
 		e.conn = conn
 		e.mu.Unlock()

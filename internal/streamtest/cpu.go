@@ -18,18 +18,18 @@ func CPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// RunFree runs out (and nothing else) on a free-running clock for d of
-// stream time and returns the CPU time the process used meanwhile.
-func RunFree(t testing.TB, format onair.Format, d time.Duration, out onair.Source) time.Duration {
+// RunFree runs out (and nothing else) on a free-running clock until done
+// reports true (checked every tick, on the clock goroutine) and returns
+// the CPU time the process used meanwhile, Close included.
+func RunFree(t testing.TB, format onair.Format, out onair.Source, done func() bool) time.Duration {
 	t.Helper()
 	clk := onair.NewClock("free", &onair.ClockOptions{Kind: onair.FreeRunning})
 	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Format: format})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	n, frames := 0, int(d/g.Format().FrameDuration)
 	stop := onair.Sink(onair.Blank(nil), func(*onair.Frame) error {
-		if n++; n == frames {
+		if done() {
 			cancel()
 		}
 		return nil

@@ -26,9 +26,9 @@ type Recording struct {
 }
 
 // Record runs src (encoded tracks) for d of stream time on a manual clock
-// and keeps its packets; with file set, it also writes them to that file
-// (the same encoded input for the ffmpeg program).
-func Record(t testing.TB, format onair.Format, src onair.Source, d time.Duration, file string) *Recording {
+// and keeps its packets. The graph stays open until the test ends: the
+// streams' codec parameters belong to its encoders.
+func Record(t testing.TB, format onair.Format, src onair.Source, d time.Duration) *Recording {
 	t.Helper()
 	rec := &Recording{Period: d}
 	sink := onair.Sink(src, func(f *onair.Frame) error {
@@ -41,35 +41,52 @@ func Record(t testing.TB, format onair.Format, src onair.Source, d time.Duration
 		rec.frames = append(rec.frames, l)
 		return nil
 	}, nil)
-	outs := []onair.Source{sink}
-	if file != "" {
-		fo, err := mux.File(src, file, nil)
-		require.NoError(t, err)
-		outs = append(outs, fo)
-	}
-	clk := onair.NewClock("rec", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true, Format: format})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(outs...))
-	require.NoError(t, g.Start())
+	g, clk := NewGraph(t, format, sink)
+	t.Cleanup(func() { _ = g.Close() })
 	for range int(d / g.Format().FrameDuration) {
 		clk.Tick()
 	}
-	require.NoError(t, g.Close())
 	return rec
 }
 
-// Source returns a source that plays the recording in a loop for loops
-// times (then ends), timestamps shifted by the period on each loop so
-// that they keep growing.
-func (r *Recording) Source(loops int) *onair.Node {
+// WriteFile writes the recording once to path (its extension names the
+// container): the same encoded input for the ffmpeg program.
+func (r *Recording) WriteFile(t testing.TB, format onair.Format, path string) {
+	t.Helper()
+	src := r.Source(1, nil)
+	fo, err := mux.File(src, path, nil)
+	require.NoError(t, err)
+	g, clk := NewGraph(t, format, fo)
+	for !src.Done() {
+		clk.Tick()
+	}
+	require.NoError(t, g.Close())
+}
+
+// Replay is a source that plays a recording in a loop.
+type Replay struct {
+	node *onair.Node
+	done bool
+}
+
+// Node returns the source's graph node.
+func (r *Replay) Node() *onair.Node { return r.node }
+
+// Done reports whether every loop has played (clock goroutine only).
+func (r *Replay) Done() bool { return r.done }
+
+// Source returns a source that plays the recording loops times (then
+// only empty frames), timestamps shifted by the period on each loop so
+// that they keep growing. Until gate reports true (nil: at once) it
+// plays nothing and does not advance.
+func (r *Recording) Source(loops int, gate func() bool) *Replay {
 	i, loop := 0, 0
-	return onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
-		if loop >= loops {
+	rp := &Replay{}
+	rp.node = onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
+		f.Extend(f.Free())
+		if loop >= loops || (gate != nil && !gate()) {
 			return nil
 		}
-		n := f.Extend(f.Free())
-		_ = n
 		for _, tr := range r.frames[i] {
 			tb := tr.stream.TimeBase
 			shift := int64(loop) * int64(r.Period.Seconds()*float64(tb.Den)/float64(tb.Num))
@@ -81,7 +98,9 @@ func (r *Recording) Source(loops int) *onair.Node {
 		}
 		if i++; i == len(r.frames) {
 			i, loop = 0, loop+1
+			rp.done = loop == loops
 		}
 		return nil
 	}), &onair.NodeOptions{ID: "replay"})
+	return rp
 }

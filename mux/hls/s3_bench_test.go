@@ -36,34 +36,39 @@ func BenchmarkS3Delay(b *testing.B) {
 	require.NoError(b, err)
 	for b.Loop() {
 		var mu sync.Mutex
-		var start time.Time
 		var delays []time.Duration
-		seen := map[string]bool{}
-		out, err := hls.NewWithStorage(renditions(b, onair.Sine(440, nil)), st, &hls.Options{
-			SegmentDuration: 2 * time.Second, Variants: s3Variants,
-			OnFile: func(ev hls.FileEvent) {
-				// aac.m3u8 is written after every variant's segment of
-				// the round: its new last segment n ended at 2(n+1) s.
-				if ev.Name != "aac.m3u8" || ev.Op == hls.Deleted {
-					return
+		var g *onair.Graph
+		// The delay of a segment is the stream time when the playlist
+		// that first lists it is stored (the real-time clock keeps stream
+		// time on the wall clock; it runs at most its latency, 100ms,
+		// ahead, in 20ms ticks) minus the stream time where the segment
+		// ends (the sum of the EXTINF up to it, an EVENT playlist listing
+		// them all).
+		timed := &putHook{Storage: st, after: func(name string, data []byte) {
+			if name != "aac.m3u8" {
+				return
+			}
+			now := g.Status()[0].Time
+			end := 0.0
+			for _, line := range strings.Split(string(data), "\n") {
+				if v, ok := strings.CutPrefix(line, "#EXTINF:"); ok {
+					d, _ := strconv.ParseFloat(strings.TrimSuffix(v, ","), 64)
+					end += d
 				}
-				now := time.Now()
-				mu.Lock()
-				defer mu.Unlock()
-				n := len(seen)
-				seen[strconv.Itoa(n)] = true
-				delays = append(delays, now.Sub(start.Add(time.Duration(n+1)*2*time.Second)))
-			},
+			}
+			mu.Lock()
+			delays = append(delays, now-time.Duration(end*float64(time.Second)))
+			mu.Unlock()
+		}}
+		out, err := hls.NewWithStorage(renditions(b, onair.Sine(440, nil)), timed, &hls.Options{
+			SegmentDuration: 2 * time.Second, Variants: s3Variants, Type: hls.Event,
 		})
 		require.NoError(b, err)
 		clk := onair.NewClock("rt", nil)
-		g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk})
+		g, err = onair.NewGraph(&onair.GraphOptions{Clock: clk})
 		require.NoError(b, err)
 		require.NoError(b, g.Add(out))
 		ctx, cancel := context.WithTimeout(context.Background(), 61*time.Second)
-		mu.Lock()
-		start = time.Now()
-		mu.Unlock()
 		_ = g.Run(ctx)
 		cancel()
 		require.NoError(b, g.Close())
@@ -93,34 +98,34 @@ func BenchmarkS3Down(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- g.Run(ctx) }()
-		worst := time.Duration(0)
-		watch := func(d time.Duration) {
-			t := time.NewTicker(50 * time.Millisecond)
+		watch := func(d time.Duration) (worst time.Duration) {
+			t := time.NewTicker(20 * time.Millisecond)
 			defer t.Stop()
 			end := time.After(d)
 			for {
 				select {
 				case <-end:
-					return
+					return worst
 				case <-t.C:
 					worst = max(worst, g.Status()[0].Lag)
 				}
 			}
 		}
-		watch(10 * time.Second)
+		before := watch(10 * time.Second)
 		w.Kill()
-		watch(60 * time.Second)
+		worst := watch(60 * time.Second)
 		down := out.Stats()
 		w.Start()
-		watch(20 * time.Second)
+		after := watch(20 * time.Second)
 		cancel()
 		<-done
 		require.NoError(b, g.Close())
 		s := out.Stats()
-		b.ReportMetric(float64(worst.Milliseconds()), "worst-lag-ms")
+		b.ReportMetric(float64(worst.Milliseconds()), "worst-lag-down-ms")
+		b.ReportMetric(float64(max(before, after).Milliseconds()), "worst-lag-up-ms")
 		b.ReportMetric(float64(down.Dropped), "dropped-rounds")
 		b.ReportMetric(float64(s.Segments-down.Segments), "segments-after")
-		b.Logf("worst clock lag %v; stats when the server came back %+v, at the end %+v", worst, down, s)
+		b.Logf("worst clock lag %v while the server was down (%v before, %v after); stats when the server came back %+v, at the end %+v", worst, before, after, down, s)
 	}
 }
 
@@ -160,4 +165,18 @@ func BenchmarkS3Hour(b *testing.B) {
 		b.ReportMetric(float64(out.Stats().Dropped), "dropped-rounds")
 		b.Logf("heap after each 10 min of stream: %s; %+v", strings.Join(heaps, " "), out.Stats())
 	}
+}
+
+// putHook is a Storage that calls after once each Put has succeeded.
+type putHook struct {
+	hls.Storage
+	after func(name string, data []byte)
+}
+
+func (p *putHook) Put(ctx context.Context, name string, data []byte, meta hls.Meta) error {
+	err := p.Storage.Put(ctx, name, data, meta)
+	if err == nil {
+		p.after(name, data)
+	}
+	return err
 }

@@ -17,22 +17,27 @@ import (
 // muxing and the network) per hour of stream, against the ffmpeg program
 // sending the same encoded packets (-c copy) to the same nginx-rtmp, in
 // one run: one minute of 160x120 H.264 + AAC is recorded, then replayed
-// ten times on a free-running clock (the replay alone is measured too and
-// subtracted), and ffmpeg sends the recorded file with -stream_loop 9.
+// sixty times (an hour) on a free-running clock (the replay alone is
+// measured too and subtracted), and ffmpeg sends the recorded file with
+// -stream_loop 59.
 //
 //	go test -run '^$' -bench OutputCPU -benchtime 1x ./mux/rtmp
 func BenchmarkOutputCPU(b *testing.B) {
 	srv := peertest.StartNginxRTMP(b, nil)
 	file := filepath.Join(b.TempDir(), "rec.flv")
-	rec := streamtest.Record(b, streamtest.AVFormat, streamtest.Encoded(b, true), time.Minute, file)
-	const loops = 10
-	stream := loops * rec.Period
+	rec := streamtest.Record(b, streamtest.AVFormat, streamtest.Encoded(b, true), time.Minute)
+	rec.WriteFile(b, streamtest.AVFormat, file)
+	const loops = 60
+	stream := loops * rec.Period // the replay's stream time
 	perHour := func(d time.Duration) float64 { return d.Seconds() / stream.Hours() }
 	for b.Loop() {
-		base := streamtest.RunFree(b, streamtest.AVFormat, stream, onair.Dummy(rec.Source(loops), nil))
-		out, err := rtmp.New(rec.Source(loops), srv.URL("bench"), &rtmp.Options{Queue: 100000})
+		alone := rec.Source(loops, nil)
+		base := streamtest.RunFree(b, streamtest.AVFormat, onair.Dummy(alone, nil), alone.Done)
+		var out *rtmp.Output
+		src := rec.Source(loops, func() bool { return out.Connected() })
+		out, err := rtmp.New(src, srv.URL("bench"), &rtmp.Options{Queue: 100000})
 		require.NoError(b, err)
-		ours := streamtest.RunFree(b, streamtest.AVFormat, stream, out) - base
+		ours := streamtest.RunFree(b, streamtest.AVFormat, out, src.Done) - base
 		require.Zero(b, out.Stats().Dropped)
 		ff := streamtest.ChildCPU(b, "ffmpeg", "-nostdin", "-v", "error", "-stream_loop", strconv.Itoa(loops-1), "-i", file,
 			"-c", "copy", "-f", "flv", srv.URL("bench2"))

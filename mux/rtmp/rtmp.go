@@ -96,8 +96,7 @@ type Output struct {
 	e   *netout.Engine
 }
 
-// Stats counts an output's work; see [netout]-style fields below. Every
-// field only grows.
+// Stats counts an output's work. Every field only grows.
 type Stats struct {
 	// Connects and Failures count connections made and failed attempts
 	// or lost connections.

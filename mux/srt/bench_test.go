@@ -22,17 +22,21 @@ import (
 //	go test -run '^$' -bench OutputCPU -benchtime 1x ./mux/srt
 func BenchmarkOutputCPU(b *testing.B) {
 	file := filepath.Join(b.TempDir(), "rec.ts")
-	rec := streamtest.Record(b, streamtest.AVFormat, streamtest.Encoded(b, true), time.Minute, file)
-	const loops = 10
+	rec := streamtest.Record(b, streamtest.AVFormat, streamtest.Encoded(b, true), time.Minute)
+	rec.WriteFile(b, streamtest.AVFormat, file)
+	const loops = 60
 	stream := loops * rec.Period
 	perHour := func(d time.Duration) float64 { return d.Seconds() / stream.Hours() }
 	for b.Loop() {
-		base := streamtest.RunFree(b, streamtest.AVFormat, stream, onair.Dummy(rec.Source(loops), nil))
+		alone := rec.Source(loops, nil)
+		base := streamtest.RunFree(b, streamtest.AVFormat, onair.Dummy(alone, nil), alone.Done)
 		port := peertest.FreeUDPPort(b)
 		peertest.Start(b, "/dev/null", "", "srt-live-transmit", "-q", "srt://"+addr(port)+"?mode=listener", "file://con")
-		out, err := srt.New(rec.Source(loops), addr(port), &srt.Options{Queue: 100000})
+		var out *srt.Output
+		src := rec.Source(loops, func() bool { return out.Connected() })
+		out, err := srt.New(src, addr(port), &srt.Options{Queue: 100000})
 		require.NoError(b, err)
-		ours := streamtest.RunFree(b, streamtest.AVFormat, stream, out) - base
+		ours := streamtest.RunFree(b, streamtest.AVFormat, out, src.Done) - base
 		port2 := peertest.FreeUDPPort(b)
 		peertest.Start(b, "/dev/null", "", "srt-live-transmit", "-q", "srt://"+addr(port2)+"?mode=listener", "file://con")
 		ff := streamtest.ChildCPU(b, "ffmpeg", "-nostdin", "-v", "error", "-stream_loop", strconv.Itoa(loops-1), "-i", file,

@@ -116,9 +116,14 @@ type Output struct {
 
 // Stats counts an output's work. Every field only grows.
 type Stats struct {
+	// Connects and Failures count connections made and failed attempts
+	// or lost connections.
 	Connects, Failures int64
-	Bytes              int64
-	Offline, Dropped   int64
+	// Bytes is what was written to the peer.
+	Bytes int64
+	// Offline is the number of frames not sent because there was no
+	// connection; Dropped the muxed frames lost with a connection.
+	Offline, Dropped int64
 }
 
 // New returns an output that sends src's selected tracks to addr
@@ -169,6 +174,7 @@ func New(src onair.Source, addr string, opts *Options) (*Output, error) {
 	shown := url
 	cfg := &netout.Config{
 		ID: o.ID, URL: url, Shown: shown, Format: "mpegts", Tracks: o.Tracks, Queue: o.Queue, Options: popts,
+		Buffered: true, // whole 1316-byte SRT packets, as ffmpeg sends
 		MinRetry: o.MinRetryDelay, MaxRetry: o.MaxRetryDelay, OnError: o.OnError, Log: o.Logger,
 		Classify: func(err error, streamed bool) (error, bool) {
 			if !streamed && avurl.SRTRejected(err, o.Timeout) {
