@@ -1,7 +1,7 @@
 // Package decode provides FFmpeg-backed sources: media files ([File]),
 // playlists ([Playlist], [PlaylistOf]), a looping file ([Single]), a
-// request queue ([Queue]), live byte streams ([Live]) and HTTP streams
-// ([HTTP]).
+// request queue ([Queue]), live byte streams ([Live]), HTTP streams
+// ([HTTP]) and SRT streams ([SRT]).
 //
 // # Execution model
 //
@@ -84,6 +84,16 @@
 // one codec frame), inserted metadata after the audio decoded so far.
 // Live and HTTP sources decode audio only: in a graph with video their
 // frames carry no pictures.
+//
+// # SRT input
+//
+// [SRT] plays an MPEG-TS stream received over SRT (a contribution link
+// from a studio or an encoder) through a [LiveSource], the same way: a
+// helper goroutine connects to the peer (or, with
+// [SRTOptions.Listener], waits for one), decodes, and reconnects with
+// backoff when the stream ends or is silent for [SRTOptions.Timeout].
+// Latency and passphrase go to FFmpeg's libsrt protocol; a peer that
+// refuses the passphrase is reported as [ErrSRTRejected].
 //
 // # HTTP input
 //
