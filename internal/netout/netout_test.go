@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/internal/netout"
 	"github.com/onair-go/onair/internal/streamtest"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -64,4 +66,31 @@ func TestRetry(t *testing.T) {
 	assert.Equal(t, int32(3), n.Load())
 	assert.Equal(t, int64(3), e.Stats().Failures)
 	assert.Positive(t, e.Stats().Offline, "nothing muxed without a connection")
+}
+
+// TestFallible: the source fails for a second and comes back; the output
+// stops (the container ended, the connection closed once the queue is
+// sent) and starts again on a new connection with a new container.
+func TestFallible(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.flv")
+	script := onairtest.NewSource(&onairtest.Script{
+		Segments: []onairtest.Segment{{Len: 1 << 30, Value: 0.1}},
+		Ready:    func(tick uint64) bool { return tick <= 100 || tick > 150 },
+		Fallible: true,
+	})
+	aac, err := encode.Audio(script, &encode.AudioOptions{Codec: "aac"})
+	require.NoError(t, err)
+	e, err := netout.New(aac, config("file:"+path))
+	require.NoError(t, err)
+	g, clk := streamtest.NewGraph(t, onair.Format{}, onair.NewOutput(aac, e, &onair.OutputOptions{Fallible: true}))
+	streamtest.TickUntil(t, clk, "the source failed", func() bool { return clk.Ticks() > 120 })
+	streamtest.WaitFor(t, "disconnected", func() bool { return !e.Connected() })
+	streamtest.TickUntil(t, clk, "connected again", func() bool { return e.Stats().Connects == 2 && e.Connected() })
+	for range 100 {
+		clk.Tick()
+	}
+	require.NoError(t, g.Close())
+	assert.NoError(t, e.Err())
+	assert.Zero(t, e.Stats().Failures)
+	streamtest.CheckStream(t, streamtest.Probe(t, path), false, -1, 1.0)
 }
