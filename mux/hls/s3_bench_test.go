@@ -2,6 +2,7 @@ package hls_test
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -23,9 +24,9 @@ import (
 //	go test -run '^$' -bench 'S3' -benchtime 1x ./mux/hls
 //
 // BenchmarkS3Delay: a real-time station (3 encoders, 2 variants, 2 s
-// segments) for 60 s; for each segment, the time from its end on the
-// wall clock (the stream time of its cut) to its playlist being stored
-// in the bucket. BenchmarkS3Down: the server killed for a minute on the
+// segments) for 60 s; for each segment, the wall time from the clock
+// tick that made the end of its content to its playlist being stored in
+// the bucket (encoder delay and the cut's wait for every track included). BenchmarkS3Down: the server killed for a minute on the
 // real-time clock; the clock's worst lag. BenchmarkS3Hour: an hour of
 // stream on the free-running clock; the heap after each ten minutes.
 
@@ -37,18 +38,16 @@ func BenchmarkS3Delay(b *testing.B) {
 	for b.Loop() {
 		var mu sync.Mutex
 		var delays []time.Duration
-		var g *onair.Graph
-		// The delay of a segment is the stream time when the playlist
-		// that first lists it is stored (the real-time clock keeps stream
-		// time on the wall clock; it runs at most its latency, 100ms,
-		// ahead, in 20ms ticks) minus the stream time where the segment
-		// ends (the sum of the EXTINF up to it, an EVENT playlist listing
-		// them all).
+		var ticks []time.Time // wall time of each tick of the station's clock
+		// The delay of a segment runs from the wall time of the tick that
+		// made the end of its content (the sum of the EXTINF up to it, in
+		// an EVENT playlist that lists every segment) to the wall time its
+		// playlist is stored.
 		timed := &putHook{Storage: st, after: func(name string, data []byte) {
 			if name != "aac.m3u8" {
 				return
 			}
-			now := g.Status()[0].Time
+			now := time.Now()
 			end := 0.0
 			for _, line := range strings.Split(string(data), "\n") {
 				if v, ok := strings.CutPrefix(line, "#EXTINF:"); ok {
@@ -57,17 +56,25 @@ func BenchmarkS3Delay(b *testing.B) {
 				}
 			}
 			mu.Lock()
-			delays = append(delays, now-time.Duration(end*float64(time.Second)))
-			mu.Unlock()
+			defer mu.Unlock()
+			if k := int(math.Ceil(end/0.02)) - 1; k >= 0 && k < len(ticks) {
+				delays = append(delays, now.Sub(ticks[k]))
+			}
 		}}
 		out, err := hls.NewWithStorage(renditions(b, onair.Sine(440, nil)), timed, &hls.Options{
 			SegmentDuration: 2 * time.Second, Variants: s3Variants, Type: hls.Event,
 		})
 		require.NoError(b, err)
+		stamp := onair.Sink(onair.Blank(nil), func(*onair.Frame) error {
+			mu.Lock()
+			ticks = append(ticks, time.Now())
+			mu.Unlock()
+			return nil
+		}, nil)
 		clk := onair.NewClock("rt", nil)
-		g, err = onair.NewGraph(&onair.GraphOptions{Clock: clk})
+		g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk})
 		require.NoError(b, err)
-		require.NoError(b, g.Add(out))
+		require.NoError(b, g.Add(stamp, out))
 		ctx, cancel := context.WithTimeout(context.Background(), 61*time.Second)
 		_ = g.Run(ctx)
 		cancel()
