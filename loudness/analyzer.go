@@ -176,11 +176,15 @@ func (a *Analyzer) resetLocked() {
 	}
 	a.acc, a.pos, a.nsub = 0, 0, 0
 	a.subLen = a.subBlockLen(0)
-	ninf := math.Inf(-1)
-	a.vals = Values{Momentary: ninf, ShortTerm: ninf, MaxMomentary: ninf, MaxShortTerm: ninf, TruePeak: ninf, SamplePeak: ninf}
+	a.vals = emptyValues()
 	a.samples = 0
 	a.blocks.reset()
 	a.shorts.reset()
+}
+
+func emptyValues() Values {
+	ninf := math.Inf(-1)
+	return Values{Momentary: ninf, ShortTerm: ninf, MaxMomentary: ninf, MaxShortTerm: ninf, Integrated: ninf, TruePeak: ninf, SamplePeak: ninf}
 }
 
 // subBlockLen is the length of sub-block k: sub-blocks end at k·rate/10
