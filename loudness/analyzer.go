@@ -17,6 +17,12 @@ type Options struct {
 	// produces them): 1.0 for front channels, 1.41 for surround (side and
 	// back) channels and 0 for the LFE channel. See [Weights].
 	Weights []float64
+	// RangeInterval is how often a short-term value is taken for the
+	// loudness range, a multiple of 100 ms up to 3 s. It defaults to
+	// 100 ms, as FFmpeg's ebur128 filter does; libebur128 (loudgain) uses
+	// 1 s. Tech 3342 allows both; on material whose level changes in
+	// steps the two read a few tenths of an LU apart.
+	RangeInterval time.Duration
 	// NoTruePeak turns the true-peak measurement off, which saves about
 	// half of the CPU time; TruePeak then reports the sample peak.
 	NoTruePeak bool
@@ -36,7 +42,7 @@ type Values struct {
 	// with 75% overlap, absolute gate -70 LUFS, relative gate -10 LU).
 	Integrated float64
 	// Range is the loudness range in LU (EBU Tech 3342: short-term values
-	// every 100 ms, relative gate -20 LU, 10th to 95th percentile).
+	// every RangeInterval, relative gate -20 LU, 10th to 95th percentile).
 	Range float64
 	// TruePeak is the largest true-peak level of any channel, in dBTP
 	// (4x oversampling).
@@ -66,6 +72,7 @@ type Analyzer struct {
 	subLen int     // length of the current sub-block
 	nsub   int64   // completed sub-blocks
 	ring   [30]sub // the last 3 s of sub-blocks
+	hop    int64   // sub-blocks between short-term values for the range
 
 	mu      sync.Mutex // guards the following
 	vals    Values     // all but Integrated and Range
@@ -112,7 +119,15 @@ func NewAnalyzer(rate, channels int, opts *Options) (*Analyzer, error) {
 	if !any {
 		return nil, fmt.Errorf("%w: loudness: every channel weight is zero", onair.ErrInvalidOption)
 	}
+	hop := int64(1)
+	if d := o.RangeInterval; d != 0 {
+		if d < 0 || d > 3*time.Second || d%(100*time.Millisecond) != 0 {
+			return nil, fmt.Errorf("%w: loudness: range interval %v (a multiple of 100ms up to 3s)", onair.ErrInvalidOption, d)
+		}
+		hop = int64(d / (100 * time.Millisecond))
+	}
 	a := &Analyzer{
+		hop:  hop,
 		rate: rate, channels: channels, weights: append([]float64(nil), w...),
 		pre: shelfFilter(float64(rate)), rlb: rlbFilter(float64(rate)),
 		ks: make([]kstate, channels), spk: make([]float32, channels),
@@ -281,7 +296,9 @@ func (a *Analyzer) endSubBlock() {
 		l := energyToLUFS(e)
 		a.vals.ShortTerm = l
 		a.vals.MaxShortTerm = max(a.vals.MaxShortTerm, l)
-		a.shorts.add(e)
+		if (a.nsub-30)%a.hop == 0 {
+			a.shorts.add(e)
+		}
 	}
 }
 

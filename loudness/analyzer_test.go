@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/onair-go/onair"
 )
@@ -27,6 +28,9 @@ func TestNewAnalyzerErrors(t *testing.T) {
 		{"negative weight", 48000, 2, &Options{Weights: []float64{1, -1}}},
 		{"infinite weight", 48000, 2, &Options{Weights: []float64{math.Inf(1), 1}}},
 		{"zero weights", 48000, 2, &Options{Weights: []float64{0, 0}}},
+		{"negative range interval", 48000, 2, &Options{RangeInterval: -time.Second}},
+		{"range interval not of 100 ms", 48000, 2, &Options{RangeInterval: 150 * time.Millisecond}},
+		{"range interval too long", 48000, 2, &Options{RangeInterval: 4 * time.Second}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
