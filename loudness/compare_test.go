@@ -146,7 +146,7 @@ func generated(t *testing.T) []material {
 	var ms []material
 	add := func(name string, rate int, audio [][]float32) {
 		p := filepath.Join(dir, name+".wav")
-		if err := writeWAV(p, rate, audio); err != nil {
+		if err := pcmtest.WriteWAV(p, rate, audio); err != nil {
 			t.Fatal(err)
 		}
 		ms = append(ms, material{name: name, path: p, rate: rate, audio: audio, lra: true})
@@ -171,7 +171,7 @@ func realWAVs(t *testing.T) []material {
 	}
 	var ms []material
 	for _, p := range paths {
-		rate, audio, err := readWAV(p)
+		rate, audio, err := pcmtest.ReadWAV(p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package loudness_test
+package pcmtest
 
 import (
 	"bytes"
@@ -8,8 +8,8 @@ import (
 	"os"
 )
 
-// writeWAV writes planar audio as a 32-bit float WAV file.
-func writeWAV(path string, rate int, audio [][]float32) error {
+// WriteWAV writes planar audio as a 32-bit float WAV file.
+func WriteWAV(path string, rate int, audio [][]float32) error {
 	ch, n := len(audio), len(audio[0])
 	var b bytes.Buffer
 	le := binary.LittleEndian
@@ -32,8 +32,8 @@ func writeWAV(path string, rate int, audio [][]float32) error {
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
-// readWAV reads a 16-bit PCM or 32-bit float WAV file into planar audio.
-func readWAV(path string) (rate int, audio [][]float32, err error) {
+// ReadWAV reads a 16-bit PCM or 32-bit float WAV file into planar audio.
+func ReadWAV(path string) (rate int, audio [][]float32, err error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return 0, nil, err
