@@ -155,7 +155,7 @@ func (g *compressor) process(audio [][]float32, from, to int) {
 		}
 		target := 0.0
 		if float64(peak) > lowest {
-			target = g.gain(20 * math.Log10(float64(peak)))
+			target = g.gain(dbPerLog2 * fastLog2(float64(peak)))
 		}
 		if target < gr {
 			gr = target + (gr-target)*g.att
@@ -166,13 +166,16 @@ func (g *compressor) process(audio [][]float32, from, to int) {
 			gr = 0
 			continue // unity gain: leave the samples alone
 		}
-		lin := float32(math.Exp(gr*(math.Ln10/20)) * g.makeup)
+		lin := float32(fastExp2(gr/dbPerLog2) * g.makeup)
 		for _, ch := range audio {
 			ch[i] *= lin
 		}
 	}
 	g.gr = gr
 }
+
+// dbPerLog2 is 20·log10(2): dB = dbPerLog2·log2(linear).
+const dbPerLog2 = 6.020599913279624
 
 func abs32(x float32) float32 {
 	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))

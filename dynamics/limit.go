@@ -146,26 +146,15 @@ func (g *limiter) Generate(f *onair.Frame) error {
 		// Take as much as fits once the delay line is full.
 		k := min(in.Len(), free+g.core.delay-held)
 		g.queue(in, k)
-		n := f.Extend(max(0, k-(g.core.delay-held)))
-		audio, src := f.Audio(), in.Audio()
-		for i := range k {
-			if g.core.push(src, i, audio, base+out) {
-				out++
-			}
-		}
-		_ = n
+		f.Extend(max(0, k-(g.core.delay-held)))
+		out = g.core.run(in.Audio(), 0, k, f.Audio(), base)
 		cn.Consume(k)
 	}
 	if cn.Ended() && !cn.Ready() {
 		// Play what the delay line holds.
 		left := int(g.inPos - g.outPos - int64(out))
 		n := f.Extend(min(left, f.Free()))
-		audio := f.Audio()
-		for range n {
-			if g.core.push(nil, 0, audio, base+out) {
-				out++
-			}
-		}
+		out += g.core.run(nil, 0, n, f.Audio(), base+out)
 	}
 	g.emit(f, base, out)
 	g.outPos += int64(out)
