@@ -2,6 +2,7 @@ package dynamics
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"sync/atomic"
 	"time"
@@ -126,6 +127,9 @@ func (g *compressor) Generate(f *onair.Frame) error {
 		g.process(audio, base, base+k)
 	}
 	g.c.reduction.Store(math.Float64bits(g.gr))
+	if cn.Ended() && k == in.Len() {
+		return io.EOF // the source ended: so do we
+	}
 	return nil
 }
 

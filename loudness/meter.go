@@ -2,6 +2,7 @@ package loudness
 
 import (
 	"fmt"
+	"io"
 	"sync/atomic"
 
 	"github.com/onair-go/onair"
@@ -115,9 +116,12 @@ func (g *meter) Generate(f *onair.Frame) error {
 	k := f.Append(in, 0, in.Len())
 	cn.Consume(k)
 	g.measure(f, base, base+k)
-	if cn.Ended() && k == in.Len() && !g.ended {
-		g.ended = true
-		g.endTrack()
+	if cn.Ended() && k == in.Len() {
+		if !g.ended {
+			g.ended = true
+			g.endTrack()
+		}
+		return io.EOF // the source ended: so do we
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package loudness_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -152,3 +153,7 @@ func TestMeterAllocs(t *testing.T) {
 		t.Errorf("%v allocations per tick", n)
 	}
 }
+
+func strconvFormat(x float64) string { return fmt.Sprintf("%.4f", x) }
+
+func itoa(i int) string { return fmt.Sprint(i) }
