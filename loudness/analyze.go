@@ -20,6 +20,8 @@ type AnalyzeOptions struct {
 	Format onair.Format
 	// Analyzer configures the measurement.
 	Analyzer *Options
+	// Autocue configures the cue points.
+	Autocue *AutocueOptions
 	// StallTicks is how many ticks in a row the source may produce
 	// nothing before Analyze gives up with [ErrStalled]. It defaults to
 	// 1000 (20 s of stream time with 20 ms frames). Sources that decode
@@ -29,9 +31,10 @@ type AnalyzeOptions struct {
 }
 
 // Analysis is the result of [Analyze]: the measurements of the whole
-// source (Values.Duration is its length).
+// source (Values.Duration is its length) and its cue points.
 type Analysis struct {
 	Values
+	Cues Cues
 }
 
 // Analyze runs src on a manual clock of its own, as fast as it produces
@@ -58,10 +61,16 @@ func Analyze(ctx context.Context, src onair.Source, opts *AnalyzeOptions) (*Anal
 	if err != nil {
 		return nil, fmt.Errorf("loudness: analyze: %w", err)
 	}
+	cueOpts, err := o.Autocue.check()
+	if err != nil {
+		return nil, err
+	}
 	a, err := NewAnalyzer(format.SampleRate, format.Channels, o.Analyzer)
 	if err != nil {
 		return nil, err
 	}
+	var subs []float64
+	a.onSub = func(e float64) { subs = append(subs, e) }
 	clk := onair.NewClock("analyze", &onair.ClockOptions{Kind: onair.Manual})
 	g, err := onair.NewGraph(&onair.GraphOptions{Format: format, Clock: clk, SyncCallbacks: true})
 	if err != nil {
@@ -97,5 +106,10 @@ func Analyze(ctx context.Context, src onair.Source, opts *AnalyzeOptions) (*Anal
 		}
 	}
 	a.Flush()
-	return &Analysis{Values: a.Values()}, nil
+	total := a.samples
+	if a.pos > 0 { // the last, partial sub-block
+		subs = append(subs, a.acc/float64(a.pos))
+	}
+	v := a.Values()
+	return &Analysis{Values: v, Cues: autocue(cueOpts, subs, v.Integrated, format.SampleRate, total)}, nil
 }

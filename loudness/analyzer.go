@@ -67,12 +67,13 @@ type Analyzer struct {
 	tp       *truePeak // nil with NoTruePeak
 	spk      []float32 // sample peaks, with NoTruePeak
 
-	acc    float64 // weighted energy of the current 100 ms sub-block
-	pos    int     // samples in the current sub-block
-	subLen int     // length of the current sub-block
-	nsub   int64   // completed sub-blocks
-	ring   [30]sub // the last 3 s of sub-blocks
-	hop    int64   // sub-blocks between short-term values for the range
+	acc    float64         // weighted energy of the current 100 ms sub-block
+	pos    int             // samples in the current sub-block
+	subLen int             // length of the current sub-block
+	nsub   int64           // completed sub-blocks
+	ring   [30]sub         // the last 3 s of sub-blocks
+	onSub  func(e float64) // called with each sub-block's mean energy (Analyze)
+	hop    int64           // sub-blocks between short-term values for the range
 
 	mu      sync.Mutex // guards the following
 	vals    Values     // all but Integrated and Range
@@ -279,6 +280,9 @@ func (a *Analyzer) publishPeaks() {
 // measurements.
 func (a *Analyzer) endSubBlock() {
 	a.ring[a.nsub%int64(len(a.ring))] = sub{e: a.acc, n: a.pos}
+	if a.onSub != nil {
+		a.onSub(a.acc / float64(a.pos))
+	}
 	a.nsub++
 	a.acc, a.pos = 0, 0
 	a.subLen = a.subBlockLen(a.nsub)

@@ -6,7 +6,12 @@
 //
 // An [Analyzer] measures planar float32 audio written to it; [Meter]
 // observes a stream in a graph and passes it through unchanged; [Analyze]
-// measures a whole source, as a track analysis for normalization.
+// measures a whole source (a track) and finds its cue points after
+// Liquidsoap's autocue: cue-in, cue-out and where the next track should
+// start, which [Analysis.Metadata] writes as liq_cue_in, liq_cue_out,
+// liq_cross_duration and liq_loudness. [Normalize] brings each track of a
+// stream to a target loudness (-14 LUFS by default) from that metadata, or
+// from ReplayGain or R128 tags.
 //
 // Accuracy: the signals of EBU Tech 3341 (cases 1 to 6, 9 and 12, and the
 // true-peak cases) and Tech 3342 (cases 1 to 4) synthesized in the tests
