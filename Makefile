@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 
-.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio vet
+.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio bench-loudness vet
 
 all: test
 
@@ -43,3 +43,9 @@ bench-encode: ffmpeg
 # doing the same three encodes with -re (2.5 minutes). make bench-radio ARGS=300
 bench-radio: ffmpeg
 	@scripts/bench-radio.sh $(ARGS)
+
+# The loudness meter's CPU time per hour of 44.1 kHz stereo against FFmpeg's
+# ebur128 filter (peak=true) and loudgain on the same generated file, with
+# their readings. make bench-loudness ARGS="-minutes 30 -rounds 3"
+bench-loudness: ffmpeg
+	$(FFENV) && go run ./internal/cmd/benchloudness $(ARGS)
