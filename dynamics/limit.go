@@ -51,7 +51,8 @@ func (l *Limiter) Reduction() float64 { return math.Float64frombits(l.reduction.
 // were on, and the output has exactly the samples of the input: the first
 // frame after the limiter wakes up is shorter by the delay, and when src
 // ends the held samples are played before the limiter ends (io.EOF). While
-// src is unready the held samples wait for it. Tracks other than the main
+// src is unready the held samples wait for it; when the graph closes they
+// are drained to the outputs. Tracks other than the main
 // audio track are dropped, and a graph with video is refused when it
 // starts (the video would not be delayed). Limit keeps the fallibility of
 // src and does not propagate errors. opts may be nil. It returns an error
@@ -136,7 +137,13 @@ func (g *limiter) Remaining() int {
 	return r + int(g.inPos-g.outPos)
 }
 
-func (g *limiter) Generate(f *onair.Frame) error {
+func (g *limiter) Generate(f *onair.Frame) error { return g.generate(f, false) }
+
+// Drain hands over the samples the look-ahead holds when the graph stops
+// (after what the source itself drains), so that outputs write them.
+func (g *limiter) Drain(f *onair.Frame) error { return g.generate(f, true) }
+
+func (g *limiter) generate(f *onair.Frame, drain bool) error {
 	cn := g.src.Node()
 	base, free := f.Len(), f.Free()
 	out := 0
@@ -150,7 +157,7 @@ func (g *limiter) Generate(f *onair.Frame) error {
 		out = g.core.run(in.Audio(), 0, k, f.Audio(), base)
 		cn.Consume(k)
 	}
-	if cn.Ended() && !cn.Ready() {
+	if drain || (cn.Ended() && !cn.Ready()) {
 		// Play what the delay line holds.
 		left := int(g.inPos - g.outPos - int64(out))
 		n := f.Extend(min(left, f.Free()))
