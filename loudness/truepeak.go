@@ -62,9 +62,7 @@ func (t *truePeak) chunk(c int, x []float32) {
 		if m*t.f.Bound <= peak {
 			continue // nothing in this block can beat the peak
 		}
-		for i := i0; i < i1; i++ {
-			peak = max(peak, t.f.Peak((*[tpTaps]float32)(b[i:i+tpTaps])))
-		}
+		peak = t.f.PeakMax(b, i0, i1, peak)
 	}
 	t.peak[c] = peak
 	copy(b, b[n:n+tpTaps-1])

@@ -67,6 +67,24 @@ func (f *Filter) Peak(w *[Taps]float32) float32 {
 	return max(Abs(y2), (Abs(sum)+Abs(diff))/2)
 }
 
+// PeakMax returns the largest of m and Peak of the windows b[i:i+Taps]
+// for i in [from, to): one call for a block of samples.
+func (f *Filter) PeakMax(b []float32, from, to int, m float32) float32 {
+	mid, even, odd := &f.Mid, &f.Even, &f.Odd
+	for i := from; i < to; i++ {
+		w := (*[Taps]float32)(b[i : i+Taps])
+		var y2, sum, diff float32
+		for k := range Taps / 2 {
+			s, d := w[k]+w[Taps-1-k], w[k]-w[Taps-1-k]
+			y2 += mid[k] * s
+			sum += even[k] * s
+			diff += odd[k] * d
+		}
+		m = max(m, Abs(y2), (Abs(sum)+Abs(diff))/2)
+	}
+	return m
+}
+
 // Abs returns |x|.
 func Abs(x float32) float32 {
 	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
