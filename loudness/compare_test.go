@@ -151,16 +151,16 @@ func generated(t *testing.T) []material {
 		}
 		ms = append(ms, material{name: name, path: p, rate: rate, audio: audio, lra: true})
 	}
-	add("music-44k1-stereo-3min", 44100, pcmtest.Music(44100, 2, -1, 180, 1))
+	add("music-44k1-stereo-2min", 44100, pcmtest.Music(44100, 2, -1, 120, 1))
 	// A mix of sines and noise bursts at varying levels.
-	quiet := pcmtest.Music(48000, 2, -18, 60, 2)
-	loud := pcmtest.Music(48000, 2, -0.5, 60, 3)
+	quiet := pcmtest.Music(48000, 2, -18, 40, 2)
+	loud := pcmtest.Music(48000, 2, -0.5, 40, 3)
 	mixed := make([][]float32, 2)
 	for c := range mixed {
 		mixed[c] = append(append(append([]float32{}, quiet[c]...), loud[c]...), quiet[c]...)
 	}
-	add("mix-48k-stereo-3min", 48000, mixed)
-	add("music-48k-5.1-1min", 48000, pcmtest.Music(48000, 6, -3, 60, 4))
+	add("mix-48k-stereo-2min", 48000, mixed)
+	add("music-48k-5.1-30s", 48000, pcmtest.Music(48000, 6, -3, 30, 4))
 	return ms
 }
 

@@ -92,13 +92,10 @@ func Music(rate, channels int, level, secs float64, seed uint64) [][]float32 {
 		out[c] = make([]float32, n)
 	}
 	notes := []float64{220, 261.63, 329.63, 392, 293.66, 349.23}
-	var env float64
-	var peak float64
-	raw := make([]float64, n*channels)
+	var env, peak float64
 	for i := range n {
 		t := float64(i) / float64(rate)
-		beat := math.Mod(t, 0.5)
-		if beat < 1.0/float64(rate) {
+		if math.Mod(t, 0.5) < 1.0/float64(rate) {
 			env = 1
 		}
 		env *= math.Exp(-1 / (0.04 * float64(rate)))
@@ -110,14 +107,14 @@ func Music(rate, channels int, level, secs float64, seed uint64) [][]float32 {
 				0.12*math.Sin(2*math.Pi*3.02*note*t) + 0.4*math.Sin(2*math.Pi*note/4*t) +
 				0.6*env*noise()
 			v *= swell
-			raw[i*channels+c] = v
-			peak = max(peak, math.Abs(v))
+			out[c][i] = float32(v)
+			peak = max(peak, math.Abs(float64(out[c][i])))
 		}
 	}
-	g := math.Pow(10, level/20) / peak
-	for i := range n {
-		for c := range channels {
-			out[c][i] = float32(raw[i*channels+c] * g)
+	g := float32(math.Pow(10, level/20) / peak)
+	for c := range out {
+		for i := range out[c] {
+			out[c][i] *= g
 		}
 	}
 	return out

@@ -1,7 +1,7 @@
 package pcmtest
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -10,18 +10,23 @@ import (
 
 // WriteWAV writes planar audio as a 32-bit float WAV file.
 func WriteWAV(path string, rate int, audio [][]float32) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b := bufio.NewWriterSize(f, 1<<16)
 	ch, n := len(audio), len(audio[0])
-	var b bytes.Buffer
 	le := binary.LittleEndian
 	data := n * ch * 4
 	b.WriteString("RIFF")
-	_ = binary.Write(&b, le, uint32(36+data))
+	_ = binary.Write(b, le, uint32(36+data))
 	b.WriteString("WAVEfmt ")
 	for _, v := range []any{uint32(16), uint16(3), uint16(ch), uint32(rate), uint32(rate * ch * 4), uint16(ch * 4), uint16(32)} {
-		_ = binary.Write(&b, le, v)
+		_ = binary.Write(b, le, v)
 	}
 	b.WriteString("data")
-	_ = binary.Write(&b, le, uint32(data))
+	_ = binary.Write(b, le, uint32(data))
 	buf := make([]byte, 4)
 	for i := range n {
 		for c := range ch {
@@ -29,7 +34,10 @@ func WriteWAV(path string, rate int, audio [][]float32) error {
 			b.Write(buf)
 		}
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	if err := b.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // ReadWAV reads a 16-bit PCM or 32-bit float WAV file into planar audio.
