@@ -1,14 +1,18 @@
 package decode
 
 import (
+	"context"
 	"errors"
 	"io"
+	"maps"
 	"time"
+
+	"github.com/onair-go/onair"
 )
 
 // run is the helper goroutine: it opens entries and decodes them into the
 // buffer until Sleep.
-func (p *player) run() {
+func (p *player) run(ctx context.Context) {
 	defer p.wg.Done()
 	r := &runner{p: p}
 	defer r.closeLast()
@@ -38,6 +42,9 @@ func (p *player) run() {
 			continue
 		}
 		r.closeLast()
+		if p.opts.prepare != nil {
+			e.meta = prepared(ctx, p.opts.prepare, e)
+		}
 		d, err := openDecoderWith(e.path, p.format, e.meta, p.opts.video)
 		if err != nil {
 			r.failed(e, err)
@@ -60,6 +67,18 @@ func (p *player) run() {
 			p.opts.log.Error("decoding stopped early", "source", p.opts.id, "path", e.path, "err", err)
 		}
 	}
+}
+
+// prepared returns e's metadata added to what prepare gives for its path;
+// the entry's own metadata (playlist annotations) wins.
+func prepared(ctx context.Context, prepare func(context.Context, string) onair.Metadata, e entry) onair.Metadata {
+	m := prepare(ctx, e.path)
+	if m == nil {
+		return e.meta
+	}
+	m = maps.Clone(m)
+	maps.Copy(m, e.meta)
+	return m
 }
 
 // runner is the helper goroutine's state.

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -66,6 +67,14 @@ type PlaylistOptions struct {
 	// Buffer and Synchronous are as in [FileOptions].
 	Buffer      time.Duration
 	Synchronous bool
+	// Prepare, when set, is called on the helper goroutine with the path
+	// of each entry before the entry is opened; the metadata it returns is
+	// added to the track's, the entry's own annotations winning. Cue
+	// points in it trim the track. ctx is cancelled when the source goes
+	// to sleep. It is meant for the loudness and autocue analysis of
+	// package decode/analysis (Cache.Prepare), and may take as long as
+	// the buffer lasts before the track is late.
+	Prepare func(ctx context.Context, path string) onair.Metadata
 }
 
 // PlaylistSource plays the entries of a list of media files, each as a
@@ -152,7 +161,7 @@ func newPlaylist(uri string, l []entry, opts *PlaylistOptions) (*PlaylistSource,
 	s := &PlaylistSource{feed: f}
 	s.p = newPlayer(f, playerOptions{
 		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous,
-		maxFail: o.MaxFail, onFail: o.OnFail,
+		maxFail: o.MaxFail, onFail: o.OnFail, prepare: o.Prepare,
 	})
 	s.node = onair.NewNode(s.p, &onair.NodeOptions{ID: o.ID, Fallible: true})
 	return s, nil
