@@ -203,3 +203,12 @@ func TestAgainstLoudgain(t *testing.T) {
 		compare(t, m, "loudgain", loudgainReading(t, m.path), got)
 	}
 }
+
+// TestAgainstFFmpeg compares with FFmpeg's ebur128 filter (peak=true),
+// which takes a short-term value every 100 ms for the range, as we do by
+// default.
+func TestAgainstFFmpeg(t *testing.T) {
+	for _, m := range append(generated(t), realWAVs(t)...) {
+		compare(t, m, "ffmpeg", ffmpegReading(t, m.path), ours(t, m.rate, m.audio, nil))
+	}
+}
