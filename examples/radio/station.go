@@ -15,7 +15,10 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/decode/analysis"
+	"github.com/onair-go/onair/dynamics"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/loudness"
 	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/onair-go/onair/mux/icecast"
@@ -70,11 +73,15 @@ type station struct {
 
 // build makes the graph:
 //
-//	playlist ─┐
-//	          ├─ fallback ─ crossfade ─┬─ AAC 48k ──┐
-//	jingle ───┘                        ├─ AAC 192k ─┼─ multitrack ─┬─ HLS (2 AAC variants)
-//	                                   └─ MP3 128k ─┘              ├─ 3 listener mounts
-//	                                                               └─ Icecast (optional)
+//	playlist ─ normalize ─┐
+//	                      ├─ fallback ─ crossfade ─ limit ─┬─ AAC 48k ──┐
+//	jingle ───────────────┘                                ├─ AAC 192k ─┼─ multitrack ─┬─ HLS (2 AAC variants)
+//	                                                       └─ MP3 128k ─┘              ├─ 3 listener mounts
+//	                                                                                   └─ Icecast (optional)
+//
+// Each song is analysed once (cached in the work folder) before it plays:
+// its loudness, for normalize (-14 LUFS), and its cue points, which trim
+// its silences and tell the crossfade where to start.
 func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*station, error) {
 	log := cfg.Logger
 	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock})
@@ -90,8 +97,12 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 
 	// Sources: the music folder, watched for added and removed files,
 	// shuffled each round; a jingle that loops when there is no music.
+	cache, err := analysis.NewCache(filepath.Join(cfg.Dir, "analysis"), nil, log)
+	if err != nil {
+		return fail(err)
+	}
 	music, err := decode.Playlist(musicDir, &decode.PlaylistOptions{
-		Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log,
+		Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare,
 		OnFail: func(path string, err error) { fmt.Fprintf(cfg.Out, "skipping %s: %v\n", path, err) },
 	})
 	if err != nil {
@@ -101,7 +112,11 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 	if err != nil {
 		return fail(fmt.Errorf("jingle: %w", err))
 	}
-	fb, err := onair.Fallback([]onair.Source{music, safe}, nil)
+	norm, err := loudness.Normalize(music, nil)
+	if err != nil {
+		return fail(err)
+	}
+	fb, err := onair.Fallback([]onair.Source{norm, safe}, nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -119,10 +134,16 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 		fmt.Fprintf(cfg.Out, "now playing: %s\n", title)
 	})
 
+	// On air, a look-ahead limiter keeps the true peak under -1 dBTP.
+	air, err := dynamics.Limit(xf, nil)
+	if err != nil {
+		return fail(err)
+	}
+
 	// Three shared encoders, gathered into one multitrack source.
 	var specs []onair.TrackSpec
 	for _, r := range renditions {
-		enc, err := encode.Audio(xf, &encode.AudioOptions{Codec: r.codec, BitRate: r.bitRate, Track: "enc", ID: r.track, Logger: log})
+		enc, err := encode.Audio(air, &encode.AudioOptions{Codec: r.codec, BitRate: r.bitRate, Track: "enc", ID: r.track, Logger: log})
 		if err != nil {
 			return fail(err)
 		}
@@ -188,7 +209,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 	// Stop after the requested stream time: an output that counts ticks.
 	if cfg.Duration > 0 {
 		frames, n := int(cfg.Duration/g.Format().FrameDuration), 0
-		st.stop = onair.Sink(xf, func(*onair.Frame) error {
+		st.stop = onair.Sink(air, func(*onair.Frame) error {
 			if n++; n == frames {
 				cancel()
 			}
