@@ -122,6 +122,19 @@ func TestLimitCeiling(t *testing.T) {
 		{"music 44.1k", 44100, pcmtest.Music(44100, 2, 0, 30, 7)},
 		{"music 48k 5.1", 48000, pcmtest.Music(48000, 6, -1, 10, 8)},
 	}
+	// White noise: full-band, the worst case for intersample peaks.
+	noise := make([][]float32, 2)
+	x := uint32(12345)
+	for c := range noise {
+		noise[c] = make([]float32, 5*44100)
+		for i := range noise[c] {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			noise[c][i] = float32(x)/float32(1<<32)*0.5 - 0.25 // ±0.25, pushed to ±1 below
+		}
+	}
+	inputs = append(inputs, input{"white noise", 44100, noise})
 	paths, _ := filepath.Glob("/usr/share/sounds/alsa/*.wav")
 	if len(paths) == 0 {
 		t.Fatal("no /usr/share/sounds/alsa/*.wav: run scripts/test-deps.sh (alsa-utils)")

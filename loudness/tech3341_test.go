@@ -49,7 +49,11 @@ func TestTech3341Integrated(t *testing.T) {
 		{"6 (5.0)", 5, []tone{{freq: 1000, levels: []float64{-28, -28, -24, -30, -30}, secs: 20}}, -23, 0},
 	}
 	for _, tc := range cases {
-		for _, rate := range []int{48000, 44100} {
+		rates := []int{48000}
+		if tc.name == "1" || tc.name == "5" {
+			rates = append(rates, 44100) // and TestAnyRate: the others at 48 kHz only
+		}
+		for _, rate := range rates {
 			t.Run(fmt.Sprintf("case%s/%d", tc.name, rate), func(t *testing.T) {
 				a := newAnalyzer(t, rate, tc.channels)
 				feed(t, a, synth(rate, tc.channels, tc.segs...), nil)
@@ -69,7 +73,7 @@ func TestAnyRate(t *testing.T) {
 	for _, rate := range []int{8000, 11025, 22050, 32000, 88200, 96000, 192000, 69313} {
 		t.Run(fmt.Sprint(rate), func(t *testing.T) {
 			a := newAnalyzer(t, rate, 2)
-			feed(t, a, synth(rate, 2, tone{freq: 1000, level: -23, secs: 10}), nil)
+			feed(t, a, synth(rate, 2, tone{freq: 1000, level: -23, secs: 4}), nil)
 			near(t, "integrated", a.Values().Integrated, -23, 0.1)
 		})
 	}

@@ -75,8 +75,8 @@ func Sine(rate, channels int, freq, level, secs float64) [][]float32 {
 }
 
 // Music returns secs seconds of a deterministic music-like signal at rate
-// Hz: a few detuned partials with a beat, a bass line, noise bursts as
-// drums and a slowly varying level, peaking near level dBFS, different on
+// Hz: a few detuned partials with a beat, a bass line, low-passed noise
+// bursts as drums and a slowly varying level, peaking near level dBFS, different on
 // each channel.
 func Music(rate, channels int, level, secs float64, seed uint64) [][]float32 {
 	n := int(math.Round(secs * float64(rate)))
@@ -93,6 +93,9 @@ func Music(rate, channels int, level, secs float64, seed uint64) [][]float32 {
 	}
 	notes := []float64{220, 261.63, 329.63, 392, 293.66, 349.23}
 	var env, peak float64
+	// The drums are noise through two one-pole low-passes (about 5 kHz),
+	// so that the spectrum falls off above a few kHz as music's does.
+	lp1, lp2 := make([]float64, channels), make([]float64, channels)
 	for i := range n {
 		t := float64(i) / float64(rate)
 		if math.Mod(t, 0.5) < 1.0/float64(rate) {
@@ -102,10 +105,12 @@ func Music(rate, channels int, level, secs float64, seed uint64) [][]float32 {
 		note := notes[int(t/2)%len(notes)]
 		swell := 0.6 + 0.4*math.Sin(2*math.Pi*t/23)
 		for c := range channels {
+			lp1[c] = 0.5*lp1[c] + 0.5*noise()
+			lp2[c] = 0.5*lp2[c] + 0.5*lp1[c]
 			d := 1 + 0.003*float64(c)
 			v := 0.5*math.Sin(2*math.Pi*note*d*t) + 0.25*math.Sin(2*math.Pi*2.01*note*t+float64(c)) +
 				0.12*math.Sin(2*math.Pi*3.02*note*t) + 0.4*math.Sin(2*math.Pi*note/4*t) +
-				0.6*env*noise()
+				0.9*env*lp2[c]
 			v *= swell
 			out[c][i] = float32(v)
 			peak = max(peak, math.Abs(float64(out[c][i])))
