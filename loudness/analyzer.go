@@ -54,9 +54,9 @@ type Values struct {
 }
 
 // Analyzer measures loudness and peaks of planar float32 audio written to
-// it. Write and Flush must be called from one goroutine at a time; Values
-// and Reset are safe from any goroutine. After NewAnalyzer an Analyzer
-// does not allocate.
+// it. Write, Flush and Reset must be called from one goroutine at a time
+// (the writer's); Values is safe from any goroutine, also while audio is
+// written. After NewAnalyzer an Analyzer does not allocate.
 type Analyzer struct {
 	rate     int
 	channels int
@@ -177,7 +177,8 @@ func (a *Analyzer) Rate() int { return a.rate }
 // Channels returns the number of channels.
 func (a *Analyzer) Channels() int { return a.channels }
 
-// Reset forgets everything measured.
+// Reset forgets everything measured. Like Write, it must not run at the
+// same time as Write or Flush.
 func (a *Analyzer) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
