@@ -46,6 +46,8 @@ bench-radio: ffmpeg
 
 # The loudness meter's CPU time per hour of 44.1 kHz stereo against FFmpeg's
 # ebur128 filter (peak=true) and loudgain on the same generated file, with
-# their readings. make bench-loudness ARGS="-minutes 30 -rounds 3"
+# their readings. make bench-loudness ARGS="-minutes 30 -rounds 3"; with
+# ARGS="-playlist 30" it normalizes a generated 30-minute playlist instead
+# (analysis, Normalize, Limit) and prints each song's loudness.
 bench-loudness: ffmpeg
 	$(FFENV) && go run ./internal/cmd/benchloudness $(ARGS)

@@ -2,7 +2,9 @@
 // with FFmpeg's ebur128 filter (peak=true) and loudgain (libebur128) on the
 // same file, a generated music-like 44.1 kHz stereo WAV, and prints their
 // readings side by side. Run it with make bench-loudness (ffmpeg from
-// scripts/ffmpeg.sh env, loudgain from scripts/test-deps.sh).
+// scripts/ffmpeg.sh env, loudgain from scripts/test-deps.sh). With
+// -playlist N it instead normalizes a generated playlist of N minutes
+// (analysis, Normalize, Limit) and prints each song's loudness.
 package main
 
 import (
@@ -32,7 +34,15 @@ func main() {
 	minutes := flag.Int("minutes", 10, "length of the generated file")
 	rounds := flag.Int("rounds", 3, "runs of each meter; the fastest counts")
 	keep := flag.String("file", "", "use (or create) this WAV file instead of a temporary one")
+	pl := flag.Int("playlist", 0, "instead, normalize a generated playlist of this many minutes and print each song's loudness")
+	maxGain := flag.Float64("maxgain", 0, "with -playlist: Normalize's MaxGain in dB (default 12)")
 	flag.Parse()
+	if *pl > 0 {
+		if err := playlist(*pl, *maxGain); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	path := *keep
 	if path == "" {
 		dir, err := os.MkdirTemp("", "benchloudness")
