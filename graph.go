@@ -52,7 +52,7 @@ type Graph struct {
 	started  atomic.Bool
 	closed   atomic.Bool
 	draining atomic.Bool // the drain tick of Close is running
-	attachMu sync.Mutex  // guards nodes and ids after Start
+	mu       sync.Mutex  // guards nodes, ids, clocks and the clocks' names and registrations from Start on
 
 	cbq  chan callbackCall
 	cbwg sync.WaitGroup
@@ -101,11 +101,17 @@ func (g *Graph) Add(outputs ...Source) error {
 }
 
 // Clocks returns the graph's clocks (known once started).
-func (g *Graph) Clocks() []*Clock { return append([]*Clock(nil), g.clocks...) }
+func (g *Graph) Clocks() []*Clock {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]*Clock(nil), g.clocks...)
+}
 
 // Status returns the status of every clock of the graph, child clocks
 // included. Safe from any goroutine.
 func (g *Graph) Status() []ClockStatus {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	st := make([]ClockStatus, 0, len(g.clocks))
 	for _, c := range g.clocks {
 		st = append(st, c.Status())
@@ -124,7 +130,10 @@ func (g *Graph) Start() error {
 	if !g.started.CompareAndSwap(false, true) {
 		return ErrStarted
 	}
-	if err := g.assign(); err != nil {
+	g.mu.Lock()
+	err := g.assign()
+	g.mu.Unlock()
+	if err != nil {
 		g.started.Store(false)
 		return err
 	}
