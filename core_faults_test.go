@@ -2,6 +2,7 @@ package onair_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 	"testing"
@@ -458,3 +459,74 @@ func TestChildClocksNamedUniquely(t *testing.T) {
 }
 
 var _ = io.EOF
+
+// closeSender counts its Close calls and can fail or block.
+type closeSender struct {
+	closed  int
+	err     error
+	release chan struct{}
+	entered chan struct{}
+}
+
+func (s *closeSender) Send(*onair.Frame) error { return nil }
+func (s *closeSender) Close() error {
+	s.closed++
+	if s.entered != nil {
+		s.entered <- struct{}{}
+	}
+	if s.release != nil {
+		<-s.release
+	}
+	return s.err
+}
+
+// A graph that never started closes its outputs' senders.
+func TestCloseUnstartedGraphClosesSenders(t *testing.T) {
+	s := &closeSender{}
+	g, err := onair.NewGraph(nil)
+	require.NoError(t, err)
+	require.NoError(t, g.Add(onair.NewOutput(onair.Sine(440, nil), s, nil)))
+	require.NoError(t, g.Close())
+	assert.Equal(t, 1, s.closed)
+	require.NoError(t, g.Close())
+	assert.Equal(t, 1, s.closed, "Close is idempotent")
+}
+
+// Close closes outputs at the same time: each waits for the others to have
+// entered Close before it returns, which deadlocks when they are closed one
+// after another.
+func TestCloseClosesOutputsTogether(t *testing.T) {
+	const n = 4
+	entered := make(chan struct{}, n)
+	release := make(chan struct{})
+	var outs []onair.Source
+	for range n {
+		outs = append(outs, onair.NewOutput(onair.Sine(440, nil), &closeSender{entered: entered, release: release}, nil))
+	}
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: onair.NewClock("m", &onair.ClockOptions{Kind: onair.Manual})})
+	require.NoError(t, err)
+	require.NoError(t, g.Add(outs...))
+	require.NoError(t, g.Start())
+	done := make(chan error)
+	go func() { done <- g.Close() }()
+	for range n {
+		<-entered // every sender is in Close before any returns
+	}
+	close(release)
+	require.NoError(t, <-done)
+}
+
+// Run returns the error of Close (a trailer that could not be written).
+func TestRunReturnsCloseError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		boom := errors.New("trailer write failed")
+		g, err := onair.NewGraph(nil)
+		require.NoError(t, err)
+		require.NoError(t, g.Add(onair.NewOutput(onair.Sine(440, nil), &closeSender{err: boom}, nil)))
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		err = g.Run(ctx)
+		assert.ErrorIs(t, err, boom)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
+}
