@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"maps"
 	"slices"
 )
 
@@ -430,14 +429,4 @@ func (n *Node) Detach(src Source) {
 	if n.graph != nil {
 		n.graph.release(src)
 	}
-}
-
-// replayMetadata returns a copy of the last metadata, for operators that
-// replay it when they switch to this source.
-func (n *Node) replayMetadata() Metadata {
-	m := n.LastMetadata()
-	if m == nil {
-		return nil
-	}
-	return maps.Clone(m)
 }

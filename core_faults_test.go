@@ -41,11 +41,9 @@ func (g *faultGen) Generate(f *onair.Frame) error {
 // fallback keeps it (no switch to the blank, no mark) and plays the rest of
 // its data in the next ticks.
 func TestFallbackKeepsShortReadyChild(t *testing.T) {
-	h := newOpsHarness(t)
-	a := onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
 	for _, immediate := range []bool{false, true} {
-		h = newOpsHarness(t)
-		a = onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
+		h := newOpsHarness(t)
+		a := onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
 		fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{a, onair.Blank(nil)}, &onair.FallbackOptions{Immediate: immediate}))
 		c := h.run(fb, 20, false)
 		silent := 0

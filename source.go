@@ -172,7 +172,6 @@ type Node struct {
 	cur       *Frame
 	spare     *Frame
 	elapsed   int
-	lastMark  bool
 	attached  bool // added by Attach at run time (its ID is released on Detach)
 
 	// Cross-goroutine state.
@@ -279,8 +278,8 @@ func (n *Node) LastMetadata() Metadata {
 	return n.lastMeta
 }
 
-// Elapsed returns the time consumed from the current track. Safe from any
-// goroutine.
+// Elapsed returns the number of samples consumed from the current track
+// (see [Format.Duration] for a time). Safe from any goroutine.
 func (n *Node) Elapsed() int {
 	return int(n.elapsedPub.Load())
 }

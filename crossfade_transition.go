@@ -56,14 +56,6 @@ func (t TrackEnd) Source() Source {
 	return NewNode(&xfTrackReader{t: t.buf}, &NodeOptions{ID: id})
 }
 
-// samples returns the buffered length in samples.
-func (t TrackEnd) samples() int {
-	if t.buf == nil {
-		return 0
-	}
-	return t.buf.n
-}
-
 // SimpleTransition returns the default transition of [Crossfade]: the
 // ending track fades out over its last fadeOut while the starting track
 // fades in over its first fadeIn, both from the start of the transition
