@@ -6,7 +6,7 @@ SHELL := /bin/bash
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test lint demo bench bench-encode bench-radio vet
+.PHONY: all setup ffmpeg test-deps test lint demo bench bench-encode bench-radio bench-graph vet
 
 all: test
 
@@ -49,3 +49,9 @@ bench-encode: ffmpeg
 # doing the same three encodes with -re (2.5 minutes). make bench-radio ARGS=300
 bench-radio: ffmpeg
 	@scripts/bench-radio.sh $(ARGS)
+
+# What the graph itself costs: an hour of stream of sine -> amplify ->
+# fallback -> sink, and of blank, on a free-running clock (pure Go, no
+# FFmpeg). make bench-graph ARGS="-hours 2"
+bench-graph:
+	go run ./internal/cmd/benchgraph $(ARGS)
