@@ -3,6 +3,7 @@ package onair
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -120,7 +121,7 @@ func newSwitcher(sources []Source, cfg switchConfig, p switchPolicy, fallible bo
 
 // ok reports whether child i may play now: it is ready and either gives
 // data past what was taken from it in this tick, or is the selected child
-// and has not ended. A selected child that is ready but ran out of data in
+// and neither it nor its track has ended. A selected child that is ready but ran out of data in
 // this tick ("no more data now", a short frame) stays selected: the
 // switcher's frame is short too, and the child goes on in the next tick.
 func (s *switcher) ok(i int) bool {
@@ -131,8 +132,18 @@ func (s *switcher) ok(i int) bool {
 	if s.hasData(i) {
 		return true
 	}
-	// Out of data: the selected child waits for more, unless it ended.
-	return i == s.cur && !cn.Ended()
+	// Out of data: the selected child waits for more, unless it ended or
+	// its track did (a mark at the end of its data: a live stream that
+	// dropped, say), which is a track boundary like any other.
+	return i == s.cur && !cn.Ended() && !s.trackDone(i)
+}
+
+// trackDone reports whether child i's frame ends with a track mark at the
+// point this tick took it to: the next data it gives starts a new track.
+func (s *switcher) trackDone(i int) bool {
+	in := s.children[i].Node().Peek()
+	p := s.pos[s.slot[i]]
+	return p == in.Len() && slices.Contains(in.Marks(), p)
 }
 
 // hasData reports whether ready child i gives data past what was taken
