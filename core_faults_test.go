@@ -62,7 +62,7 @@ func TestFallbackKeepsShortReadyChild(t *testing.T) {
 	for _, immediate := range []bool{false, true} {
 		h := newOpsHarness(t)
 		a := onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
-		fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{a, onair.Blank(nil)}, &onair.FallbackOptions{Immediate: immediate}))
+		fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{a, onair.Blank(nil)}, &onair.SwitchOptions{Immediate: immediate}))
 		c := h.run(fb, 20, false)
 		silent := 0
 		for _, v := range c.v {
