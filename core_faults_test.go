@@ -546,3 +546,31 @@ func TestRunReturnsCloseError(t *testing.T) {
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 }
+
+// A child clock attached at run time shows in Status, and leaves it with
+// its operator.
+func TestStatusListsChildClocksAttachedAtRunTime(t *testing.T) {
+	h := newOpsHarness(t)
+	xf := opsMust[*onair.Crossfader](t)(onair.Crossfade(h.src(opsScript{id: 1}), nil))
+	hd := newOpAttacher(xf)
+	g, err := onair.NewGraph(&onair.GraphOptions{Format: opsFormat, Clock: h.clk, SyncCallbacks: true})
+	require.NoError(t, err)
+	require.NoError(t, g.Add(onair.Sink(hd, func(*onair.Frame) error { return nil }, nil)))
+	require.NoError(t, g.Start())
+	defer g.Close()
+	names := func() []string {
+		var l []string
+		for _, s := range g.Status() {
+			l = append(l, s.Name)
+		}
+		return l
+	}
+	assert.Equal(t, []string{"test"}, names())
+	hd.ops = []string{"attach"}
+	h.clk.Tick()
+	require.NoError(t, hd.err)
+	assert.Equal(t, []string{"test", "crossfade.clock"}, names())
+	hd.ops = []string{"detach"}
+	h.clk.Tick()
+	assert.Equal(t, []string{"test"}, names())
+}
