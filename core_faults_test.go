@@ -574,3 +574,72 @@ func TestStatusListsChildClocksAttachedAtRunTime(t *testing.T) {
 	h.clk.Tick()
 	assert.Equal(t, []string{"test"}, names())
 }
+
+// picGen plays one endless track with a picture every 10 samples, at
+// positions off, off+10, ... of its own output.
+type picGen struct {
+	n, off int
+	id     byte
+}
+
+func (g *picGen) Generate(f *onair.Frame) error {
+	base := f.Len()
+	k := f.Extend(f.Free())
+	for i := range k {
+		if (g.n+i-g.off)%10 == 0 {
+			f.AddPicture(onair.MainVideo, onair.Picture{Pos: base + i, Width: 1, Height: 1, PixelFormat: "gray", Planes: [4][]byte{{g.id}}, Strides: [4]int{1}})
+		}
+	}
+	g.n += k
+	return nil
+}
+
+// A switch between two video sources whose pictures are on grids of
+// their own keeps the output at one picture per slot of the graph's frame
+// rate.
+func TestFallbackKeepsPicturesOnTheGrid(t *testing.T) {
+	format := onair.Format{SampleRate: 1000, Channels: 1, FrameDuration: 20 * time.Millisecond,
+		Video: &onair.VideoFormat{Width: 2, Height: 2, FrameRate: onair.Rational{Num: 100, Den: 1}, PixelFormat: "gray"}}
+	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
+	a := onair.NewNode(&picGen{off: 3, id: 1}, &onair.NodeOptions{ID: "a", Fallible: true})
+	b := onair.NewNode(&picGen{off: 0, id: 2}, &onair.NodeOptions{ID: "b"})
+	var gate bool
+	ga := onair.NewNode(&gateGen{src: a, open: &gate}, &onair.NodeOptions{ID: "gate", Children: []onair.Source{a}, Fallible: true})
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{ga, b}, &onair.SwitchOptions{Immediate: true}))
+	var pics []int
+	pos := 0
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Format: format})
+	require.NoError(t, err)
+	require.NoError(t, g.Add(onair.Sink(fb, func(f *onair.Frame) error {
+		if tr := f.Track(onair.MainVideo); tr != nil {
+			for _, p := range tr.Pictures {
+				pics = append(pics, pos+p.Pos)
+			}
+		}
+		pos += f.Len()
+		return nil
+	}, nil)))
+	require.NoError(t, g.Start())
+	defer g.Close()
+	for i := range 10 {
+		gate = i >= 3 && i < 6
+		clk.Tick()
+	}
+	require.Equal(t, 200, pos)
+	for i, p := range pics {
+		require.Equal(t, 10*i, p, "picture %d off the grid: %v", i, pics)
+	}
+	assert.Len(t, pics, 20)
+}
+
+// gateGen passes its source while *open.
+type gateGen struct {
+	src  onair.Source
+	open *bool
+}
+
+func (g *gateGen) Ready() bool { return *g.open && g.src.Node().Ready() }
+func (g *gateGen) Generate(f *onair.Frame) error {
+	g.src.Node().Pull(f)
+	return nil
+}

@@ -85,12 +85,7 @@ type Crossfader struct {
 	rampPos int // the body's fade-in after a degraded transition:
 	rampLen int // at rampPos of rampLen samples
 
-	// Main video on the frame-rate grid (see regrid).
-	outPos  int64     // samples generated since wake-up
-	slot    int64     // next slot of the grid
-	shown   Picture   // the picture on screen
-	showing bool      // shown is set
-	grid    []Picture // scratch
+	grid picGrid // the main video on the frame-rate grid
 }
 
 // Crossfade returns a source that plays input with a transition at each
@@ -251,9 +246,8 @@ func (x *Crossfader) reset() {
 	x.endTransition()
 	x.la.reset()
 	x.curMeta, x.lastMeta = nil, nil
-	x.outPos, x.slot = 0, 0
+	x.grid.reset()
 	x.rampPos, x.rampLen = 0, 0
-	x.shown, x.showing = Picture{}, false
 }
 
 // Ready reports whether the operator can play: a transition runs, or the

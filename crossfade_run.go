@@ -112,7 +112,7 @@ func (g *xfGen) Generate(f *Frame) error {
 		x.startTransition(m, stalled)
 	}
 	x.dedup(f, first)
-	x.regrid(f, base)
+	x.grid.apply(x.format, f, base)
 	return nil
 }
 

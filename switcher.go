@@ -61,6 +61,8 @@ type switcher struct {
 	trReplay Metadata // metadata to replay with the new child's first data
 	views    []*switchView
 	vnodes   []*Node
+
+	grid picGrid // the main video on the frame-rate grid
 }
 
 func newSwitcher(sources []Source, cfg switchConfig, p switchPolicy, fallible bool) (*Switcher, error) {
@@ -177,6 +179,7 @@ func (s *switcher) atMark(i int) bool {
 // WakeUp resets the selection.
 func (s *switcher) WakeUp(f *Format) error {
 	s.transN = max(1, f.Samples(s.cfg.transLen))
+	s.grid.reset()
 	s.setCur(-1)
 	s.tr = nil
 	clear(s.seen)
@@ -228,6 +231,8 @@ func (s *switcher) Remaining() int {
 
 // Generate fills f from the selected children.
 func (s *switcher) Generate(f *Frame) error {
+	base := f.Len()
+	defer s.grid.apply(s.node.format, f, base) // children join on the grid
 	clear(s.pos)
 	s.trPos = 0
 	limit := 4*len(s.children) + 8 // steps that append nothing
