@@ -58,7 +58,8 @@ type FileOptions struct {
 // up and stopped when it goes to sleep; the clock goroutine only copies
 // decoded audio. The audio is resampled and converted to the graph's rate
 // and channel count. The track starts with a track mark and the file's
-// tags (lower-case keys, plus "filename") and ends with a track mark.
+// tags (lower-case keys, plus "filename", and "title" from the file name
+// when the file has none) and ends with a track mark.
 // Decoding errors are logged; a file that breaks midway ends there.
 //
 // Seek, Duration, Metadata and Close are safe to call from any goroutine.
@@ -137,7 +138,8 @@ func (s *FileSource) Path() string { return s.path }
 // estimated from the file's headers, or -1 when unknown.
 func (s *FileSource) Duration() time.Duration { return s.dur }
 
-// Metadata returns a copy of the file's tags.
+// Metadata returns a copy of the track's metadata: the file's tags,
+// "filename", and "title" from the file name when the file has none.
 func (s *FileSource) Metadata() onair.Metadata { return maps.Clone(s.meta) }
 
 // Seek continues the track from position d (after the cue-in point). It

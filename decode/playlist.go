@@ -70,7 +70,8 @@ type PlaylistOptions struct {
 
 // PlaylistSource plays the entries of a list of media files, each as a
 // track that starts with a track mark and the file's tags (plus
-// "filename"). It is fallible.
+// "filename", and "title" from the file name when the file has none). It
+// is fallible.
 //
 // A helper goroutine (started on wake-up, stopped on sleep) opens the
 // next entry and decodes it ahead while the current one plays, so tracks
