@@ -192,6 +192,9 @@ func (c *codecBase) receive(emit PacketFunc) error {
 			DTS:      c.pkt.Dts(),
 			Duration: c.pkt.Duration(),
 			Key:      c.pkt.Flags().Has(astiav.PacketFlagKey),
+			// The encoder's final header (FLAC's STREAMINFO with the
+			// sample count and MD5) travels with its packet to the muxers.
+			NewExtradata: av.NewExtradata(c.pkt),
 		}
 		c.pkt.Unref()
 		if emit != nil {
