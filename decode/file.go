@@ -25,7 +25,8 @@ const (
 type FileOptions struct {
 	// ID names the source. It defaults to "file".
 	ID string
-	// Logger receives decoding errors. It defaults to discarding them.
+	// Logger receives decoding errors, and FFmpeg's messages about the
+	// file (see package avlog). It defaults to discarding them.
 	Logger *slog.Logger
 	// Buffer is how much audio is decoded ahead of the clock. It defaults
 	// to 1s.
@@ -91,7 +92,7 @@ func File(path string, opts *FileOptions) (*FileSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta, dur, err := probe(path)
+	meta, dur, err := probe(path, o.Logger)
 	if err != nil {
 		vo.closeDevice()
 		return nil, err
@@ -106,9 +107,9 @@ func File(path string, opts *FileOptions) (*FileSource, error) {
 
 // probe opens path, reads its tags and duration (-1 when unknown) and
 // decodes its first samples.
-func probe(path string) (onair.Metadata, time.Duration, error) {
+func probe(path string, log *slog.Logger) (onair.Metadata, time.Duration, error) {
 	f := &onair.Format{SampleRate: 48000, Channels: 2}
-	d, err := openDecoder(path, f, nil)
+	d, err := openDecoder(path, f, nil, log)
 	if err != nil {
 		return nil, 0, err
 	}

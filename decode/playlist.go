@@ -41,7 +41,8 @@ const (
 type PlaylistOptions struct {
 	// ID names the source. It defaults to "playlist".
 	ID string
-	// Logger receives one error per bad entry. It defaults to discarding.
+	// Logger receives one error per bad entry, and FFmpeg's messages
+	// about the files (see package avlog). It defaults to discarding.
 	Logger *slog.Logger
 	// Mode defaults to Normal.
 	Mode Mode

@@ -3,10 +3,12 @@ package encode
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/avlog"
 	"github.com/onair-go/onair/internal/av"
 )
 
@@ -40,10 +42,14 @@ type codecBase struct {
 	// frameDur is the duration of one video frame in the codec time base,
 	// given to packets the codec leaves without a duration.
 	frameDur int64
+	// detachLog ends the routing of the context's FFmpeg messages.
+	detachLog func()
 }
 
-// allocCodec finds the encoder by name and allocates its context.
-func (c *codecBase) alloc(name string, mt astiav.MediaType) (*astiav.Codec, error) {
+// alloc finds the encoder by name and allocates its context, whose
+// FFmpeg messages (warnings, an x264 encoder's statistics at close) go to
+// log (see package avlog).
+func (c *codecBase) alloc(name string, mt astiav.MediaType, log *slog.Logger) (*astiav.Codec, error) {
 	codec := astiav.FindEncoderByName(name)
 	if codec == nil || codec.ID().MediaType() != mt {
 		return nil, fmt.Errorf("%w: %q is not a%s encoder of this FFmpeg build", ErrUnknownCodec, name, kind(mt))
@@ -53,6 +59,7 @@ func (c *codecBase) alloc(name string, mt astiav.MediaType) (*astiav.Codec, erro
 	if c.ctx == nil {
 		return nil, &av.Error{Op: "avcodec_alloc_context3", Err: errors.New("out of memory")}
 	}
+	c.detachLog = avlog.Attach(c.ctx, log)
 	return codec, nil
 }
 
@@ -214,6 +221,10 @@ func (c *codecBase) free() {
 	if c.ctx != nil {
 		c.ctx.Free()
 		c.ctx = nil
+	}
+	if c.detachLog != nil {
+		c.detachLog() // after Free, which may log
+		c.detachLog = nil
 	}
 	if c.pkt != nil {
 		c.pkt.Free()

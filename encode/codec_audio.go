@@ -63,7 +63,7 @@ func NewAudioEncoder(sampleRate, channels int, opts *AudioOptions) (*AudioEncode
 }
 
 func (e *AudioEncoder) init(o *AudioOptions) error {
-	codec, err := e.alloc(o.Codec, astiav.MediaTypeAudio)
+	codec, err := e.alloc(o.Codec, astiav.MediaTypeAudio, o.Logger)
 	if err != nil {
 		return err
 	}

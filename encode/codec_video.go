@@ -64,7 +64,7 @@ func NewVideoEncoder(width, height int, frameRate onair.Rational, opts *VideoOpt
 }
 
 func (e *VideoEncoder) init(o *VideoOptions) error {
-	codec, err := e.alloc(o.Codec, astiav.MediaTypeVideo)
+	codec, err := e.alloc(o.Codec, astiav.MediaTypeVideo, o.Logger)
 	if err != nil {
 		return err
 	}

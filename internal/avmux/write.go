@@ -163,6 +163,7 @@ func (m *Muxer) Close() error {
 	// avformat_free_context does not touch the (already closed) pb of an
 	// output context.
 	m.fc.Free()
+	m.detach()
 	return errors.Join(errs...)
 }
 
