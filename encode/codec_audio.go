@@ -41,6 +41,9 @@ type AudioEncoder struct {
 	pts     int64
 	planes  [][]float32 // deinterleave scratch
 	flushed bool
+	// tailGap is, for libmp3lame, how many samples past a codec frame
+	// boundary the stream must not end at (see padTail); 0 for others.
+	tailGap int
 }
 
 // NewAudioEncoder opens an audio encoder for input of the given sample
@@ -108,6 +111,9 @@ func (e *AudioEncoder) init(o *AudioOptions) error {
 		e.frameSize = 1024
 	}
 	e.direct = e.format == astiav.SampleFormatFltp && e.rate == e.inRate && e.channels == e.inCh
+	if o.Codec == "libmp3lame" && e.frameSize > 0 {
+		e.tailGap = e.frameSize - initialPadding(e.ctx)%e.frameSize
+	}
 
 	if e.stage, err = newAudioFrame(astiav.SampleFormatFltp, e.inCh, e.inRate, stageSamples); err != nil {
 		return err
@@ -349,10 +355,48 @@ func (e *AudioEncoder) Flush(emit PacketFunc) error {
 			}
 		}
 	}
+	if err := e.padTail(); err != nil {
+		return err
+	}
 	if err := e.drain(1, emit); err != nil {
 		return err
 	}
 	return e.send(nil, emit)
+}
+
+// padTail pads the end of a libmp3lame stream with a few samples of
+// silence when it would end 1 to tailGap samples past a codec frame
+// boundary. LAME's flush always adds a whole frame (1152 samples) of
+// delay after the last sample, but FFmpeg's wrapper reckons the delay as
+// its initial padding (1105 samples at 44.1 kHz): a stream ending within
+// the 47 samples in between gets one packet more from LAME than the
+// wrapper queued samples for, which it sends without timestamps and with
+// the warning "Trying to remove 1152 samples, but the queue is empty"
+// (the ffmpeg program does the same with such inputs). Ending the stream
+// at tailGap+1 samples past the boundary instead adds at most tailGap
+// samples (about 1 ms) of silence to the end and keeps the wrapper's
+// count right.
+func (e *AudioEncoder) padTail() error {
+	if e.tailGap == 0 {
+		return nil
+	}
+	total := e.pts + int64(e.fifo.Size())
+	r := int(total % int64(e.frameSize))
+	if r == 0 || r > e.tailGap {
+		return nil
+	}
+	n := e.tailGap + 1 - r
+	e.frame.SetNbSamples(n)
+	if err := e.frame.MakeWritable(); err != nil {
+		return &av.Error{Op: "av_frame_make_writable", Err: err}
+	}
+	if err := e.frame.SamplesFillSilence(); err != nil {
+		return &av.Error{Op: "av_samples_set_silence", Err: err}
+	}
+	if _, err := e.fifo.Write(e.frame); err != nil {
+		return &av.Error{Op: "av_audio_fifo_write", Err: err}
+	}
+	return nil
 }
 
 // Close releases the encoder's FFmpeg resources without draining it (use

@@ -118,3 +118,44 @@ func slicesContain(l []string, sub string) bool {
 	}
 	return false
 }
+
+// TestLAMETail: a libmp3lame stream that ends 1 to 47 samples past one of
+// its frames (1152 samples, 576 at 22.05 kHz) used to get one packet more
+// from LAME's flush than FFmpeg's wrapper had queued samples for: a packet
+// without a duration, and the warning "Trying to remove 1152 samples, but
+// the queue is empty". Every stream now ends with packets of real
+// durations and no warning, whatever its length.
+func TestLAMETail(t *testing.T) {
+	level := astiav.GetLogLevel()
+	astiav.SetLogLevel(astiav.LogLevelDebug)
+	defer astiav.SetLogLevel(level)
+	for _, rate := range []int{44100, 22050} {
+		frame := 1152
+		if rate < 32000 {
+			frame = 576
+		}
+		for _, n := range []int{1, 20, 47, 48, frame, frame + 1, frame + 47, 30*frame + 1, 30*frame + 47, 30*frame + 48} {
+			rec := newRecorder()
+			e, err := encode.NewAudioEncoder(rate, 2, &encode.AudioOptions{Codec: "libmp3lame", Logger: slog.New(rec)})
+			require.NoError(t, err)
+			var pkts []onair.Packet
+			keep := func(p onair.Packet) error { pkts = append(pkts, p); return nil }
+			require.NoError(t, e.Encode(sine(rate, 2, n, 440), keep))
+			require.NoError(t, e.Flush(keep))
+			require.NoError(t, e.Close())
+			for _, r := range rec.records() {
+				assert.NotContains(t, r.msg, "queue is empty", "%d Hz, %d samples", rate, n)
+			}
+			var total int64
+			for i, p := range pkts {
+				assert.Positive(t, p.Duration, "%d Hz, %d samples: packet %d of %d has a duration", rate, n, i, len(pkts))
+				total += p.Duration
+			}
+			// The durations count LAME's priming too, as FFmpeg reckons it
+			// (encoder delay 576 + decoder delay 529).
+			const priming = 1105
+			assert.GreaterOrEqual(t, total, int64(n+priming), "%d Hz: the packets cover the input", rate)
+			assert.LessOrEqual(t, total, int64(n+priming+47), "%d Hz: at most 47 samples of silence added", rate)
+		}
+	}
+}
