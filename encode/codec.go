@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
+	"math/rand/v2"
+	"runtime"
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
@@ -18,17 +19,12 @@ import (
 // encoder call that produced the packet and is returned by it.
 type PacketFunc func(p onair.Packet) error
 
-// streamIDs hands out stream identities; it is a counter, not state that
-// changes behaviour, so sharing it between encoders is harmless.
-var streamIDs atomic.Uint64
-
 // codecBase is an opened FFmpeg encoder context with the send/receive loop
 // shared by the audio and video encoders.
 type codecBase struct {
 	name   string // encoder name, e.g. "libmp3lame"
 	ctx    *astiav.CodecContext
 	pkt    *astiav.Packet
-	params *astiav.CodecParameters
 	info   onair.StreamInfo
 	sent   int64 // frames sent to the codec
 	recv   int64 // packets received
@@ -80,20 +76,53 @@ func (c *codecBase) open(codec *astiav.Codec, setup func(*astiav.CodecContext), 
 		return &av.Error{Op: "avcodec_open2 " + c.name, Err: err}
 	}
 	c.pkt = astiav.AllocPacket()
-	c.params = astiav.AllocCodecParameters()
-	if err := c.params.FromCodecContext(c.ctx); err != nil {
-		return &av.Error{Op: "avcodec_parameters_from_context", Err: err}
+	params, err := streamParams(c.ctx)
+	if err != nil {
+		return err
 	}
 	tb := c.ctx.TimeBase()
 	c.info = onair.StreamInfo{
-		ID:        streamIDs.Add(1),
+		ID:        newStreamID(),
 		Codec:     c.ctx.CodecID().Name(),
 		TimeBase:  onair.Rational{Num: tb.Num(), Den: tb.Den()},
 		BitRate:   c.ctx.BitRate(),
 		Extradata: append([]byte(nil), c.ctx.ExtraData()...),
-		Params:    c.params,
+		Params:    params,
 	}
 	return nil
+}
+
+// streamParams returns the codec parameters of an opened encoder for its
+// StreamInfo. They are not the encoder's to free: a StreamInfo is shared
+// with muxers and may be kept after the encoder is closed (a muxer
+// compares the next stream with it), so the parameters live as long as
+// anything refers to them, and the garbage collector frees them after.
+func streamParams(ctx *astiav.CodecContext) (*astiav.CodecParameters, error) {
+	cp := astiav.AllocCodecParameters()
+	if cp == nil {
+		return nil, &av.Error{Op: "avcodec_parameters_alloc", Err: errors.New("out of memory")}
+	}
+	if err := cp.FromCodecContext(ctx); err != nil {
+		cp.Free()
+		return nil, &av.Error{Op: "avcodec_parameters_from_context", Err: err}
+	}
+	// The cleanup gets a copy of the wrapper (the C pointer alone), so
+	// that it does not keep cp reachable.
+	runtime.AddCleanup(cp, func(c astiav.CodecParameters) { c.Free() }, *cp)
+	return cp, nil
+}
+
+// newStreamID returns the identity of a new encoded stream: 64 random
+// bits, never 0. Muxers compare it with the stream they are writing to
+// notice a new one; two streams share an ID with a probability of about
+// n²/2⁶⁵ among n streams, without any state shared between encoders or
+// graphs.
+func newStreamID() uint64 {
+	for {
+		if id := rand.Uint64(); id != 0 {
+			return id
+		}
+	}
 }
 
 func configure(ctx *astiav.CodecContext, name string, setup func(*astiav.CodecContext), opts [][2]string) error {
@@ -229,10 +258,6 @@ func (c *codecBase) free() {
 	if c.pkt != nil {
 		c.pkt.Free()
 		c.pkt = nil
-	}
-	if c.params != nil {
-		c.params.Free()
-		c.params = nil
 	}
 }
 

@@ -21,7 +21,8 @@ const stageSamples = 4096
 // encoded rate and are expressed in the codec time base.
 //
 // An AudioEncoder is not safe for concurrent use. Close releases its
-// FFmpeg resources; the StreamInfo's Params stay valid until then.
+// FFmpeg resources; its StreamInfo (Params included) stays valid as long
+// as it is referenced.
 type AudioEncoder struct {
 	codecBase
 	inRate, inCh   int

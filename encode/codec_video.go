@@ -16,7 +16,8 @@ import (
 // swscale.
 //
 // A VideoEncoder is not safe for concurrent use. Close releases its
-// FFmpeg resources; the StreamInfo's Params stay valid until then.
+// FFmpeg resources; its StreamInfo (Params included) stays valid as long
+// as it is referenced.
 type VideoEncoder struct {
 	codecBase
 	width, height int
