@@ -47,8 +47,11 @@ type playerOptions struct {
 	synchronous bool
 	infallible  bool
 	maxFail     int // consecutive failures before waiting for a wake-up; 0: never
-	onFail      func(path string, err error)
-	video       *videoOptions // video decoding (graphs with video); nil: defaults
+	// retryDelay and maxRetryDelay bound the backoff after maxFail
+	// failures; a zero retryDelay waits for a request or a poll only.
+	retryDelay, maxRetryDelay time.Duration
+	onFail                    func(path string, err error)
+	video                     *videoOptions // video decoding (graphs with video); nil: defaults
 	// prepare adds metadata to each entry before it is opened (helper
 	// goroutine); ctx is cancelled when the player goes to sleep.
 	prepare func(ctx context.Context, path string) onair.Metadata

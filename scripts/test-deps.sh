@@ -14,6 +14,7 @@ pkgs=(
   liquidsoap              # decode/harbor: liquidsoap output.icecast as a source client
   libasound2-dev          # speaker: ALSA headers for oto's cgo build (null device tests)
   icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
+  flac                    # mux: metaflac and flac -t check the FLAC header (sample count, MD5) of graph output
   loudgain                # loudness: libebur128 (through loudgain) is a reference meter the analyzer is compared with
 )
 
