@@ -31,7 +31,6 @@ type LimitOptions struct {
 // Limiter is the source returned by [Limit].
 type Limiter struct {
 	node      *onair.Node
-	latency   int
 	reduction atomic.Uint64 // float64 bits, dB
 }
 
@@ -119,7 +118,6 @@ func (g *limiter) WakeUp(f *onair.Format) error {
 	} else {
 		g.core.reset()
 	}
-	g.l.latency = g.core.delay
 	g.inPos, g.outPos, g.ev, g.done = 0, 0, g.ev[:0], false
 	return nil
 }
