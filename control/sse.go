@@ -1,0 +1,86 @@
+package control
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// sseKeepAlive is how often an idle event stream gets a comment line, so
+// that proxies and browsers keep it open.
+const sseKeepAlive = 15 * time.Second
+
+// serveEvents streams events as Server-Sent Events until the client goes
+// away or the controller closes. Each event is "event: TYPE" and one
+// "data:" line of JSON; the first is "hello".
+func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	ch, cancel := c.Subscribe()
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	bw := bufio.NewWriterSize(w, 1024)
+	st := c.Status()
+	hello := Event{Type: "hello", Time: st.Time, Title: st.Title, Metadata: st.NowPlaying}
+	if err := writeEvent(bw, hello); err != nil {
+		return
+	}
+	if bw.Flush() != nil || rc.Flush() != nil {
+		return
+	}
+	keep := time.NewTicker(sseKeepAlive)
+	defer keep.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keep.C:
+			if _, err := bw.WriteString(": keep-alive\n\n"); err != nil {
+				return
+			}
+		case e, ok := <-ch:
+			if !ok {
+				return
+			}
+			if writeEvent(bw, e) != nil {
+				return
+			}
+			// Send what is queued in one write.
+			for more := true; more; {
+				select {
+				case e, ok := <-ch:
+					if !ok {
+						_ = bw.Flush()
+						return
+					}
+					if writeEvent(bw, e) != nil {
+						return
+					}
+				default:
+					more = false
+				}
+			}
+		}
+		if bw.Flush() != nil || rc.Flush() != nil {
+			return
+		}
+	}
+}
+
+func writeEvent(bw *bufio.Writer, e Event) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	bw.WriteString("event: ")
+	bw.WriteString(e.Type)
+	bw.WriteString("\ndata: ")
+	bw.Write(data)
+	_, err = bw.WriteString("\n\n")
+	return err
+}
