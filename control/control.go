@@ -84,7 +84,7 @@ type Options struct {
 	// defaults to 500ms.
 	EventInterval time.Duration
 	// EventBuffer is the number of events a subscriber may lag behind
-	// before it misses some. It defaults to 64.
+	// before it misses some. It defaults to 16.
 	EventBuffer int
 	// Logger receives the actions taken and refused. It defaults to
 	// discarding them.
@@ -172,7 +172,7 @@ func New(st *Station, opts *Options) (*Controller, error) {
 		o.EventInterval = 500 * time.Millisecond
 	}
 	if o.EventBuffer <= 0 {
-		o.EventBuffer = 64
+		o.EventBuffer = 16
 	}
 	if len(o.Clocks) == 0 {
 		o.Clocks = []*onair.Clock{st.Graph.DefaultClock()}

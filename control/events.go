@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -49,6 +50,8 @@ type Event struct {
 	// Missed counts the events this subscriber missed before this one
 	// because it lagged more than Options.EventBuffer behind.
 	Missed int `json:"missed,omitempty"`
+
+	wire []byte // the JSON of the event, made once for every subscriber
 }
 
 func songOf(m onair.Metadata) string {
@@ -114,9 +117,16 @@ func (h *hub) subscribe() (<-chan Event, func()) {
 func (h *hub) publish(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(h.subs) == 0 {
+		return
+	}
+	e.Missed = 0
+	e.wire, _ = json.Marshal(e)
 	for s := range h.subs {
 		e := e
-		e.Missed = s.missed
+		if s.missed > 0 {
+			e.Missed, e.wire = s.missed, nil
+		}
 		select {
 		case s.ch <- e:
 			s.missed = 0

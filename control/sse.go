@@ -73,14 +73,17 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeEvent(bw *bufio.Writer, e Event) error {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return err
+	data := e.wire
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(e); err != nil {
+			return err
+		}
 	}
 	bw.WriteString("event: ")
 	bw.WriteString(e.Type)
 	bw.WriteString("\ndata: ")
 	bw.Write(data)
-	_, err = bw.WriteString("\n\n")
+	_, err := bw.WriteString("\n\n")
 	return err
 }
