@@ -15,6 +15,7 @@ pkgs=(
   libasound2-dev          # speaker: ALSA headers for oto's cgo build (null device tests)
   icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
   prometheus              # metrics: the Prometheus server that scrapes a station, and promtool check metrics
+  chromium                # examples/radio: headless browser that drives the live status page (chromedp)
 )
 
 missing=()
