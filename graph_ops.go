@@ -29,8 +29,8 @@ func (g *Graph) Closed() bool { return g.closed.Load() }
 // Call it on a clock goroutine of the graph, or after Start returned on the
 // goroutine that called it.
 func (g *Graph) Sources() []*Node {
-	g.attachMu.Lock()
-	defer g.attachMu.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	return slices.Clone(g.nodes)
 }
 
@@ -41,8 +41,8 @@ func (g *Graph) ParentClock(c *Clock) *Clock {
 	if c == nil || c.kind != Passive {
 		return nil
 	}
-	g.attachMu.Lock()
-	defer g.attachMu.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for _, n := range g.nodes {
 		for _, o := range n.owned {
 			if on := o.Node(); on.clock == c || on.pinned == c {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/onair-go/onair"
@@ -72,9 +71,6 @@ type station struct {
 	metrics  *metrics.Collector
 	registry *prometheus.Registry
 	skip     string // the source the page's skip button skips
-
-	mu      sync.Mutex
-	playing string
 }
 
 // build makes the graph:
@@ -124,11 +120,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 		return fail(err)
 	}
 	xf.Node().OnTrack(func(m onair.Metadata) {
-		title := listen.DefaultSong(m)
-		st.mu.Lock()
-		st.playing = title
-		st.mu.Unlock()
-		fmt.Fprintf(cfg.Out, "now playing: %s\n", title)
+		fmt.Fprintf(cfg.Out, "now playing: %s\n", listen.DefaultSong(m))
 	})
 
 	// Three shared encoders, gathered into one multitrack source.
@@ -217,13 +209,6 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 		return fail(err)
 	}
 	return st, nil
-}
-
-// nowPlaying returns the title of the current track.
-func (st *station) nowPlaying() string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.playing
 }
 
 // serve starts the HTTP server of the station: the listener mounts, the
