@@ -83,6 +83,10 @@ type Options struct {
 	// outputs and mount titles for changes (in [Controller.Run]). It
 	// defaults to 500ms.
 	EventInterval time.Duration
+	// MaxSubscribers bounds the event streams served at once (GET
+	// /events); more get 503. It defaults to 10,000 (about 35 KB each,
+	// see BenchmarkSSE1000).
+	MaxSubscribers int
 	// EventBuffer is the number of events a subscriber may lag behind
 	// before it misses some. It defaults to 16.
 	EventBuffer int
@@ -170,6 +174,9 @@ func New(st *Station, opts *Options) (*Controller, error) {
 	}
 	if o.EventInterval <= 0 {
 		o.EventInterval = 500 * time.Millisecond
+	}
+	if o.MaxSubscribers <= 0 {
+		o.MaxSubscribers = 10000
 	}
 	if o.EventBuffer <= 0 {
 		o.EventBuffer = 16

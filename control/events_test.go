@@ -134,3 +134,16 @@ func TestSubscriberLagging(t *testing.T) {
 	_, open := <-ch
 	assert.False(t, open)
 }
+
+func TestEventStreamsBounded(t *testing.T) {
+	r := newRig(t, &control.Options{Token: token, SampleEvery: 1, MaxSubscribers: 2})
+	r.start()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.events(ctx)
+	r.events(ctx)
+	rep := r.do("GET", "/events", "")
+	assert.Equal(t, http.StatusServiceUnavailable, rep.status, rep.raw)
+	assert.Contains(t, rep.msg(), "too many event streams")
+	assert.Equal(t, 2, r.ctl.Subscribers())
+}

@@ -31,7 +31,8 @@ import (
 //   - 413 for a body over Options.MaxBody; 400 for bad JSON;
 //   - 429 past the rate limit (with Retry-After);
 //   - 404 for an unknown ID, 422 for a source of the wrong kind;
-//   - 409 when the graph is not running.
+//   - 409 when the graph is not running;
+//   - 503 for an event stream past Options.MaxSubscribers.
 //
 // Actions answer 200 with a [Done] once the clock ran them, or 202 with
 // Done.Queued set when it did not within Options.Wait.

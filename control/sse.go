@@ -16,6 +16,11 @@ const sseKeepAlive = 15 * time.Second
 // "data:" line of JSON; the first is "hello".
 func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
+	if c.hub.count() >= c.opts.MaxSubscribers {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, "too many event streams: try again later")
+		return
+	}
 	ch, cancel := c.Subscribe()
 	defer cancel()
 	w.Header().Set("Content-Type", "text/event-stream")
