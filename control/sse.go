@@ -11,6 +11,11 @@ import (
 // that proxies and browsers keep it open.
 const sseKeepAlive = 15 * time.Second
 
+// sseWriteTimeout is how long a write to a stream may block: a client
+// that stops reading is disconnected after it, instead of holding its
+// goroutine and buffers for ever.
+const sseWriteTimeout = 30 * time.Second
+
 // serveEvents streams events as Server-Sent Events until the client goes
 // away or the controller closes. Each event is "event: TYPE" and one
 // "data:" line of JSON; the first is "hello".
@@ -30,6 +35,7 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bw := bufio.NewWriterSize(w, 1024)
+	_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 	st := c.Status()
 	hello := Event{Type: "hello", Time: st.Time, Title: st.Title, Metadata: st.NowPlaying}
 	if err := writeEvent(bw, hello); err != nil {
@@ -45,6 +51,7 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-keep.C:
+			_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 			if _, err := bw.WriteString(": keep-alive\n\n"); err != nil {
 				return
 			}
@@ -52,6 +59,7 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
+			_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 			if writeEvent(bw, e) != nil {
 				return
 			}
