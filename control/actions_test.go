@@ -106,3 +106,41 @@ func TestActionsGoAPI(t *testing.T) {
 	r.clk.Tick()
 	assert.Equal(t, "Band - Two", r.status().Title, "the queued skip ran at the next tick")
 }
+
+// TestActionInChildClock acts on a source that runs in a crossfade's
+// passive child clock: the controller reaches it through the clock that
+// drives that clock.
+func TestActionInChildClock(t *testing.T) {
+	g, clk, xf := radioGraph(t)
+	ctl, err := control.New(&control.Station{Graph: g, NowPlaying: xf}, &control.Options{Token: token, SampleEvery: 1})
+	require.NoError(t, err)
+	defer ctl.Close()
+	require.NoError(t, g.Start())
+	defer g.Close()
+	clk.Tick()
+	var music control.SourceStatus
+	for _, s := range ctl.Status().Sources {
+		if s.ID == "music" {
+			music = s
+		}
+	}
+	require.Equal(t, "music", music.ID, "sources of the child clock are listed")
+	assert.Equal(t, "crossfade.clock", music.Clock)
+	assert.True(t, music.Sampled)
+	done := make(chan control.Done, 1)
+	go func() {
+		d, err := ctl.Skip(context.Background(), "music")
+		assert.NoError(t, err)
+		done <- d
+	}()
+	for {
+		select {
+		case d := <-done:
+			assert.Equal(t, "station", d.Clock, "the action ran on the goroutine of the clock that drives the child clock")
+			assert.False(t, d.Queued)
+			return
+		default:
+			clk.Tick()
+		}
+	}
+}
