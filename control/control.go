@@ -88,7 +88,8 @@ type Options struct {
 	// see BenchmarkSSE1000).
 	MaxSubscribers int
 	// EventBuffer is the number of events a subscriber may lag behind
-	// before it misses some. It defaults to 16.
+	// before it misses some. It defaults to 8 (events are rare: a few a
+	// second at most).
 	EventBuffer int
 	// Logger receives the actions taken and refused. It defaults to
 	// discarding them.
@@ -179,7 +180,7 @@ func New(st *Station, opts *Options) (*Controller, error) {
 		o.MaxSubscribers = 10000
 	}
 	if o.EventBuffer <= 0 {
-		o.EventBuffer = 16
+		o.EventBuffer = 8
 	}
 	if len(o.Clocks) == 0 {
 		o.Clocks = []*onair.Clock{st.Graph.DefaultClock()}

@@ -1,8 +1,8 @@
 package control
 
 import (
-	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"time"
 )
@@ -34,14 +34,14 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	bw := bufio.NewWriterSize(w, 1024)
+	bw := w // net/http buffers the response: rc.Flush sends it
 	_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 	st := c.Status()
 	hello := Event{Type: "hello", Time: st.Time, Title: st.Title, Metadata: st.NowPlaying}
 	if err := writeEvent(bw, hello); err != nil {
 		return
 	}
-	if bw.Flush() != nil || rc.Flush() != nil {
+	if rc.Flush() != nil {
 		return
 	}
 	keep := time.NewTicker(sseKeepAlive)
@@ -52,7 +52,7 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-keep.C:
 			_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
-			if _, err := bw.WriteString(": keep-alive\n\n"); err != nil {
+			if _, err := io.WriteString(bw, ": keep-alive\n\n"); err != nil {
 				return
 			}
 		case e, ok := <-ch:
@@ -68,7 +68,7 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 				select {
 				case e, ok := <-ch:
 					if !ok {
-						_ = bw.Flush()
+						_ = rc.Flush()
 						return
 					}
 					if writeEvent(bw, e) != nil {
@@ -79,13 +79,13 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		if bw.Flush() != nil || rc.Flush() != nil {
+		if rc.Flush() != nil {
 			return
 		}
 	}
 }
 
-func writeEvent(bw *bufio.Writer, e Event) error {
+func writeEvent(bw io.Writer, e Event) error {
 	data := e.wire
 	if data == nil {
 		var err error
@@ -93,10 +93,10 @@ func writeEvent(bw *bufio.Writer, e Event) error {
 			return err
 		}
 	}
-	bw.WriteString("event: ")
-	bw.WriteString(e.Type)
-	bw.WriteString("\ndata: ")
-	bw.Write(data)
-	_, err := bw.WriteString("\n\n")
+	_, _ = io.WriteString(bw, "event: ")
+	_, _ = io.WriteString(bw, e.Type)
+	_, _ = io.WriteString(bw, "\ndata: ")
+	_, _ = bw.Write(data)
+	_, err := io.WriteString(bw, "\n\n")
 	return err
 }
