@@ -16,6 +16,8 @@ pkgs=(
   icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
   flac                    # mux: metaflac and flac -t check the FLAC header (sample count, MD5) of graph output
   loudgain                # loudness: libebur128 (through loudgain) is a reference meter the analyzer is compared with
+  prometheus              # metrics: the Prometheus server that scrapes a station, and promtool check metrics
+  chromium                # examples/radio: headless browser that drives the live status page (chromedp)
 )
 
 missing=()
