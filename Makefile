@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 
-.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio vet
+.PHONY: all setup ffmpeg test-deps test demo demo-webrtc bench bench-encode bench-radio vet
 
 all: test
 
@@ -30,6 +30,11 @@ test: setup
 
 demo: ffmpeg
 	$(FFENV) && go run ./examples/radio $(ARGS)
+
+# The WebRTC station: listen at http://127.0.0.1:8080/, go live from
+# http://127.0.0.1:8080/golive.html (token hackme), WHEP /live, WHIP /dj.
+demo-webrtc: ffmpeg
+	$(FFENV) && go run ./examples/webrtc $(ARGS)
 
 bench: ffmpeg
 	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...

@@ -14,6 +14,7 @@ pkgs=(
   liquidsoap              # decode/harbor: liquidsoap output.icecast as a source client
   libasound2-dev          # speaker: ALSA headers for oto's cgo build (null device tests)
   icecast2                # mux/icecast: the Icecast server the source client streams to (internal/peertest)
+  chromium                # internal/rtc/page: a real browser plays WHEP and publishes WHIP (driven by chromedp)
 )
 
 missing=()
