@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/onair-go/onair"
 	"github.com/pion/rtp"
@@ -35,6 +36,11 @@ type Mount struct {
 	marker   bool   // the next packet starts a talkspurt (after a gap)
 	badCodec uint64 // the stream ID last reported as not Opus
 	payload  []byte // this tick's payloads, one allocation per tick
+	pacing   bool   // the pacer goroutine was started
+
+	pace     chan item     // from the clock to the pacer
+	paceStop chan struct{} // closed by Close
+	stopOnce sync.Once
 
 	mu        sync.Mutex // guards the fields below
 	listeners map[string]*listener
@@ -121,10 +127,79 @@ func (m *Mount) Send(f *onair.Frame) error {
 		m.marker = false
 		m.seq++
 		m.ts += duration48k(p, tr.Stream)
-		m.broadcast(item{pkt: pkt})
+		m.send(item{pkt: pkt})
 	}
 	return nil
 }
+
+// paceQueue is the pacer's queue, in items (5 s of 20 ms packets).
+const paceQueue = 256
+
+// send hands it to the pacer, or to the listeners at once without pacing.
+// It runs on the clock goroutine and never blocks.
+func (m *Mount) send(it item) {
+	if m.opts.NoPacing {
+		m.broadcast(it)
+		return
+	}
+	if !m.pacing {
+		m.pacing = true
+		m.srv.wg.Add(1)
+		go m.pacer()
+	}
+	select {
+	case m.pace <- it:
+	default:
+		m.log.Warn("whep: pacer queue full, packet dropped")
+	}
+}
+
+// pacer hands packets to the listeners at the pace of their timestamps.
+// A real-time clock runs ticks in batches (up to its Latency ahead of the
+// wall clock): sent as they come, packets would reach listeners in bursts,
+// and their jitter buffers would grow to absorb them.
+func (m *Mount) pacer() {
+	defer m.srv.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var base time.Time // when the packet of timestamp ts0 was due
+	var ts0 uint32
+	for {
+		var it item
+		select {
+		case it = <-m.pace:
+		case <-m.paceStop:
+			return
+		case <-m.srv.done:
+			return
+		}
+		if it.pkt != nil {
+			now := time.Now()
+			due := base.Add(time.Duration(int64(it.pkt.Timestamp-ts0)) * time.Second / 48000)
+			switch early := due.Sub(now); {
+			case base.IsZero() || early < -maxLate || early > maxEarly:
+				base, ts0 = now, it.pkt.Timestamp // (re)start: send now
+			case early > 0:
+				timer.Reset(early)
+				select {
+				case <-timer.C:
+				case <-m.paceStop:
+					return
+				case <-m.srv.done:
+					return
+				}
+			}
+		}
+		m.broadcast(it)
+	}
+}
+
+// A packet later than maxLate (the source was unready, or the clock lagged)
+// or earlier than maxEarly restarts the pacer's schedule.
+const (
+	maxLate  = 60 * time.Millisecond
+	maxEarly = 2 * time.Second
+)
 
 // duration48k is p's duration in RTP units (48 kHz for Opus).
 func duration48k(p onair.Packet, st *onair.StreamInfo) uint32 {
@@ -145,6 +220,7 @@ func (m *Mount) Stop() error {
 // Close ends the mount when the graph closes: its listeners are
 // disconnected with [ErrEnded] and later offers get 404.
 func (m *Mount) Close() error {
+	m.stopOnce.Do(func() { close(m.paceStop) })
 	m.mu.Lock()
 	m.ended = true
 	m.mu.Unlock()
@@ -175,7 +251,7 @@ func (m *Mount) metadata(md onair.Metadata) {
 	m.mu.Lock()
 	m.meta = b
 	m.mu.Unlock()
-	m.broadcast(item{meta: b})
+	m.send(item{meta: b})
 }
 
 // broadcast queues it for every connected listener; a listener whose queue

@@ -51,6 +51,13 @@ type MountOptions struct {
 	// default encoder settings): a listener whose queue is full is dropped
 	// with [ErrSlowListener]. It defaults to 50 (1 s).
 	Queue int
+	// NoPacing sends each tick's packets as soon as the clock makes them.
+	// By default a goroutine of the mount releases them at the pace of
+	// their timestamps: a real-time clock runs its ticks in batches (up to
+	// its ClockOptions.Latency, 100 ms by default, ahead of the wall clock),
+	// and packets that arrive in bursts make every listener's jitter buffer
+	// grow by the burst.
+	NoPacing bool
 	// MaxListeners limits the listeners of this mount; a listener over the
 	// limit gets 503 Service Unavailable. It defaults to no limit.
 	MaxListeners int

@@ -29,14 +29,15 @@ type Server struct {
 	count  int // listeners of all mounts
 	closed bool
 
-	wg sync.WaitGroup // listener goroutines
+	done chan struct{}  // closed by Close
+	wg   sync.WaitGroup // listener and pacer goroutines
 }
 
 // NewServer returns a server with no mount. opts may be nil. It returns an
 // error wrapping [ErrOption] for an option out of range, or the error of
 // opening the shared UDP socket of ICE.UDPAddr.
 func NewServer(opts *Options) (*Server, error) {
-	s := &Server{mounts: map[string]*Mount{}}
+	s := &Server{mounts: map[string]*Mount{}, done: make(chan struct{})}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -70,7 +71,7 @@ func (s *Server) Mount(p string, src onair.Source, opts *MountOptions) (*Mount, 
 	if p == "" || p[0] != '/' || path.Clean(p) != p || p == "/" || strings.Contains(p, "/sessions") {
 		return nil, fmt.Errorf("%w: %q is not a clean absolute path (and may not contain /sessions)", ErrMount, p)
 	}
-	m := &Mount{srv: s, path: p, listeners: map[string]*listener{}}
+	m := &Mount{srv: s, path: p, listeners: map[string]*listener{}, pace: make(chan item, paceQueue), paceStop: make(chan struct{})}
 	if opts != nil {
 		m.opts = *opts
 	}
@@ -192,6 +193,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.done)
 	mounts := make([]*Mount, 0, len(s.mounts))
 	for _, m := range s.mounts {
 		mounts = append(mounts, m)

@@ -56,6 +56,8 @@ type rtpStats struct {
 	PacketsSent      int64   `json:"packetsSent"`
 	JitterDelay      float64 `json:"jitterBufferDelay"` // seconds, summed over the samples emitted
 	JitterEmitted    int64   `json:"jitterBufferEmittedCount"`
+	JitterTarget     float64 `json:"jitterBufferTargetDelay"`  // seconds, summed likewise
+	JitterMinimum    float64 `json:"jitterBufferMinimumDelay"` // seconds, summed likewise
 	State            string  `json:"state"`
 }
 
@@ -66,7 +68,8 @@ const statsJS = `(async () => {
     if (s.kind !== "audio") return;
     if (s.type === "inbound-rtp") Object.assign(o, { packetsReceived: s.packetsReceived, packetsLost: s.packetsLost,
       totalAudioEnergy: s.totalAudioEnergy || 0, concealedSamples: s.concealedSamples, totalSamplesReceived: s.totalSamplesReceived,
-      jitterBufferDelay: s.jitterBufferDelay, jitterBufferEmittedCount: s.jitterBufferEmittedCount });
+      jitterBufferDelay: s.jitterBufferDelay, jitterBufferEmittedCount: s.jitterBufferEmittedCount,
+      jitterBufferTargetDelay: s.jitterBufferTargetDelay, jitterBufferMinimumDelay: s.jitterBufferMinimumDelay });
     if (s.type === "outbound-rtp") o.packetsSent = s.packetsSent;
   });
   return o;
@@ -104,12 +107,14 @@ func TestBrowserListens(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(st.url+"/listen.html")))
 	require.NoError(t, call(ctx, "play()"))
 	first := waitStats(t, ctx, func(s rtpStats) bool { return s.PacketsReceived >= 50 && s.TotalAudioEnergy > 0 })
-	later := waitStats(t, ctx, func(s rtpStats) bool { return s.PacketsReceived >= first.PacketsReceived+50 })
+	later := waitStats(t, ctx, func(s rtpStats) bool { return s.PacketsReceived >= first.PacketsReceived+150 })
 	require.Equal(t, "connected", later.State)
 	require.Zero(t, later.PacketsLost)
 	require.Greater(t, later.TotalAudioEnergy, first.TotalAudioEnergy)
-	t.Logf("chromium: %+v; jitter buffer delay %.0f ms on average", later,
-		1000*later.JitterDelay/float64(max(later.JitterEmitted, 1)))
+	emitted := float64(max(later.JitterEmitted-first.JitterEmitted, 1))
+	t.Logf("chromium: %+v; jitter buffer over the last %d packets: delay %.0f ms, target %.0f ms, minimum %.0f ms",
+		later, later.PacketsReceived-first.PacketsReceived, 1000*(later.JitterDelay-first.JitterDelay)/emitted,
+		1000*(later.JitterTarget-first.JitterTarget)/emitted, 1000*(later.JitterMinimum-first.JitterMinimum)/emitted)
 	require.Equal(t, 1, st.whep.Stats().Listeners)
 	require.NoError(t, call(ctx, "stop()"))
 	require.Eventually(t, func() bool { return st.whep.Stats().Listeners == 0 }, waitTimeout, 20*time.Millisecond)
