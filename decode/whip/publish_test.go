@@ -21,6 +21,10 @@ import (
 func TestPublish(t *testing.T) {
 	gone := make(chan error, 4)
 	s := startStudio(t, &whip.Options{Token: "dj"}, &whip.MountOptions{
+		// A long prebuffer: on a loaded machine (or under -race) the
+		// publisher's 20 ms ticks come late, and an underrun would split
+		// the show.
+		Prebuffer:    time.Second,
 		OnDisconnect: func(_ whip.Publisher, err error) { gone <- err },
 	}, true)
 	pkts := opusTone(t, 1000, 2*time.Second) // 100 packets
@@ -38,9 +42,10 @@ func TestPublish(t *testing.T) {
 		}
 		line := s.logs.waitLog(t, "publisher disconnected", "deleted", fmt.Sprintf("publisher=%s", p.Location[len(p.Location)-24:]))
 		require.Contains(t, line, "lost=5 late=0", "show %d", show)
-		// The fallback plays for at least a second after each show.
+		// The rest of the show plays out (the prebuffer), then the
+		// fallback for at least a second.
 		n := len(s.output())
-		require.Eventually(t, func() bool { return len(s.output()) > n+graphRate }, waitTimeout, 20*time.Millisecond)
+		require.Eventually(t, func() bool { return len(s.output()) > n+2*graphRate+graphRate/2 }, waitTimeout, 20*time.Millisecond)
 	}
 
 	runs := sections(windows(s.output(), graphRate/20))

@@ -26,9 +26,9 @@ func Example() {
 	graph, _ := onair.NewGraph(&onair.GraphOptions{Format: onair.Format{SampleRate: 48000}})
 	_ = graph.Add(live)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go graph.Run(ctx)
-	defer graph.Close()
+	ran := make(chan error, 1)
+	go func() { ran <- graph.Run(ctx) }()
+	defer func() { cancel(); <-ran; graph.Close() }()
 	hs := httptest.NewServer(srv) // or http.Handle("/live", srv); http.Handle("/live/", srv)
 	defer hs.Close()
 

@@ -115,6 +115,13 @@ type loadResult struct {
 // server's CPU and memory against a window without listeners.
 func load(t testing.TB, n int, window time.Duration) loadResult {
 	st := startStationOf(t, nil, nil, 440, nil, nil)
+	// Graph.Status races with the graph's start (core: Graph.assign writes
+	// what Status reads): sample it once packets flow.
+	deadline := time.Now().Add(waitTimeout)
+	for st.mount.Stats().Packets == 0 {
+		require.True(t, time.Now().Before(deadline), "no packet made")
+		time.Sleep(10 * time.Millisecond)
+	}
 	var res loadResult
 	var lagMu sync.Mutex
 	stopLag := make(chan struct{})
