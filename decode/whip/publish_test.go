@@ -9,6 +9,7 @@ import (
 
 	"github.com/onair-go/onair/decode/whip"
 	"github.com/onair-go/onair/internal/rtc/rtctest"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 )
@@ -139,4 +140,44 @@ func TestInactive(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, http.StatusServiceUnavailable, se.Code, se.Body)
 	s.logs.waitLog(t, "publisher refused", "status=503")
+}
+
+// A publisher that offers video too (OBS sends H.264 beside Opus) gets its
+// audio on air; the video is accepted and dropped.
+func TestAudioAndVideoOffer(t *testing.T) {
+	s := startStudio(t, nil, nil, true)
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	pc, err := webrtc.NewAPI(webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	require.NoError(t, err)
+	defer pc.Close()
+	audio, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "obs")
+	require.NoError(t, err)
+	video, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, "v", "obs")
+	require.NoError(t, err)
+	for _, tr := range []webrtc.TrackLocal{audio, video} {
+		_, err := pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		require.NoError(t, err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	require.NoError(t, err)
+	gathered := webrtc.GatheringCompletePromise(pc)
+	require.NoError(t, pc.SetLocalDescription(offer))
+	<-gathered
+	code, answer, _, err := rtctest.Do(context.Background(), &http.Client{Timeout: waitTimeout}, "POST", s.url, "",
+		"application/sdp", pc.LocalDescription().SDP)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, answer)
+	require.Contains(t, answer, "m=video 9 ", "video accepted")
+	require.NoError(t, pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}))
+	tone := opusTone(t, 1000, time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for i, p := range tone {
+		<-tick.C
+		require.NoError(t, audio.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(i), Timestamp: uint32(960 * i)}, Payload: p}))
+		require.NoError(t, video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(i), Timestamp: uint32(1800 * i)},
+			Payload: []byte{0x65, 0x88, 0x84, 0x00}}))
+	}
+	s.logs.waitLog(t, "publisher on air")
 }

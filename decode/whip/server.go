@@ -128,7 +128,7 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	api, err := rtc.NewAPI(s.opts.ICE, s.log)
+	api, err := rtc.NewAPI(s.opts.ICE, true)
 	if err != nil {
 		return nil, fmt.Errorf("whip: %w", err)
 	}

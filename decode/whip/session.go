@@ -119,6 +119,7 @@ func (s *session) start(r *http.Request, offer string) (answer string, code int,
 	}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if t.Kind() != webrtc.RTPCodecTypeAudio {
+			go discard(t) // until the peer connection closes
 			return
 		}
 		select {
@@ -305,6 +306,16 @@ func (s *session) media(track *webrtc.TrackRemote, log *slog.Logger) *jitter {
 		if _, err := s.pw.Write(out); err != nil {
 			s.stop(err)
 			return j
+		}
+	}
+}
+
+// discard reads and drops a track's packets (a publisher's video).
+func discard(t *webrtc.TrackRemote) {
+	buf := make([]byte, 1500)
+	for {
+		if _, _, err := t.Read(buf); err != nil {
+			return
 		}
 	}
 }

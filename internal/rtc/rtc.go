@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -63,11 +62,35 @@ var OpusCodec = webrtc.RTPCodecCapability{
 	SDPFmtpLine: "minptime=10;useinbandfec=1",
 }
 
-// NewAPI builds an API for ice.
-func NewAPI(ice ICE, log *slog.Logger) (*API, error) {
+// videoCodecs are the video codecs a publisher may offer beside its
+// audio (OBS sends H.264, browsers VP8): accepting them keeps such offers
+// valid for clients that fail on a declined section; the video is read and
+// dropped.
+var videoCodecs = []webrtc.RTPCodecParameters{
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"}, PayloadType: 104},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032"}, PayloadType: 106},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeAV1, ClockRate: 90000}, PayloadType: 45},
+}
+
+// NewAPI builds an API for ice; with video, it also accepts video sections
+// (a publisher's).
+func NewAPI(ice ICE, video bool) (*API, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: OpusCodec, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register opus: %w", err)
+	}
+	for _, c := range videoCodecs {
+		if !video {
+			break
+		}
+		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("register %s: %w", c.MimeType, err)
+		}
 	}
 	var se webrtc.SettingEngine
 	disc, failed := ice.DisconnectedTimeout, ice.FailedTimeout
@@ -89,8 +112,9 @@ func NewAPI(ice ICE, log *slog.Logger) (*API, error) {
 		if err != nil {
 			return nil, fmt.Errorf("ice udp socket: %w", err)
 		}
-		se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, conn))
-		a.closer = conn
+		mux := webrtc.NewICEUDPMux(nil, conn)
+		se.SetICEUDPMux(mux)
+		a.closer = mux // closes conn too
 	}
 	// RTCP sender and receiver reports only: no NACK, TWCC or stats
 	// interceptors, which audio-only sessions do not use and which would

@@ -2,6 +2,7 @@ package whep_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -144,4 +145,38 @@ func TestSlowListener(t *testing.T) {
 	st.logs.waitLog(t, "listener disconnected", "too slow")
 	n := ok.Packets.Load()
 	require.Eventually(t, func() bool { return ok.Packets.Load() > n+10 }, waitTimeout, 10*time.Millisecond)
+}
+
+// A listener's late ICE candidates come by PATCH (trickle ICE): a good one
+// gets 204, a malformed one 400.
+func TestTrickle(t *testing.T) {
+	st := startStation(t, 440, nil, nil)
+	p := st.play(t, "", false, false)
+	c := &http.Client{Timeout: waitTimeout}
+	frag := "a=ice-ufrag:x\r\na=ice-pwd:y\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n" +
+		"a=candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host\r\n"
+	code, body, _, err := rtctest.Do(context.Background(), c, "PATCH", p.Location, "", "application/trickle-ice-sdpfrag", frag)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusNoContent, code, body)
+	code, body, _, err = rtctest.Do(context.Background(), c, "PATCH", p.Location, "", "application/trickle-ice-sdpfrag",
+		"a=candidate:garbage\r\n")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusBadRequest, code, body)
+	n := p.Packets.Load()
+	require.Eventually(t, func() bool { return p.Packets.Load() > n+10 }, waitTimeout, 10*time.Millisecond)
+}
+
+// With ICE.UDPAddr every listener shares one UDP port.
+func TestOneUDPPort(t *testing.T) {
+	st := startStation(t, 440, &whep.Options{ICE: whep.ICE{UDPAddr: "127.0.0.1:0"}}, nil)
+	a := st.play(t, "", false, false)
+	b := st.play(t, "", false, false)
+	ports := map[string]bool{}
+	for _, p := range []*rtctest.Player{a, b} {
+		pair, err := p.PC.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+		require.NoError(t, err)
+		require.NotNil(t, pair)
+		ports[fmt.Sprint(pair.Remote.Port)] = true
+	}
+	require.Len(t, ports, 1, "both listeners reach the server on one port")
 }
