@@ -61,6 +61,12 @@ const rate = 48000
 
 func startStation(t *testing.T) *station {
 	t.Helper()
+	return startStationWith(t, onair.Sine(220, &onair.GenOptions{Amplitude: 0.2}))
+}
+
+// startStationWith is startStation with music as the fallback.
+func startStationWith(t *testing.T, music onair.Source) *station {
+	t.Helper()
 	st := &station{logs: &logBuffer{}}
 	log := slog.New(slog.NewTextHandler(st.logs, nil))
 	ice := whep.ICE{Loopback: true}
@@ -68,7 +74,7 @@ func startStation(t *testing.T) *station {
 	require.NoError(t, err)
 	st.whip, err = in.Mount("/dj", nil)
 	require.NoError(t, err)
-	show, err := onair.Fallback([]onair.Source{st.whip, onair.Sine(220, &onair.GenOptions{Amplitude: 0.2})},
+	show, err := onair.Fallback([]onair.Source{st.whip, music},
 		&onair.FallbackOptions{Immediate: true})
 	require.NoError(t, err)
 	enc, err := encode.Audio(show, &encode.AudioOptions{Codec: "libopus", BitRate: 96000})
