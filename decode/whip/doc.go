@@ -17,7 +17,9 @@
 // application/trickle-ice-sdpfrag body adds late ICE candidates. A missing or
 // wrong token gets 401, a second publisher on a busy mount 409, an offer that
 // is malformed or sends no Opus 400, a publisher while the mount's graph is
-// not running 503; each refusal is logged with its reason.
+// not running 503; each refusal is logged with its reason. Video that a
+// publisher offers beside its audio (OBS sends H.264) is accepted and
+// dropped: the mount carries the audio.
 //
 // # From RTP to the graph
 //
