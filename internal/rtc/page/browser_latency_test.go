@@ -12,9 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// bursts is a source of silence with a 100 ms 1 kHz burst at the start of
-// every second of stream; it records the wall time at which it generated
-// each burst's first sample.
+// bursts is a source of silence with a 1 kHz burst at the start of every
+// second of stream, 50 to 120 ms long (see burstLen), so that a receiver
+// more than a second late can still tell them apart; it records the wall
+// time at which it generated each burst's first sample.
 type bursts struct {
 	pos  int
 	rate int
@@ -22,6 +23,9 @@ type bursts struct {
 	mu    sync.Mutex
 	times []time.Time
 }
+
+// burstLen is the length, in samples, of burst k: 50 ms + 10 ms × (k mod 8).
+func burstLen(rate, k int) int { return rate/20 + (k%8)*rate/100 }
 
 func (b *bursts) WakeUp(f *onair.Format) error { b.rate = f.SampleRate; return nil }
 
@@ -36,7 +40,7 @@ func (b *bursts) Generate(f *onair.Frame) error {
 			b.times = append(b.times, now)
 			b.mu.Unlock()
 		}
-		if p < b.rate/10 {
+		if p < burstLen(b.rate, (b.pos+i)/b.rate) {
 			v := float32(0.5 * math.Sin(2*math.Pi*1000*float64(p)/float64(b.rate)))
 			for _, ch := range f.Audio() {
 				ch[start+i] = v
