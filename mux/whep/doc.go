@@ -41,6 +41,19 @@
 // reaches the listener's audio, as a JSON object of the tags
 // ({"artist":"...","title":"..."}); MountOptions.OnMetadata sees them too.
 //
+// # Latency and cost
+//
+// The clock runs ticks in batches (up to its ClockOptions.Latency ahead of
+// the wall clock); the mount paces the packets by their timestamps so that
+// listeners get one every 20 ms (MountOptions.NoPacing sends them at once).
+// Measured on loopback on a shared 2-core machine (see the tests in
+// internal/rtc/page and BenchmarkListeners): from the graph to the audio
+// Chromium plays, about 150–330 ms once Chromium's jitter buffer has
+// settled (it starts deeper, 400–700 ms, and drains over a few seconds);
+// from a WHIP publisher to a WHEP listener's packets, about 300 ms, most of
+// it the WHIP mount's prebuffer. Each listener costs about 0.1% of a core
+// and 350 KiB (200 listeners: about 22% of a core and 70 MB).
+//
 // # ICE
 //
 // Host candidates on the machine's addresses are enough on a LAN and on a
