@@ -6,7 +6,7 @@ SHELL := /bin/bash
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test lint demo bench bench-encode bench-radio bench-graph bench-loudness vet
+.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-graph bench-loudness vet
 
 all: test
 
@@ -36,6 +36,11 @@ test: setup lint
 
 demo: ffmpeg
 	$(FFENV) && go run ./examples/radio $(ARGS)
+
+# The WebRTC station: listen at http://127.0.0.1:8080/, go live from
+# http://127.0.0.1:8080/golive.html (token hackme), WHEP /live, WHIP /dj.
+demo-webrtc: ffmpeg
+	$(FFENV) && go run ./examples/webrtc $(ARGS)
 
 bench: ffmpeg
 	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...

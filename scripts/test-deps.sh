@@ -17,7 +17,7 @@ pkgs=(
   flac                    # mux: metaflac and flac -t check the FLAC header (sample count, MD5) of graph output
   loudgain                # loudness: libebur128 (through loudgain) is a reference meter the analyzer is compared with
   prometheus              # metrics: the Prometheus server that scrapes a station, and promtool check metrics
-  chromium                # examples/radio: headless browser that drives the live status page (chromedp)
+  chromium                # examples/radio, internal/rtc/page: headless browser for the live page, WHEP and WHIP (chromedp)
 )
 
 missing=()
