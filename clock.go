@@ -45,7 +45,10 @@ type ClockOptions struct {
 	// Kind defaults to RealTime.
 	Kind ClockKind
 	// Latency is how far ahead of the wall clock a real-time clock may run
-	// before it sleeps. It defaults to 100ms.
+	// before it sleeps. It defaults to the graph's frame duration: one tick
+	// at a time, each on time, so that network outputs get their data
+	// evenly. A longer latency lets the clock run ahead in bursts and wake
+	// up less often.
 	Latency time.Duration
 	// MaxLatency is how far behind a real-time clock may fall before it
 	// resets its outputs and jumps to the present. It defaults to 60s.
@@ -83,9 +86,6 @@ type Clock struct {
 // NewClock returns a clock. opts may be nil.
 func NewClock(name string, opts *ClockOptions) *Clock {
 	o := valueOr(opts)
-	if o.Latency <= 0 {
-		o.Latency = 100 * time.Millisecond
-	}
 	if o.MaxLatency <= 0 {
 		o.MaxLatency = 60 * time.Second
 	}

@@ -19,6 +19,10 @@ func (c *Clock) run(ctx context.Context) error {
 	// than the wall clock is followed without catching up.
 	synced := c.kind == RealTime && c.syncSrc != ""
 	syncSlack := max(c.opts.Latency, 500*time.Millisecond)
+	latency := c.opts.Latency
+	if latency <= 0 {
+		latency = c.frame
+	}
 	var timer *time.Timer
 	t0 := time.Now()
 	var n int64 // ticks since t0
@@ -62,7 +66,7 @@ func (c *Clock) run(ctx context.Context) error {
 		now := time.Now()
 		ahead := target.Sub(now)
 		switch {
-		case ahead >= c.opts.Latency:
+		case ahead >= latency:
 			c.lagNS.Store(0)
 			if timer == nil {
 				timer = time.NewTimer(ahead)
