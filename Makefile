@@ -1,11 +1,12 @@
 # onair — two commands for a new machine:
 #   make demo   runs the main example (provisions FFmpeg 7.1 first if needed)
-#   make test   vet, pure-Go build, race tests, examples (provisions everything)
+#   make test   lint, vet, pure-Go build, race tests, examples (provisions everything)
+# Go 1.25+ must be on PATH.
 SHELL := /bin/bash
-export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio bench-delivery vet
+.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-graph bench-loudness bench-delivery vet
 
 all: test
 
@@ -21,7 +22,12 @@ setup: ffmpeg test-deps
 vet: ffmpeg
 	$(FFENV) && go vet ./...
 
-test: setup
+# lint fails on unformatted files and on staticcheck's findings.
+lint: ffmpeg
+	@files=$$(gofmt -l .); if [ -n "$$files" ]; then echo "gofmt would change:"; echo "$$files"; exit 1; fi
+	$(FFENV) && go run $(STATICCHECK) ./...
+
+test: setup lint
 	$(FFENV) && go vet ./...
 	CGO_ENABLED=0 go build .
 	CGO_ENABLED=0 go test -count=1 .
@@ -31,10 +37,15 @@ test: setup
 demo: ffmpeg
 	$(FFENV) && go run ./examples/radio $(ARGS)
 
+# The WebRTC station: listen at http://127.0.0.1:8080/, go live from
+# http://127.0.0.1:8080/golive.html (token hackme), WHEP /live, WHIP /dj.
+demo-webrtc: ffmpeg
+	$(FFENV) && go run ./examples/webrtc $(ARGS)
+
 bench: ffmpeg
 	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...
 
-# The shared-encodings workload (issue 6) against the ffmpeg program: long
+# The shared-encodings workload against the ffmpeg program: long
 # (a few minutes), so not part of test. Flags: make bench-encode ARGS="-rounds 3".
 bench-encode: ffmpeg
 	@scripts/bench-encode.sh $(ARGS)
@@ -51,3 +62,17 @@ bench-radio: ffmpeg
 bench-delivery: setup
 	$(FFENV) && go test -run '^$$' -bench 'S3' -benchtime 1x -timeout 60m ./mux/hls
 	$(FFENV) && go test -run '^$$' -bench 'OutputCPU' -benchtime 1x -timeout 30m ./mux/rtmp ./mux/srt
+
+# What the graph itself costs: an hour of stream of sine -> amplify ->
+# fallback -> sink, and of blank, on a free-running clock (pure Go, no
+# FFmpeg). make bench-graph ARGS="-hours 2"
+bench-graph:
+	go run ./internal/cmd/benchgraph $(ARGS)
+
+# The loudness meter's CPU time per hour of 44.1 kHz stereo against FFmpeg's
+# ebur128 filter (peak=true) and loudgain on the same generated file, with
+# their readings. make bench-loudness ARGS="-minutes 30 -rounds 3"; with
+# ARGS="-playlist 30" it normalizes a generated 30-minute playlist instead
+# (analysis, Normalize, Limit) and prints each song's loudness.
+bench-loudness: ffmpeg
+	$(FFENV) && go run ./internal/cmd/benchloudness $(ARGS)

@@ -2,6 +2,7 @@ package onair
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -18,6 +19,10 @@ func (c *Clock) run(ctx context.Context) error {
 	// than the wall clock is followed without catching up.
 	synced := c.kind == RealTime && c.syncSrc != ""
 	syncSlack := max(c.opts.Latency, 500*time.Millisecond)
+	latency := c.opts.Latency
+	if latency <= 0 {
+		latency = c.frame
+	}
 	var timer *time.Timer
 	t0 := time.Now()
 	var n int64 // ticks since t0
@@ -50,12 +55,10 @@ func (c *Clock) run(ctx context.Context) error {
 		}
 		if !paced {
 			if n%64 == 0 {
-				// Let other goroutines of the process run under heavy load.
-				select {
-				case <-ctx.Done():
-					return context.Cause(ctx)
-				default:
-				}
+				// A free-running clock never sleeps: yield now and then so
+				// that the goroutines it feeds (encoders, network writers,
+				// callbacks) run even with as many clocks as cores.
+				runtime.Gosched()
 			}
 			continue
 		}
@@ -63,7 +66,7 @@ func (c *Clock) run(ctx context.Context) error {
 		now := time.Now()
 		ahead := target.Sub(now)
 		switch {
-		case ahead >= c.opts.Latency:
+		case ahead >= latency:
 			c.lagNS.Store(0)
 			if timer == nil {
 				timer = time.NewTimer(ahead)

@@ -3,6 +3,7 @@ package onair
 import (
 	"maps"
 	"slices"
+	"time"
 )
 
 // fill ticks the child clock until the lookahead holds what the next need
@@ -11,7 +12,7 @@ import (
 func (x *Crossfader) fill(need, limit int) bool {
 	end, start := x.durations()
 	if limit <= 0 {
-		limit = (end+start+need)/max(x.frameSize, 1) + 8
+		limit = (2*end+start+need)/max(x.frameSize, 1) + 8
 	}
 	for range limit {
 		if x.filled(need, end, start) {
@@ -27,17 +28,41 @@ func (x *Crossfader) fill(need, limit int) bool {
 }
 
 // filled reports whether the lookahead reaches far enough: past the start
-// of the next track (start samples of it, or up to the track after) when
-// the end of the current track is buffered, and otherwise end+need
+// of the next track (start+end samples of it, or up to the track after)
+// when the end of the current track is buffered, and otherwise end+need
 // samples ahead.
 func (x *Crossfader) filled(need, end, start int) bool {
 	if m, ok := x.la.firstMarkAfter(x.la.head); ok {
-		if _, ok := x.la.firstMarkAfter(m); ok {
+		if _, known := x.nextSpan(m); known {
 			return true
 		}
-		return x.la.tail >= m+int64(start)
+		// Past the start of the next track by its start window and by an
+		// end window more, so that a next track too short for both is
+		// known as such (see startTransition).
+		return x.la.tail >= m+int64(start+end)
 	}
 	return x.la.len() >= end+need
+}
+
+// nextSpan returns where the next track, starting at mark m, ends as the
+// transition sees it (the next mark, or the lookahead's tail when that is
+// not buffered yet, known false). A track shorter than a tenth of a
+// second (a nearly empty file) cannot cross in and out on its own: it is
+// taken with the track after it, as one starting side whose inner marks
+// are kept.
+func (x *Crossfader) nextSpan(m int64) (stop int64, known bool) {
+	tiny := int64(x.format.Samples(100 * time.Millisecond))
+	cur := m
+	for {
+		m2, ok := x.la.firstMarkAfter(cur)
+		if !ok {
+			return x.la.tail, false
+		}
+		if m2-cur >= tiny {
+			return m2, true
+		}
+		cur = m2
+	}
 }
 
 // Generate plays the current track from the lookahead, keeping its last
@@ -84,10 +109,10 @@ func (g *xfGen) Generate(f *Frame) error {
 		if !hasMark {
 			break
 		}
-		x.startTransition(m)
+		x.startTransition(m, stalled)
 	}
 	x.dedup(f, first)
-	x.regrid(f, base)
+	x.grid.apply(x.format, f, base)
 	return nil
 }
 
@@ -99,27 +124,63 @@ func (x *Crossfader) emitBody(f *Frame, n int) int {
 		if p < end {
 			x.curMeta = nil // a new track starts in this span
 		}
+		if p > x.la.head && p < end {
+			x.rampLen = 0 // the ramp was for the track before it
+		}
 	}
 	for _, md := range x.la.meta {
 		if md.pos < end {
 			x.curMeta = md.m
 		}
 	}
-	return x.la.pop(f, n)
+	base := f.Len()
+	k := x.la.pop(f, n)
+	if x.rampPos < x.rampLen {
+		x.ramp(f, base, k)
+	}
+	return k
+}
+
+// ramp goes on with the fade-in of a transition that had too little of
+// the starting track (its input stalled): the gain of the body's audio
+// rises from where the transition left it to 1.
+func (x *Crossfader) ramp(f *Frame, base, k int) {
+	n := min(k, x.rampLen-x.rampPos)
+	for _, tr := range f.Tracks() {
+		if tr.Kind != AudioTrack {
+			continue
+		}
+		for _, ch := range tr.Audio {
+			for i := range n {
+				ch[base+i] *= float32(xfCurve(float64(x.rampPos+i) / float64(x.rampLen)))
+			}
+		}
+	}
+	x.rampPos += n
 }
 
 // startTransition takes the end of the current track (up to the mark at
 // m) and the start of the next one out of the lookahead and builds the
 // transition.
-func (x *Crossfader) startTransition(m int64) {
-	_, startLen := x.durations()
+//
+// A next track that ends within its start and end windows is split: the
+// transition takes what comes before its end window (at most its start
+// window, and about half of a track shorter than both), so that the short
+// track keeps an end of its own to cross into the track after it. When
+// the input stalled before the start window of the next track arrived,
+// the transition degrades to a clean fade: the ending track fades out over
+// its whole buffered end, then the starting track fades in, the fade going
+// on over the data that comes later (see ramp), never a splice.
+func (x *Crossfader) startTransition(m int64, stalled bool) {
+	endLen, startLen := x.durations()
 	head := x.la.head
 	lenA := int(m - head)
-	stop := x.la.tail
-	if m2, ok := x.la.firstMarkAfter(m); ok {
-		stop = min(stop, m2)
-	}
+	stop, known := x.nextSpan(m)
 	lenB := max(0, min(startLen, int(stop-m)))
+	if lb := int(stop - m); known && lb < startLen+endLen {
+		lenB = min(startLen, lb-min(endLen, lb/2))
+	}
+	degraded := stalled && !known && lenB < startLen
 	ch := len(x.la.chans)
 	rate := x.format.SampleRate
 
@@ -133,6 +194,11 @@ func (x *Crossfader) startTransition(m int64) {
 	b.rate, b.start = rate, true
 	x.la.readAudio(m, lenB, b.audio, 0)
 	x.la.copySide(b, m, lenB)
+	for _, im := range x.la.marks {
+		if im > m && im < m+int64(lenB) {
+			b.marks = append(b.marks, int(im-m)) // tiny tracks taken with it
+		}
+	}
 	var startMeta Metadata
 	for _, md := range x.la.meta {
 		switch {
@@ -167,6 +233,22 @@ func (x *Crossfader) startTransition(m int64) {
 		x.curMeta = nil
 	}
 
+	x.rampPos, x.rampLen = 0, 0
+	if degraded {
+		fadeIn := startLen
+		if x.opts.Transition == nil {
+			fadeIn = x.format.Samples(x.opts.FadeIn)
+		}
+		x.log.Warn("crossfade: the next track did not arrive in time: fading out, then in", "source", x.node.id,
+			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))
+		mx := newXfMix(ending, starting, lenA, 0, true)
+		mx.fadeIn = fadeIn
+		x.fast = mx
+		if fadeIn > lenB {
+			x.rampPos, x.rampLen = lenB, fadeIn
+		}
+		return
+	}
 	src := x.transition(ending, starting)
 	if mx, ok := src.(*xfMix); ok && mx.node == nil {
 		x.fast = mx

@@ -65,6 +65,14 @@ type Packet struct {
 	PTS, DTS int64
 	Duration int64
 	Key      bool
+	// NewExtradata, when not nil, is a new codec header for the stream
+	// from this packet on (FFmpeg's AV_PKT_DATA_NEW_EXTRADATA side data);
+	// it is shared like Data. Encoders put their final header on their
+	// last packet, as FLAC does with its STREAMINFO (total sample count,
+	// MD5 of the audio); muxers that can rewrite their header (FLAC,
+	// Matroska, MP4 on a seekable output) do so at the trailer. Such a
+	// packet may have no Data.
+	NewExtradata []byte
 }
 
 // StreamInfo identifies an encoded stream and carries what a muxer needs to

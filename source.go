@@ -44,15 +44,18 @@ type Generator interface {
 }
 
 // GeneratorFunc is an adapter to allow the use of ordinary functions as
-// Generators. A GeneratorFunc is always ready.
+// Generators. Like any generator without a Ready method, a node around it
+// is ready when one of its children is (always, without children).
 type GeneratorFunc func(f *Frame) error
 
 // Generate calls fn(f).
 func (fn GeneratorFunc) Generate(f *Frame) error { return fn(f) }
 
-// Readier is implemented by generators that are not always ready. Ready is
-// asked at most once per tick; it reports whether Generate can produce data
-// now. Without it a generator is always ready.
+// Readier is implemented by generators that decide their readiness
+// themselves. Ready is asked at most once per tick; it reports whether
+// Generate can produce data now. Without it, the node is ready when at
+// least one of its children is ready, and always when it has none, so that
+// a one-input operator is ready exactly when its input is.
 type Readier interface {
 	Ready() bool
 }
@@ -65,7 +68,9 @@ type Skipper interface {
 }
 
 // Remainer is implemented by generators that know how many samples are left
-// in their current track. Remaining returns -1 when unknown.
+// in their current track. Remaining returns -1 when unknown. Without it, a
+// node with exactly one child reports the child's remaining samples (a
+// one-input operator keeps its input's track lengths), and -1 otherwise.
 type Remainer interface {
 	Remaining() int
 }
@@ -138,6 +143,7 @@ type NodeOptions struct {
 // call from any goroutine.
 type Node struct {
 	id       string
+	base     string // the ID asked for, before it was made unique
 	gen      Generator
 	children []Source
 	owned    []Source
@@ -166,7 +172,6 @@ type Node struct {
 	cur       *Frame
 	spare     *Frame
 	elapsed   int
-	lastMark  bool
 	attached  bool // added by Attach at run time (its ID is released on Detach)
 
 	// Cross-goroutine state.
@@ -200,6 +205,7 @@ func NewNode(g Generator, opts *NodeOptions) *Node {
 	if n.id == "" {
 		n.id = "source"
 	}
+	n.base = n.id
 	return n
 }
 
@@ -245,9 +251,13 @@ func (n *Node) Consumers() []string {
 }
 
 // Skip asks the source to end its current track. Safe from any goroutine:
-// it takes effect at the next frame the node computes. A node whose
-// generator is not a [Skipper] forwards the request to its only child, if it
-// has exactly one.
+// it takes effect at the next frame the node computes. When the data the
+// node holds from earlier ticks already reaches the next track, the rest
+// of the current track is dropped and the next one plays whole; otherwise
+// the held data is dropped and the generator is asked to end its track
+// ([Skipper]), or, for a generator that is not a Skipper, the request goes
+// to the node's only child, if it has exactly one. Operators that buffer
+// ahead ([Buffer], [Crossfade]) follow the same rule.
 func (n *Node) Skip() { n.skipReq.Store(true) }
 
 // InsertMetadata inserts m at the start of the next frame the node
@@ -268,8 +278,8 @@ func (n *Node) LastMetadata() Metadata {
 	return n.lastMeta
 }
 
-// Elapsed returns the time consumed from the current track. Safe from any
-// goroutine.
+// Elapsed returns the number of samples consumed from the current track
+// (see [Format.Duration] for a time). Safe from any goroutine.
 func (n *Node) Elapsed() int {
 	return int(n.elapsedPub.Load())
 }
@@ -277,39 +287,27 @@ func (n *Node) Elapsed() int {
 // Remaining returns the number of samples left in the current track, or -1
 // when unknown. For use on the clock goroutine.
 func (n *Node) Remaining() int {
-	r, ok := n.gen.(Remainer)
-	if !ok || n.gen == nil {
+	var left int
+	switch r, ok := n.gen.(Remainer); {
+	case ok:
+		left = r.Remaining()
+	case n.gen != nil && len(n.children) == 1:
+		left = n.children[0].Node().Remaining()
+	default:
 		return -1
 	}
-	left := r.Remaining()
 	if left < 0 {
 		return -1
 	}
 	if n.cur != nil {
-		pend := n.cur.Len() - n.consumed
-		if m, ok := n.cur.FirstMark(); ok && m >= n.consumed {
-			return m - n.consumed
-		}
-		left += pend
-	}
-	return left
-}
-
-// Operator is a function from a source to a source: an amplifier, a fade,
-// a metadata rewrite. Operators compose with [Chain].
-type Operator func(Source) Source
-
-// Chain returns an operator that applies ops in order, skipping nil ones.
-func Chain(ops ...Operator) Operator {
-	ops = append([]Operator(nil), ops...)
-	return func(s Source) Source {
-		for _, op := range ops {
-			if op != nil {
-				s = op(s)
+		for _, m := range n.cur.Marks() {
+			if m >= n.consumed {
+				return m - n.consumed
 			}
 		}
-		return s
+		left += n.cur.Len() - n.consumed
 	}
+	return left
 }
 
 // valueOr returns *p, or the zero value when p is nil: the Options

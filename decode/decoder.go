@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/avlog"
 	"github.com/onair-go/onair/internal/av"
 )
 
@@ -67,12 +69,22 @@ type decoder struct {
 	// of the audio stream (-1 when unknown) before it is decoded (live
 	// streams place in-band metadata with it).
 	onPacket func(pos int64)
+
+	log     *slog.Logger // the source's: FFmpeg's messages about the file (avlog)
+	detachs []func()
 }
 
-// openDecoder opens path for decoding to format f. extra overrides the
-// file's tags (cue points included).
-func openDecoder(path string, f *onair.Format, extra onair.Metadata) (d *decoder, err error) {
-	return openDecoderWith(path, f, extra, nil)
+// attach sends FFmpeg's messages about ctx to the source's logger until
+// the decoder is closed.
+func (d *decoder) attach(ctx astiav.Classer) {
+	d.detachs = append(d.detachs, avlog.Attach(ctx, d.log))
+}
+
+// openDecoder opens path for decoding to format f, with FFmpeg's messages
+// about it going to log (nil: where avlog sends messages of no logger).
+// extra overrides the file's tags (cue points included).
+func openDecoder(path string, f *onair.Format, extra onair.Metadata, log *slog.Logger) (d *decoder, err error) {
+	return openDecoderWith(path, f, extra, &videoOptions{log: log})
 }
 
 // openDecoderWith is openDecoder with the video options of a source (nil:
@@ -83,6 +95,9 @@ func openDecoderWith(path string, f *onair.Format, extra onair.Metadata, vo *vid
 		return nil, err
 	}
 	d = &decoder{path: path, rate: f.SampleRate, channels: f.Channels, layout: layout, length: -1}
+	if vo != nil {
+		d.log = vo.log
+	}
 	defer func() {
 		if err != nil {
 			d.close()
@@ -102,6 +117,7 @@ func openDecoderWith(path string, f *onair.Format, extra onair.Metadata, vo *vid
 	if d.fc = astiav.AllocFormatContext(); d.fc == nil {
 		return d, &PathError{Op: "open", Path: path, Err: errors.New("cannot allocate format context")}
 	}
+	d.attach(d.fc)
 	// A local file may only read local files. FFmpeg's file protocol
 	// already limits what a playlist inside it (HLS, concat) may open to
 	// file, crypto and data; we narrow it to file and say so here, so
@@ -133,6 +149,7 @@ func openDecoderWith(path string, f *onair.Format, extra onair.Metadata, vo *vid
 	if d.cc = astiav.AllocCodecContext(codec); d.cc == nil {
 		return d, &PathError{Op: "open decoder", Path: path, Err: errors.New("cannot allocate codec context")}
 	}
+	d.attach(d.cc)
 	if err := st.CodecParameters().ToCodecContext(d.cc); err != nil {
 		return d, &PathError{Op: "open decoder", Path: path, Err: av.Wrap("avcodec_parameters_to_context", err)}
 	}
@@ -434,6 +451,10 @@ func (d *decoder) close() {
 		d.fc.Free()
 		d.fc = nil
 	}
+	for _, detach := range d.detachs {
+		detach()
+	}
+	d.detachs = nil
 }
 
 // baseName is the file name shown in logs.

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net/url"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -49,18 +52,47 @@ func channelLayout(n int) (astiav.ChannelLayout, error) {
 	return astiav.ChannelLayout{}, fmt.Errorf("%w: %d channels (decode supports 1 to 8)", onair.ErrInvalidFormat, n)
 }
 
-// readTags collects container and stream tags (lower-case keys) and the
-// cue points.
+// readTags collects container and stream tags (lower-case keys), the
+// entry's metadata (which wins), "filename", a "title" from the file name
+// when none is set, and the cue points.
 func (d *decoder) readTags(extra onair.Metadata) {
 	m := collectTags(d.fc.Metadata(), d.st.Metadata())
 	maps.Copy(m, extra)
 	m["filename"] = d.path
+	if strings.TrimSpace(m["title"]) == "" {
+		if t := titleOfPath(d.path); t != "" {
+			m["title"] = t
+		}
+	}
 	d.tags = m
 	d.cueIn = d.cueSamples(m[CueInKey])
 	d.cueOut = d.cueSamples(m[CueOutKey])
 	if d.cueOut <= d.cueIn {
 		d.cueOut = 0
 	}
+}
+
+// titleOfPath returns the title a file without a title tag plays under:
+// its base name without the extension ("Artist - Song" for
+// /music/Artist - Song.mp3), as players and Icecast directories show it
+// (an empty StreamTitle is what listeners would get otherwise). For a URL
+// it is the base name of the URL's path, unescaped.
+func titleOfPath(p string) string {
+	base := filepath.Base(p)
+	if strings.Contains(p, "://") {
+		u, err := url.Parse(p)
+		if err != nil {
+			return ""
+		}
+		base = path.Base(u.Path)
+	}
+	if base == "." || base == "/" || base == "" {
+		return ""
+	}
+	if t := strings.TrimSuffix(base, path.Ext(base)); strings.TrimSpace(t) != "" {
+		return t
+	}
+	return base
 }
 
 // cueSamples parses a cue point in seconds; invalid values count as none.

@@ -21,7 +21,10 @@
 //
 // Each file is a track: it starts with a track mark and carries the
 // file's tags (container and stream tags, lower-case keys) plus
-// "filename" at position 0. The tags [CueInKey] and [CueOutKey]
+// "filename" at position 0. A file without a title tag gets its base name
+// without the extension as "title" (/music/Artist - Song.mp3 plays as
+// "Artist - Song"), so that listeners and directories never see an empty
+// title; a title set by a playlist entry counts as a title tag. The tags [CueInKey] and [CueOutKey]
 // (liq_cue_in, liq_cue_out, in seconds) trim the track; playlist entries
 // may set metadata, cue points included, with Liquidsoap's annotate
 // syntax: annotate:title="T",liq_cue_in="1.5":/path/file.mp3.

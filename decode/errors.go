@@ -11,8 +11,9 @@ var (
 	ErrEmpty = errors.New("decode: no audio decoded")
 	// ErrClosed is returned by methods of a closed source.
 	ErrClosed = errors.New("decode: source closed")
-	// ErrTooManyFailures is logged when a playlist gives up after
-	// [PlaylistOptions.MaxFail] consecutive bad entries.
+	// ErrTooManyFailures is logged, wrapping the last entry's error, when
+	// a playlist pauses after [PlaylistOptions.MaxFail] consecutive bad
+	// entries (it tries again after [PlaylistOptions.RetryDelay]).
 	ErrTooManyFailures = errors.New("decode: too many consecutive failures")
 )
 

@@ -25,7 +25,8 @@ const (
 type FileOptions struct {
 	// ID names the source. It defaults to "file".
 	ID string
-	// Logger receives decoding errors. It defaults to discarding them.
+	// Logger receives decoding errors, and FFmpeg's messages about the
+	// file (see package avlog). It defaults to discarding them.
 	Logger *slog.Logger
 	// Buffer is how much audio is decoded ahead of the clock. It defaults
 	// to 1s.
@@ -58,7 +59,8 @@ type FileOptions struct {
 // up and stopped when it goes to sleep; the clock goroutine only copies
 // decoded audio. The audio is resampled and converted to the graph's rate
 // and channel count. The track starts with a track mark and the file's
-// tags (lower-case keys, plus "filename") and ends with a track mark.
+// tags (lower-case keys, plus "filename", and "title" from the file name
+// when the file has none) and ends with a track mark.
 // Decoding errors are logged; a file that breaks midway ends there.
 //
 // Seek, Duration, Metadata and Close are safe to call from any goroutine.
@@ -90,7 +92,7 @@ func File(path string, opts *FileOptions) (*FileSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta, dur, err := probe(path)
+	meta, dur, err := probe(path, o.Logger)
 	if err != nil {
 		vo.closeDevice()
 		return nil, err
@@ -105,9 +107,9 @@ func File(path string, opts *FileOptions) (*FileSource, error) {
 
 // probe opens path, reads its tags and duration (-1 when unknown) and
 // decodes its first samples.
-func probe(path string) (onair.Metadata, time.Duration, error) {
+func probe(path string, log *slog.Logger) (onair.Metadata, time.Duration, error) {
 	f := &onair.Format{SampleRate: 48000, Channels: 2}
-	d, err := openDecoder(path, f, nil)
+	d, err := openDecoder(path, f, nil, log)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -137,7 +139,8 @@ func (s *FileSource) Path() string { return s.path }
 // estimated from the file's headers, or -1 when unknown.
 func (s *FileSource) Duration() time.Duration { return s.dur }
 
-// Metadata returns a copy of the file's tags.
+// Metadata returns a copy of the track's metadata: the file's tags,
+// "filename", and "title" from the file name when the file has none.
 func (s *FileSource) Metadata() onair.Metadata { return maps.Clone(s.meta) }
 
 // Seek continues the track from position d (after the cue-in point). It

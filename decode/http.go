@@ -36,7 +36,8 @@ type HTTPOptions struct {
 	// ID names the source. It defaults to "http".
 	ID string
 	// Logger receives connections, errors, reconnections, underruns and
-	// overruns. It defaults to discarding them.
+	// overruns, and FFmpeg's messages about the stream (see package
+	// avlog). It defaults to discarding them.
 	Logger *slog.Logger
 	// Prebuffer, MaxBuffer, Format and NewTrackOnMetadata are as in
 	// [LiveOptions] (defaults 1s, 10s, probing, off).

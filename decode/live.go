@@ -31,7 +31,8 @@ type LiveOptions struct {
 	// ID names the source. It defaults to "live".
 	ID string
 	// Logger receives connections, disconnections, underruns and
-	// overruns. It defaults to discarding them.
+	// overruns, and FFmpeg's messages about the stream (see package
+	// avlog). It defaults to discarding them.
 	Logger *slog.Logger
 	// Prebuffer is how much decoded audio the source waits for before it
 	// becomes ready: when a stream starts and after each underrun. It

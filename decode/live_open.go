@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"mime"
 	"time"
@@ -112,12 +113,12 @@ var formatHints = map[string]string{
 
 // openLive opens a stream for decoding to format f. forced names a
 // demuxer ("" to probe, with contentType as a hint).
-func openLive(in *liveInput, f *onair.Format, forced, contentType, name string) (ld *liveDecoder, err error) {
+func openLive(in *liveInput, f *onair.Format, forced, contentType, name string, log *slog.Logger) (ld *liveDecoder, err error) {
 	layout, err := channelLayout(f.Channels)
 	if err != nil {
 		return nil, err
 	}
-	ld = &liveDecoder{decoder: &decoder{path: name, rate: f.SampleRate, channels: f.Channels, layout: layout, length: -1}}
+	ld = &liveDecoder{decoder: &decoder{path: name, rate: f.SampleRate, channels: f.Channels, layout: layout, length: -1, log: log}}
 	defer func() {
 		if err != nil {
 			ld.close()
@@ -139,9 +140,11 @@ func openLive(in *liveInput, f *onair.Format, forced, contentType, name string) 
 	if ld.pb, err = astiav.AllocIOContext(liveIOBuffer, false, in.read, nil, nil); err != nil {
 		return ld, &PathError{Op: "open", Path: name, Err: av.Wrap("avio_alloc_context", err)}
 	}
+	d.attach(ld.pb)
 	if d.fc = astiav.AllocFormatContext(); d.fc == nil {
 		return ld, &PathError{Op: "open", Path: name, Err: errors.New("cannot allocate format context")}
 	}
+	d.attach(d.fc)
 	d.fc.SetPb(ld.pb)
 	opts := astiav.NewDictionary()
 	defer opts.Free()
@@ -181,6 +184,7 @@ func openLive(in *liveInput, f *onair.Format, forced, contentType, name string) 
 	if d.cc = astiav.AllocCodecContext(codec); d.cc == nil {
 		return ld, &PathError{Op: "open decoder", Path: name, Err: errors.New("cannot allocate codec context")}
 	}
+	d.attach(d.cc)
 	if err := st.CodecParameters().ToCodecContext(d.cc); err != nil {
 		return ld, &PathError{Op: "open decoder", Path: name, Err: av.Wrap("avcodec_parameters_to_context", err)}
 	}
@@ -246,9 +250,14 @@ func (ld *liveDecoder) close() {
 	if ld == nil {
 		return
 	}
+	detachs := ld.detachs
+	ld.detachs = nil
 	ld.decoder.close()
 	if ld.pb != nil {
 		ld.pb.Free()
 		ld.pb = nil
+	}
+	for _, detach := range detachs {
+		detach()
 	}
 }

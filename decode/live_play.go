@@ -85,7 +85,7 @@ func (s *LiveSource) play(ctx context.Context, r io.Reader, contentType, name st
 		stop()
 		err = s.end(sctx, sess, in, name, err)
 	}()
-	d, err := openLive(in, f, s.opts.Format, contentType, name)
+	d, err := openLive(in, f, s.opts.Format, contentType, name, s.log)
 	if err != nil {
 		return false, err
 	}

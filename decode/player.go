@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -46,8 +47,14 @@ type playerOptions struct {
 	synchronous bool
 	infallible  bool
 	maxFail     int // consecutive failures before waiting for a wake-up; 0: never
-	onFail      func(path string, err error)
-	video       *videoOptions // video decoding (graphs with video); nil: defaults
+	// retryDelay and maxRetryDelay bound the backoff after maxFail
+	// failures; a zero retryDelay waits for a request or a poll only.
+	retryDelay, maxRetryDelay time.Duration
+	onFail                    func(path string, err error)
+	video                     *videoOptions // video decoding (graphs with video); nil: defaults
+	// prepare adds metadata to each entry before it is opened (helper
+	// goroutine); ctx is cancelled when the player goes to sleep.
+	prepare func(ctx context.Context, path string) onair.Metadata
 }
 
 // chunk is a piece of decoded audio of one track.
@@ -103,6 +110,7 @@ type player struct {
 	format   *onair.Format
 	chunkLen int
 	wg       sync.WaitGroup
+	cancel   context.CancelFunc // cancels the helper's context (prepare)
 
 	// Consumer state (clock goroutine).
 	cur      *chunk
@@ -152,9 +160,11 @@ func (p *player) WakeUp(f *onair.Format) error {
 	p.vid = newPlayerVideo(f, p.vid)
 	p.stop = false
 	p.state = stateWork
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
 	p.mu.Unlock()
 	p.wg.Add(1)
-	go p.run()
+	go p.run(ctx)
 	if p.opts.synchronous || p.opts.infallible {
 		// The first tick must find data: wait until the buffer is full or
 		// the helper can do no more.
@@ -183,6 +193,9 @@ func (p *player) alloc(f *onair.Format) {
 func (p *player) Sleep() {
 	p.mu.Lock()
 	p.stop = true
+	if p.cancel != nil {
+		p.cancel()
+	}
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	p.wg.Wait()

@@ -1,14 +1,19 @@
 package decode
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"time"
+
+	"github.com/onair-go/onair"
 )
 
 // run is the helper goroutine: it opens entries and decodes them into the
 // buffer until Sleep.
-func (p *player) run() {
+func (p *player) run(ctx context.Context) {
 	defer p.wg.Done()
 	r := &runner{p: p}
 	defer r.closeLast()
@@ -38,6 +43,9 @@ func (p *player) run() {
 			continue
 		}
 		r.closeLast()
+		if p.opts.prepare != nil {
+			e.meta = prepared(ctx, p.opts.prepare, e)
+		}
 		d, err := openDecoderWith(e.path, p.format, e.meta, p.opts.video)
 		if err != nil {
 			r.failed(e, err)
@@ -62,6 +70,18 @@ func (p *player) run() {
 	}
 }
 
+// prepared returns e's metadata added to what prepare gives for its path;
+// the entry's own metadata (playlist annotations) wins.
+func prepared(ctx context.Context, prepare func(context.Context, string) onair.Metadata, e entry) onair.Metadata {
+	m := prepare(ctx, e.path)
+	if m == nil {
+		return e.meta
+	}
+	m = maps.Clone(m)
+	maps.Copy(m, e.meta)
+	return m
+}
+
 // runner is the helper goroutine's state.
 type runner struct {
 	p         *player
@@ -75,6 +95,12 @@ type runner struct {
 	nextPoll  time.Time
 	pollEvery time.Duration
 	eofSent   bool
+	// retryAt is when a source that gave up after maxFail failures tries
+	// again by itself (zero: not given up); retryIn is the delay it waited
+	// last, doubled at each round that fails again, reset when audio
+	// plays.
+	retryAt time.Time
+	retryIn time.Duration
 }
 
 func (r *runner) closeLast() {
@@ -94,8 +120,32 @@ func (r *runner) failed(e entry, err error) {
 		p.opts.onFail(e.path, err)
 	}
 	if p.opts.maxFail > 0 && r.fails == p.opts.maxFail {
-		p.opts.log.Error("giving up until the next reload", "source", p.opts.id, "failures", r.fails, "err", ErrTooManyFailures)
+		r.giveUp(err)
 	}
+}
+
+// giveUp pauses a source whose last maxFail entries all failed, until a
+// request, a poll that finds changes, or the retry delay: the retry
+// delay starts at retryDelay and doubles with each round that fails
+// again, up to maxRetryDelay. A server or NAS that comes back is the
+// normal case, so a source never gives up for good.
+func (r *runner) giveUp(last error) {
+	o := &r.p.opts
+	if o.retryDelay <= 0 {
+		r.retryAt = time.Time{}
+		o.log.Error("giving up until the next reload", "source", o.id, "failures", r.fails,
+			"err", fmt.Errorf("%w: last: %w", ErrTooManyFailures, last))
+		return
+	}
+	switch {
+	case r.retryIn <= 0:
+		r.retryIn = o.retryDelay
+	default:
+		r.retryIn = min(2*r.retryIn, max(o.maxRetryDelay, o.retryDelay))
+	}
+	r.retryAt = time.Now().Add(r.retryIn)
+	o.log.Error("every entry failed: trying again later", "source", o.id, "failures", r.fails, "in", r.retryIn,
+		"err", fmt.Errorf("%w: last: %w", ErrTooManyFailures, last))
 }
 
 // poll runs the feeder's periodic work when due. It returns false when
@@ -132,9 +182,14 @@ func (r *runner) wait() bool {
 	defer p.mu.Unlock()
 	seq := p.wakeSeq
 	timedOut := false
-	if !r.nextPoll.IsZero() {
-		d := time.Until(r.nextPoll)
+	deadline := r.nextPoll
+	if r.givenUp() && !r.retryAt.IsZero() && (deadline.IsZero() || r.retryAt.Before(deadline)) {
+		deadline = r.retryAt
+	}
+	if !deadline.IsZero() {
+		d := time.Until(deadline)
 		if d <= 0 {
+			r.retryDue()
 			return !p.stop
 		}
 		timer = time.AfterFunc(d, func() {
@@ -154,7 +209,27 @@ func (r *runner) wait() bool {
 	if !timedOut {
 		r.fails = 0
 	}
+	r.retryDue()
 	return !p.stop
+}
+
+// givenUp reports whether the source stopped trying after maxFail
+// consecutive failures.
+func (r *runner) givenUp() bool {
+	return r.p.opts.maxFail > 0 && r.fails >= r.p.opts.maxFail
+}
+
+// retryDue starts a new series of attempts when the retry delay of a
+// source that gave up has passed.
+func (r *runner) retryDue() {
+	if r.retryAt.IsZero() || time.Now().Before(r.retryAt) {
+		return
+	}
+	r.retryAt = time.Time{}
+	if r.givenUp() {
+		r.p.opts.log.Info("trying again", "source", r.p.opts.id, "after", r.retryIn)
+		r.fails = 0
+	}
 }
 
 // finish sends the end of the stream once, then waits for a seek into the
@@ -264,7 +339,7 @@ func (r *runner) play(d *decoder, t *track, meta map[string]string) (produced bo
 			p.queue = append(p.queue, c)
 			p.cond.Broadcast()
 			produced = true
-			r.fails = 0
+			r.fails, r.retryIn = 0, 0
 		} else {
 			p.recycle(c)
 		}

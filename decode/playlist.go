@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -41,7 +42,8 @@ const (
 type PlaylistOptions struct {
 	// ID names the source. It defaults to "playlist".
 	ID string
-	// Logger receives one error per bad entry. It defaults to discarding.
+	// Logger receives one error per bad entry, and FFmpeg's messages
+	// about the files (see package avlog). It defaults to discarding.
 	Logger *slog.Logger
 	// Mode defaults to Normal.
 	Mode Mode
@@ -58,19 +60,36 @@ type PlaylistOptions struct {
 	// interval (ReloadWatch). It defaults to 60s and 1s respectively.
 	ReloadEvery time.Duration
 	// MaxFail is the number of consecutive bad entries after which the
-	// playlist stops trying and becomes unready until it is reloaded. It
-	// defaults to 10; a negative value never gives up.
+	// playlist pauses: it becomes unready and tries again after
+	// RetryDelay, or when it is reloaded. It defaults to 10; a negative
+	// value never pauses.
 	MaxFail int
+	// RetryDelay is how long a paused playlist waits before it tries its
+	// entries again by itself (a music server or NAS that was down is
+	// the normal case); each pause that follows a round of failures
+	// doubles it, up to MaxRetryDelay, and a track that plays resets it.
+	// They default to 1s and 10s. Each pause is logged as an error
+	// wrapping [ErrTooManyFailures] and the last entry's error.
+	RetryDelay, MaxRetryDelay time.Duration
 	// OnFail is called with each bad entry, on the helper goroutine.
 	OnFail func(path string, err error)
 	// Buffer and Synchronous are as in [FileOptions].
 	Buffer      time.Duration
 	Synchronous bool
+	// Prepare, when set, is called on the helper goroutine with the path
+	// of each entry before the entry is opened; the metadata it returns is
+	// added to the track's, the entry's own annotations winning. Cue
+	// points in it trim the track. ctx is cancelled when the source goes
+	// to sleep. It is meant for the loudness and autocue analysis of
+	// package decode/analysis (Cache.Prepare), and may take as long as
+	// the buffer lasts before the track is late.
+	Prepare func(ctx context.Context, path string) onair.Metadata
 }
 
 // PlaylistSource plays the entries of a list of media files, each as a
 // track that starts with a track mark and the file's tags (plus
-// "filename"). It is fallible.
+// "filename", and "title" from the file name when the file has none). It
+// is fallible.
 //
 // A helper goroutine (started on wake-up, stopped on sleep) opens the
 // next entry and decodes it ahead while the current one plays, so tracks
@@ -78,8 +97,10 @@ type PlaylistOptions struct {
 // empty, truncated, not media, no audio, unsupported codec) are skipped,
 // each with one logged error and a call to OnFail; after MaxFail
 // consecutive failures the playlist becomes unready instead of spinning,
-// and tries again when reloaded. Reloading replaces the list and starts a
-// new round; the entry being played is kept.
+// and tries again by itself after RetryDelay (growing up to
+// MaxRetryDelay while the failures go on), or at once when reloaded.
+// Reloading replaces the list and starts a new round; the entry being
+// played is kept.
 //
 // Reload, Len and Close are safe to call from any goroutine.
 type PlaylistSource struct {
@@ -122,7 +143,7 @@ func newPlaylist(uri string, l []entry, opts *PlaylistOptions) (*PlaylistSource,
 		return nil, fmt.Errorf("%w: playlist mode %d", onair.ErrInvalidOption, o.Mode)
 	case o.Reload < ReloadNever || o.Reload > ReloadWatch:
 		return nil, fmt.Errorf("%w: reload mode %d", onair.ErrInvalidOption, o.Reload)
-	case o.ReloadEvery < 0 || o.Buffer < 0:
+	case o.ReloadEvery < 0 || o.Buffer < 0 || o.RetryDelay < 0 || o.MaxRetryDelay < 0:
 		return nil, fmt.Errorf("%w: negative duration", onair.ErrInvalidOption)
 	}
 	if o.ReloadEvery == 0 {
@@ -137,6 +158,13 @@ func newPlaylist(uri string, l []entry, opts *PlaylistOptions) (*PlaylistSource,
 	if o.MaxFail < 0 {
 		o.MaxFail = 0
 	}
+	if o.RetryDelay == 0 {
+		o.RetryDelay = time.Second
+	}
+	if o.MaxRetryDelay == 0 {
+		o.MaxRetryDelay = 10 * time.Second
+	}
+	o.MaxRetryDelay = max(o.MaxRetryDelay, o.RetryDelay)
 	if uri == "" {
 		o.Reload = ReloadNever
 	}
@@ -152,7 +180,8 @@ func newPlaylist(uri string, l []entry, opts *PlaylistOptions) (*PlaylistSource,
 	s := &PlaylistSource{feed: f}
 	s.p = newPlayer(f, playerOptions{
 		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous,
-		maxFail: o.MaxFail, onFail: o.OnFail,
+		maxFail: o.MaxFail, onFail: o.OnFail, retryDelay: o.RetryDelay, maxRetryDelay: o.MaxRetryDelay,
+		prepare: o.Prepare,
 	})
 	s.node = onair.NewNode(s.p, &onair.NodeOptions{ID: o.ID, Fallible: true})
 	return s, nil
@@ -162,8 +191,8 @@ func newPlaylist(uri string, l []entry, opts *PlaylistOptions) (*PlaylistSource,
 func (s *PlaylistSource) Node() *onair.Node { return s.node }
 
 // Reload asks the helper goroutine to read the list again before it opens
-// the next entry; a playlist that gave up after MaxFail failures tries
-// again. A list given as a slice is not read again, but the playlist
+// the next entry; a playlist paused after MaxFail failures tries again
+// at once. A list given as a slice is not read again, but the playlist
 // still starts a new round and tries again.
 func (s *PlaylistSource) Reload() {
 	s.feed.reloadReq.Store(true)

@@ -13,7 +13,8 @@ import (
 type QueueOptions struct {
 	// ID names the source. It defaults to "queue".
 	ID string
-	// Logger receives one error per bad entry. It defaults to discarding.
+	// Logger receives one error per bad entry, and FFmpeg's messages
+	// about the files (see package avlog). It defaults to discarding.
 	Logger *slog.Logger
 	// OnFail is called with each bad entry, on the helper goroutine.
 	OnFail func(path string, err error)

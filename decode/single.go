@@ -12,7 +12,8 @@ import (
 type SingleOptions struct {
 	// ID names the source. It defaults to "single".
 	ID string
-	// Logger receives decoding errors and underruns. It defaults to
+	// Logger receives decoding errors and underruns, and FFmpeg's
+	// messages about the file (see package avlog). It defaults to
 	// discarding them.
 	Logger *slog.Logger
 	// Buffer and Synchronous are as in [FileOptions].
@@ -47,7 +48,7 @@ func Single(path string, opts *SingleOptions) (*SingleSource, error) {
 	if o.Buffer < 0 {
 		return nil, fmt.Errorf("%w: negative buffer %v", onair.ErrInvalidOption, o.Buffer)
 	}
-	if _, _, err := probe(path); err != nil {
+	if _, _, err := probe(path, o.Logger); err != nil {
 		return nil, err
 	}
 	s := &SingleSource{}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/avlog"
 	"github.com/onair-go/onair/hw"
 	"github.com/onair-go/onair/internal/av"
 )
@@ -72,6 +73,7 @@ type video struct {
 	audioIndex int
 	st         *astiav.Stream // nil: no usable video stream (black)
 	cc         *astiav.CodecContext
+	detachLog  func()             // ends the routing of cc's FFmpeg messages (avlog)
 	hwFmt      astiav.PixelFormat // PixelFormatNone: software decoding
 	swNoted    bool               // the hardware decoder handed software frames
 	in         *astiav.Frame
@@ -154,6 +156,7 @@ func (v *video) openCodec(st *astiav.Stream, codec *astiav.Codec) error {
 	if v.cc == nil {
 		return errors.New("cannot allocate codec context")
 	}
+	v.detachLog = avlog.Attach(v.cc, v.o.log)
 	if err := st.CodecParameters().ToCodecContext(v.cc); err != nil {
 		return av.Wrap("avcodec_parameters_to_context", err)
 	}

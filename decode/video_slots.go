@@ -194,6 +194,10 @@ func (v *video) closeCodec() {
 		v.cc.Free()
 		v.cc = nil
 	}
+	if v.detachLog != nil {
+		v.detachLog()
+		v.detachLog = nil
+	}
 }
 
 // close frees everything. It is idempotent.

@@ -3,10 +3,13 @@ package encode
 import (
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"log/slog"
+	"math/rand/v2"
+	"runtime"
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/avlog"
 	"github.com/onair-go/onair/internal/av"
 )
 
@@ -16,17 +19,12 @@ import (
 // encoder call that produced the packet and is returned by it.
 type PacketFunc func(p onair.Packet) error
 
-// streamIDs hands out stream identities; it is a counter, not state that
-// changes behaviour, so sharing it between encoders is harmless.
-var streamIDs atomic.Uint64
-
 // codecBase is an opened FFmpeg encoder context with the send/receive loop
 // shared by the audio and video encoders.
 type codecBase struct {
 	name   string // encoder name, e.g. "libmp3lame"
 	ctx    *astiav.CodecContext
 	pkt    *astiav.Packet
-	params *astiav.CodecParameters
 	info   onair.StreamInfo
 	sent   int64 // frames sent to the codec
 	recv   int64 // packets received
@@ -40,10 +38,14 @@ type codecBase struct {
 	// frameDur is the duration of one video frame in the codec time base,
 	// given to packets the codec leaves without a duration.
 	frameDur int64
+	// detachLog ends the routing of the context's FFmpeg messages.
+	detachLog func()
 }
 
-// allocCodec finds the encoder by name and allocates its context.
-func (c *codecBase) alloc(name string, mt astiav.MediaType) (*astiav.Codec, error) {
+// alloc finds the encoder by name and allocates its context, whose
+// FFmpeg messages (warnings, an x264 encoder's statistics at close) go to
+// log (see package avlog).
+func (c *codecBase) alloc(name string, mt astiav.MediaType, log *slog.Logger) (*astiav.Codec, error) {
 	codec := astiav.FindEncoderByName(name)
 	if codec == nil || codec.ID().MediaType() != mt {
 		return nil, fmt.Errorf("%w: %q is not a%s encoder of this FFmpeg build", ErrUnknownCodec, name, kind(mt))
@@ -53,6 +55,7 @@ func (c *codecBase) alloc(name string, mt astiav.MediaType) (*astiav.Codec, erro
 	if c.ctx == nil {
 		return nil, &av.Error{Op: "avcodec_alloc_context3", Err: errors.New("out of memory")}
 	}
+	c.detachLog = avlog.Attach(c.ctx, log)
 	return codec, nil
 }
 
@@ -73,20 +76,53 @@ func (c *codecBase) open(codec *astiav.Codec, setup func(*astiav.CodecContext), 
 		return &av.Error{Op: "avcodec_open2 " + c.name, Err: err}
 	}
 	c.pkt = astiav.AllocPacket()
-	c.params = astiav.AllocCodecParameters()
-	if err := c.params.FromCodecContext(c.ctx); err != nil {
-		return &av.Error{Op: "avcodec_parameters_from_context", Err: err}
+	params, err := streamParams(c.ctx)
+	if err != nil {
+		return err
 	}
 	tb := c.ctx.TimeBase()
 	c.info = onair.StreamInfo{
-		ID:        streamIDs.Add(1),
+		ID:        newStreamID(),
 		Codec:     c.ctx.CodecID().Name(),
 		TimeBase:  onair.Rational{Num: tb.Num(), Den: tb.Den()},
 		BitRate:   c.ctx.BitRate(),
 		Extradata: append([]byte(nil), c.ctx.ExtraData()...),
-		Params:    c.params,
+		Params:    params,
 	}
 	return nil
+}
+
+// streamParams returns the codec parameters of an opened encoder for its
+// StreamInfo. They are not the encoder's to free: a StreamInfo is shared
+// with muxers and may be kept after the encoder is closed (a muxer
+// compares the next stream with it), so the parameters live as long as
+// anything refers to them, and the garbage collector frees them after.
+func streamParams(ctx *astiav.CodecContext) (*astiav.CodecParameters, error) {
+	cp := astiav.AllocCodecParameters()
+	if cp == nil {
+		return nil, &av.Error{Op: "avcodec_parameters_alloc", Err: errors.New("out of memory")}
+	}
+	if err := cp.FromCodecContext(ctx); err != nil {
+		cp.Free()
+		return nil, &av.Error{Op: "avcodec_parameters_from_context", Err: err}
+	}
+	// The cleanup gets a copy of the wrapper (the C pointer alone), so
+	// that it does not keep cp reachable.
+	runtime.AddCleanup(cp, func(c astiav.CodecParameters) { c.Free() }, *cp)
+	return cp, nil
+}
+
+// newStreamID returns the identity of a new encoded stream: 64 random
+// bits, never 0. Muxers compare it with the stream they are writing to
+// notice a new one; two streams share an ID with a probability of about
+// n²/2⁶⁵ among n streams, without any state shared between encoders or
+// graphs.
+func newStreamID() uint64 {
+	for {
+		if id := rand.Uint64(); id != 0 {
+			return id
+		}
+	}
 }
 
 func configure(ctx *astiav.CodecContext, name string, setup func(*astiav.CodecContext), opts [][2]string) error {
@@ -192,6 +228,9 @@ func (c *codecBase) receive(emit PacketFunc) error {
 			DTS:      c.pkt.Dts(),
 			Duration: c.pkt.Duration(),
 			Key:      c.pkt.Flags().Has(astiav.PacketFlagKey),
+			// The encoder's final header (FLAC's STREAMINFO with the
+			// sample count and MD5) travels with its packet to the muxers.
+			NewExtradata: av.NewExtradata(c.pkt),
 		}
 		c.pkt.Unref()
 		if emit != nil {
@@ -212,13 +251,13 @@ func (c *codecBase) free() {
 		c.ctx.Free()
 		c.ctx = nil
 	}
+	if c.detachLog != nil {
+		c.detachLog() // after Free, which may log
+		c.detachLog = nil
+	}
 	if c.pkt != nil {
 		c.pkt.Free()
 		c.pkt = nil
-	}
-	if c.params != nil {
-		c.params.Free()
-		c.params = nil
 	}
 }
 

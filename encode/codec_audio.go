@@ -21,7 +21,8 @@ const stageSamples = 4096
 // encoded rate and are expressed in the codec time base.
 //
 // An AudioEncoder is not safe for concurrent use. Close releases its
-// FFmpeg resources; the StreamInfo's Params stay valid until then.
+// FFmpeg resources; its StreamInfo (Params included) stays valid as long
+// as it is referenced.
 type AudioEncoder struct {
 	codecBase
 	inRate, inCh   int
@@ -41,6 +42,9 @@ type AudioEncoder struct {
 	pts     int64
 	planes  [][]float32 // deinterleave scratch
 	flushed bool
+	// tailGap is, for libmp3lame, how many samples past a codec frame
+	// boundary the stream must not end at (see padTail); 0 for others.
+	tailGap int
 }
 
 // NewAudioEncoder opens an audio encoder for input of the given sample
@@ -63,7 +67,7 @@ func NewAudioEncoder(sampleRate, channels int, opts *AudioOptions) (*AudioEncode
 }
 
 func (e *AudioEncoder) init(o *AudioOptions) error {
-	codec, err := e.alloc(o.Codec, astiav.MediaTypeAudio)
+	codec, err := e.alloc(o.Codec, astiav.MediaTypeAudio, o.Logger)
 	if err != nil {
 		return err
 	}
@@ -108,6 +112,9 @@ func (e *AudioEncoder) init(o *AudioOptions) error {
 		e.frameSize = 1024
 	}
 	e.direct = e.format == astiav.SampleFormatFltp && e.rate == e.inRate && e.channels == e.inCh
+	if o.Codec == "libmp3lame" && e.frameSize > 0 {
+		e.tailGap = e.frameSize - initialPadding(e.ctx)%e.frameSize
+	}
 
 	if e.stage, err = newAudioFrame(astiav.SampleFormatFltp, e.inCh, e.inRate, stageSamples); err != nil {
 		return err
@@ -348,6 +355,9 @@ func (e *AudioEncoder) Flush(emit PacketFunc) error {
 				return &av.Error{Op: "av_audio_fifo_write", Err: err}
 			}
 		}
+	}
+	if err := e.padTail(); err != nil {
+		return err
 	}
 	if err := e.drain(1, emit); err != nil {
 		return err

@@ -16,7 +16,8 @@ import (
 // swscale.
 //
 // A VideoEncoder is not safe for concurrent use. Close releases its
-// FFmpeg resources; the StreamInfo's Params stay valid until then.
+// FFmpeg resources; its StreamInfo (Params included) stays valid as long
+// as it is referenced.
 type VideoEncoder struct {
 	codecBase
 	width, height int
@@ -64,7 +65,7 @@ func NewVideoEncoder(width, height int, frameRate onair.Rational, opts *VideoOpt
 }
 
 func (e *VideoEncoder) init(o *VideoOptions) error {
-	codec, err := e.alloc(o.Codec, astiav.MediaTypeVideo)
+	codec, err := e.alloc(o.Codec, astiav.MediaTypeVideo, o.Logger)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,9 @@ type EncoderOptions struct {
 	MuxerOptions map[string]string
 	// Metadata is written as container metadata (title, ...).
 	Metadata map[string]string
-	// Logger receives the encoder's logs. It defaults to discarding them.
+	// Logger receives the encoder's logs, FFmpeg's messages about the
+	// container and about the streams that have no Logger of their own
+	// included (see package avlog). It defaults to discarding them.
 	Logger *slog.Logger
 }
 
@@ -122,7 +124,7 @@ func (e *Encoder) AddAudio(sampleRate, channels int, opts *AudioOptions) (*Audio
 	if err != nil {
 		return nil, err
 	}
-	enc, err := NewAudioEncoder(sampleRate, channels, opts)
+	enc, err := NewAudioEncoder(sampleRate, channels, e.streamLogger(opts))
 	if err != nil {
 		// A rejected stream leaves the encoder as it was.
 		return nil, err
@@ -131,6 +133,31 @@ func (e *Encoder) AddAudio(sampleRate, channels int, opts *AudioOptions) (*Audio
 	e.streams = append(e.streams, s)
 	e.lc.state = next
 	return &AudioStream{e: e, s: s}, nil
+}
+
+// streamLogger gives a stream without a logger of its own the encoder's.
+func (e *Encoder) streamLogger(opts *AudioOptions) *AudioOptions {
+	if e.opts.Logger == nil || (opts != nil && opts.Logger != nil) {
+		return opts
+	}
+	var o AudioOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Logger = e.opts.Logger
+	return &o
+}
+
+func (e *Encoder) videoLogger(opts *VideoOptions) *VideoOptions {
+	if e.opts.Logger == nil || (opts != nil && opts.Logger != nil) {
+		return opts
+	}
+	var o VideoOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Logger = e.opts.Logger
+	return &o
 }
 
 // AddVideo adds a video stream for pictures of the given size and frame
@@ -146,7 +173,7 @@ func (e *Encoder) AddVideo(width, height int, frameRate onair.Rational, opts *Vi
 	if err != nil {
 		return nil, err
 	}
-	enc, err := NewVideoEncoder(width, height, frameRate, opts)
+	enc, err := NewVideoEncoder(width, height, frameRate, e.videoLogger(opts))
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,10 @@ type AudioOptions struct {
 	Input string
 	// ID names the graph source. It defaults to "encode.<codec>".
 	ID string
-	// Logger receives the encoder's logs. It defaults to discarding them.
+	// Logger receives the encoder's logs, FFmpeg's messages about the
+	// codec included (see package avlog). It defaults to discarding them
+	// (FFmpeg's then go where avlog sends messages of no logger; for a
+	// stream of an [Encoder], to the Encoder's Logger).
 	Logger *slog.Logger
 }
 
@@ -124,7 +127,10 @@ type VideoOptions struct {
 	Input string
 	// ID names the graph source. It defaults to "encode.<codec>".
 	ID string
-	// Logger receives the encoder's logs. It defaults to discarding them.
+	// Logger receives the encoder's logs, FFmpeg's messages about the
+	// codec included (see package avlog). It defaults to discarding them
+	// (FFmpeg's then go where avlog sends messages of no logger; for a
+	// stream of an [Encoder], to the Encoder's Logger).
 	Logger *slog.Logger
 
 	memo *hwMemo // shared by the encoders made from these options

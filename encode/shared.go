@@ -38,8 +38,8 @@ type Stats struct {
 // grid, with the same length, track marks and metadata. Which packets a
 // frame carries does not depend on goroutine scheduling. Packet
 // timestamps are in the time base of the track's StreamInfo, whose Params
-// (*astiav.CodecParameters) stay valid until the stream is replaced by a
-// later one or the source goes to sleep.
+// (*astiav.CodecParameters) stay valid as long as anything refers to the
+// StreamInfo, after the encoder is closed too.
 //
 // When the input frame is short (the input ran out), the codec is drained
 // into that frame, with the packets of the previous frame, and a new

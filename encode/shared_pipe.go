@@ -88,10 +88,9 @@ type trackEnc struct {
 	format *onair.Format
 	stats  *counters
 
-	enc     codecEncoder
-	retired codecEncoder // the previous stream, kept while frames may use its Params
-	pos     int64        // main-rate samples fed to enc
-	frames  int64        // codec frames sent by retired encoders
+	enc    codecEncoder
+	pos    int64 // main-rate samples fed to enc
+	frames int64 // codec frames sent by retired encoders
 
 	jobs, done chan *encJob
 	free       []*encJob
@@ -173,7 +172,6 @@ func (e *trackEnc) sleep() {
 		_ = e.enc.Flush(func(onair.Packet) error { return nil })
 		e.retire()
 	}
-	e.closeRetired()
 }
 
 func (e *trackEnc) job() *encJob {
@@ -232,22 +230,15 @@ func (e *trackEnc) collect(out *onair.Track, st *onair.StreamInfo, base, n int, 
 	return err
 }
 
-// retire ends the current stream (no job is in flight): the next data
-// opens a new encoder. The retired one is closed when the next retires,
-// so that the Params of frames still in use stay valid.
+// retire ends the current stream (no job is in flight) and closes its
+// encoder: the next data opens a new one. Frames still in use keep the
+// retired stream's StreamInfo, whose Params outlive the encoder.
 func (e *trackEnc) retire() {
 	e.frames += e.enc.Frames()
 	e.stats.frames.Store(e.frames)
-	e.closeRetired()
-	e.retired, e.enc = e.enc, nil
+	e.enc.Close()
+	e.enc = nil
 	e.pos = 0
-}
-
-func (e *trackEnc) closeRetired() {
-	if e.retired != nil {
-		e.retired.Close()
-		e.retired = nil
-	}
 }
 
 // place appends pkts to out at the positions of their DTS (main-rate

@@ -19,8 +19,8 @@ import (
 // [onair.StreamInfo] ID, timestamps from 0).
 //
 // A TrackEncoder is not safe for concurrent use, except Stats. The
-// StreamInfo it reports (and its Params) stays valid until the stream
-// after the next one starts, or Close.
+// StreamInfo it reports (Params included) stays valid as long as it is
+// referenced, after Close too.
 type TrackEncoder struct {
 	e      trackEnc
 	stats  counters

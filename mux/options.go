@@ -130,7 +130,10 @@ type Options struct {
 	// it to end their stream cleanly. A container ended by Reopen, a cut
 	// or a write error does not call it. Default none.
 	OnEnd func()
-	// Logger receives the output's logs. It defaults to discarding them.
+	// Logger receives the output's logs, FFmpeg's messages about its
+	// containers included, and those of its Encode selections' encoders
+	// that have no Logger of their own (see package avlog). It defaults
+	// to discarding them.
 	Logger *slog.Logger
 }
 
@@ -177,6 +180,23 @@ func resolve(o *Options, defID string) (resolved, error) {
 	r.log = r.Logger
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
+	}
+	for i, t := range r.Tracks {
+		// An encoder without a logger of its own logs to the output's.
+		switch {
+		case r.Logger == nil || t.Action != Encode:
+		case t.Video != nil && t.Video.Logger == nil:
+			v := *t.Video
+			v.Logger = r.Logger
+			r.Tracks[i].Video = &v
+		case t.Video == nil && (t.Audio == nil || t.Audio.Logger == nil):
+			var a encode.AudioOptions
+			if t.Audio != nil {
+				a = *t.Audio
+			}
+			a.Logger = r.Logger
+			r.Tracks[i].Audio = &a
+		}
 	}
 	seen := map[string]bool{}
 	for _, t := range r.Tracks {

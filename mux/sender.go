@@ -326,7 +326,7 @@ func (s *sender) write(i int, info *onair.StreamInfo, p *onair.Packet, at time.D
 	// decoders of containers without edit lists (ADTS, MPEG-TS) still play
 	// the whole codec frame: a new stream starts after it, not over it.
 	st.next, st.hasNext = dts+max(p.Duration, st.frame), true
-	return s.m.WritePacket(i, onair.Packet{Data: p.Data, PTS: pts - off, DTS: odts, Duration: p.Duration, Key: p.Key}, st.tb)
+	return s.m.WritePacket(i, onair.Packet{Data: p.Data, PTS: pts - off, DTS: odts, Duration: p.Duration, Key: p.Key, NewExtradata: p.NewExtradata}, st.tb)
 }
 
 // Stop flushes buffered bytes; the container stays open, so that data

@@ -17,6 +17,10 @@ pkgs=(
   nginx                   # mux/rtmp: the RTMP server (with the module below) the output publishes to (internal/peertest)
   libnginx-mod-rtmp       # mux/rtmp: nginx's RTMP module (live application, on_publish)
   srt-tools               # mux/srt, decode: srt-live-transmit as the SRT peer (caller and listener)
+  flac                    # mux: metaflac and flac -t check the FLAC header (sample count, MD5) of graph output
+  loudgain                # loudness: libebur128 (through loudgain) is a reference meter the analyzer is compared with
+  prometheus              # metrics: the Prometheus server that scrapes a station, and promtool check metrics
+  chromium                # examples/radio, internal/rtc/page: headless browser for the live page, WHEP and WHIP (chromedp)
 )
 
 # SeaweedFS, the S3 server of the HLS-to-S3 tests, is a Go program built

@@ -47,6 +47,7 @@ func main() {
 	flag.StringVar(&cfg.Icecast, "icecast", "", "also send the MP3 to this Icecast mount URL (http://source:password@host:port/mount.mp3)")
 	flag.DurationVar(&cfg.Duration, "duration", 0, "stop after this much stream time (default: run until Ctrl-C)")
 	flag.DurationVar(&cfg.Segment, "segment", 4*time.Second, "HLS segment duration")
+	flag.StringVar(&cfg.Token, "token", "", "bearer token of the control API (default: a random one, printed)")
 	verbose := flag.Bool("v", false, "log at Info level (default: warnings and errors)")
 	free := flag.Bool("free", false, "run on a free-running clock, as fast as the machine can (with -duration: a quick offline run)")
 	flag.Parse()
@@ -90,6 +91,9 @@ func run(ctx context.Context, cfg *config) error {
 	if cfg.Music != "" {
 		musicDir = cfg.Music
 	}
+	if cfg.Token == "" {
+		cfg.Token = newToken()
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st, err := build(cfg, musicDir, jingle, cancel)
@@ -102,7 +106,11 @@ func run(ctx context.Context, cfg *config) error {
 		return fmt.Errorf("%w (another program may use %s: try -addr 127.0.0.1:0)", err, cfg.Addr)
 	}
 	fmt.Fprintf(cfg.Out, "onair demo radio on air, music from %s\n", musicDir)
-	fmt.Fprintf(cfg.Out, "  web page:  %s/\n", base)
+	fmt.Fprintf(cfg.Out, "  web page:  %s/#token=%s\n", base, cfg.Token)
+	fmt.Fprintf(cfg.Out, "  status:    %s/api/status (events: %s/api/events)\n", base, base)
+	fmt.Fprintf(cfg.Out, "  metrics:   %s/metrics\n", base)
+	fmt.Fprintf(cfg.Out, "  token:     %s (curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"source\":\"%s\"}' %s/api/skip)\n",
+		cfg.Token, cfg.Token, st.skip, base)
 	for _, m := range mounts {
 		fmt.Fprintf(cfg.Out, "  mount:     %s%s\n", base, m.path)
 	}
@@ -114,6 +122,8 @@ func run(ctx context.Context, cfg *config) error {
 		cfg.ready(base)
 	}
 
+	ctlDone := make(chan struct{})
+	go func() { defer close(ctlDone); _ = st.ctl.Run(ctx) }() // listener, output and lag events
 	start := time.Now()
 	runErr := make(chan error, 1)
 	go func() { runErr <- st.graph.Run(ctx) }()
@@ -129,6 +139,9 @@ func run(ctx context.Context, cfg *config) error {
 	// Close the graph first (it ends the HLS playlists and the mounts'
 	// streams), then the listeners and the HTTP server.
 	closeErr := st.graph.Close()
+	cancel()
+	<-ctlDone
+	_ = st.ctl.Close() // ends the event streams, so that Shutdown does not wait for them
 	_ = st.listen.Close()
 	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer scancel()

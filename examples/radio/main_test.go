@@ -97,6 +97,11 @@ func TestRadio(t *testing.T) {
 	assert.Contains(t, log, "now playing: onair demo band - ")
 	assert.Regexp(t, `stopped after .* \(1m0.0\d*s of stream time\)`, log)
 
+	// The songs were analysed (loudness and cue points) before playing.
+	cached, _ := filepath.Glob(filepath.Join(dir, "analysis", "*.json"))
+	assert.NotEmpty(t, cached, "analysis cache")
+	assert.NotContains(t, log, "analysis failed")
+
 	// The MP3 listener got the stream with titles, and it decodes.
 	require.NoError(t, icy.err)
 	require.NotEmpty(t, icy.titles, "ICY titles")

@@ -4,22 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/control"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/decode/analysis"
+	"github.com/onair-go/onair/dynamics"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/loudness"
+	"github.com/onair-go/onair/metrics"
 	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/onair-go/onair/mux/icecast"
 	"github.com/onair-go/onair/mux/listen"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // config is what the flags set.
@@ -32,6 +36,7 @@ type config struct {
 	Clock    onair.ClockKind // RealTime on air; FreeRunning in tests
 	Segment  time.Duration   // HLS segment duration
 	Out      io.Writer       // where the URLs and the titles are printed
+	Token    string          // bearer token of the control API
 	Logger   *slog.Logger
 
 	// ready, when set, is called with the base URL once the HTTP server
@@ -64,17 +69,24 @@ type station struct {
 	mounts []*listen.Mount
 	stop   *onair.Output
 
-	mu      sync.Mutex
-	playing string
+	// Operating the station (page.go): control API, metrics, live page.
+	ctl      *control.Controller
+	metrics  *metrics.Collector
+	registry *prometheus.Registry
+	skip     string // the source the page's skip button skips
 }
 
 // build makes the graph:
 //
-//	playlist ─┐
-//	          ├─ fallback ─ crossfade ─┬─ AAC 48k ──┐
-//	jingle ───┘                        ├─ AAC 192k ─┼─ multitrack ─┬─ HLS (2 AAC variants)
-//	                                   └─ MP3 128k ─┘              ├─ 3 listener mounts
-//	                                                               └─ Icecast (optional)
+//	playlist ─ normalize ─┐
+//	                      ├─ fallback ─ crossfade ─ limit ─┬─ AAC 48k ──┐
+//	jingle ───────────────┘                                ├─ AAC 192k ─┼─ multitrack ─┬─ HLS (2 AAC variants)
+//	                                                       └─ MP3 128k ─┘              ├─ 3 listener mounts
+//	                                                                                   └─ Icecast (optional)
+//
+// Each song is analysed once (cached in the work folder) before it plays:
+// its loudness, for normalize (-14 LUFS), and its cue points, which trim
+// its silences and tell the crossfade where to start.
 func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*station, error) {
 	log := cfg.Logger
 	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock})
@@ -90,9 +102,16 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 
 	// Sources: the music folder, watched for added and removed files,
 	// shuffled each round; a jingle that loops when there is no music.
+	cache, err := analysis.NewCache(filepath.Join(cfg.Dir, "analysis"), nil, log)
+	if err != nil {
+		return fail(err)
+	}
 	music, err := decode.Playlist(musicDir, &decode.PlaylistOptions{
-		Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log,
-		OnFail: func(path string, err error) { fmt.Fprintf(cfg.Out, "skipping %s: %v\n", path, err) },
+		Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare,
+		OnFail: func(path string, err error) {
+			fmt.Fprintf(cfg.Out, "skipping %s: %v\n", path, err)
+			st.metrics.SourceFailed("playlist")
+		},
 	})
 	if err != nil {
 		return fail(fmt.Errorf("music folder: %w", err))
@@ -101,7 +120,11 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 	if err != nil {
 		return fail(fmt.Errorf("jingle: %w", err))
 	}
-	fb, err := onair.Fallback([]onair.Source{music, safe}, nil)
+	norm, err := loudness.Normalize(music, nil)
+	if err != nil {
+		return fail(err)
+	}
+	fb, err := onair.Fallback([]onair.Source{norm, safe}, nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -112,20 +135,24 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 		return fail(err)
 	}
 	xf.Node().OnTrack(func(m onair.Metadata) {
-		title := listen.DefaultSong(m)
-		st.mu.Lock()
-		st.playing = title
-		st.mu.Unlock()
-		fmt.Fprintf(cfg.Out, "now playing: %s\n", title)
+		fmt.Fprintf(cfg.Out, "now playing: %s\n", listen.DefaultSong(m))
 	})
+
+	// On air, a look-ahead limiter keeps the true peak under -1 dBTP.
+	air, err := dynamics.Limit(xf, nil)
+	if err != nil {
+		return fail(err)
+	}
 
 	// Three shared encoders, gathered into one multitrack source.
 	var specs []onair.TrackSpec
+	var encoders []*encode.Shared
 	for _, r := range renditions {
-		enc, err := encode.Audio(xf, &encode.AudioOptions{Codec: r.codec, BitRate: r.bitRate, Track: "enc", ID: r.track, Logger: log})
+		enc, err := encode.Audio(air, &encode.AudioOptions{Codec: r.codec, BitRate: r.bitRate, Track: "enc", ID: r.track, Logger: log})
 		if err != nil {
 			return fail(err)
 		}
+		encoders = append(encoders, enc)
 		specs = append(specs, onair.TrackSpec{Name: r.track, Source: enc, Track: "enc"})
 	}
 	multi, err := onair.Multitrack(specs, nil)
@@ -188,7 +215,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 	// Stop after the requested stream time: an output that counts ticks.
 	if cfg.Duration > 0 {
 		frames, n := int(cfg.Duration/g.Format().FrameDuration), 0
-		st.stop = onair.Sink(xf, func(*onair.Frame) error {
+		st.stop = onair.Sink(air, func(*onair.Frame) error {
 			if n++; n == frames {
 				cancel()
 			}
@@ -199,14 +226,10 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 	if err := g.Add(outputs...); err != nil {
 		return fail(err)
 	}
+	if err := st.operate(cfg, xf, encoders); err != nil {
+		return fail(err)
+	}
 	return st, nil
-}
-
-// nowPlaying returns the title of the current track.
-func (st *station) nowPlaying() string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.playing
 }
 
 // serve starts the HTTP server of the station: the listener mounts, the
@@ -218,7 +241,7 @@ func (st *station) serve(ctx context.Context, addr string, errc chan<- error) (s
 	}
 	hm := http.NewServeMux()
 	hm.Handle("/hls/", http.StripPrefix("/hls", st.hls.Handler()))
-	hm.HandleFunc("GET /{$}", st.page)
+	st.routes(hm) // the live page, /api/ and /metrics
 	hm.Handle("/", st.listen)
 	srv := &http.Server{Handler: hm, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	go func() {
@@ -227,15 +250,4 @@ func (st *station) serve(ctx context.Context, addr string, errc chan<- error) (s
 		}
 	}()
 	return "http://" + ln.Addr().String(), srv, nil
-}
-
-// page is a minimal web player.
-func (st *station) page(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>onair demo radio</title>
-<h1>onair demo radio</h1><p>Now playing: %s</p>
-<audio controls src="/radio.mp3"></audio>
-<ul><li><a href="/radio.mp3">MP3 128k</a><li><a href="/radio.aac">AAC 192k</a><li><a href="/radio-low.aac">AAC 48k</a>
-<li><a href="/hls/%s">HLS master playlist</a></ul>
-`, html.EscapeString(st.nowPlaying()), st.hls.Master())
 }

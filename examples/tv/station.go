@@ -93,9 +93,9 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 		},
 	}
 	if cfg.S3Bucket != "" {
-		store, err := hls.NewS3(ctx, &hls.S3Options{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Prefix: cfg.S3Prefix, Logger: log})
-		if err != nil {
-			return fail(err)
+		store, serr := hls.NewS3(ctx, &hls.S3Options{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Prefix: cfg.S3Prefix, Logger: log})
+		if serr != nil {
+			return fail(serr)
 		}
 		st.hls, err = hls.NewWithStorage(av, store, opts)
 	} else {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/asticode/go-astiav"
+	"github.com/onair-go/onair/avlog"
 	"github.com/onair-go/onair/internal/av"
 )
 
@@ -71,8 +72,9 @@ func isAnnexB(extradata []byte) bool {
 
 // bsfChain runs packets through a list of bitstream filters.
 type bsfChain struct {
-	ctxs []*astiav.BitStreamFilterContext
-	pkts []*astiav.Packet // output packet of each filter
+	ctxs    []*astiav.BitStreamFilterContext
+	pkts    []*astiav.Packet // output packet of each filter
+	detachs []func()         // end the routing of each filter's FFmpeg messages
 }
 
 // newBSFChain returns the chain format needs for a stream with parameters
@@ -84,7 +86,7 @@ func newBSFChain(format string, cp *astiav.CodecParameters, tb astiav.Rational, 
 	}
 	c := &bsfChain{}
 	for _, sp := range specs {
-		if err := c.add(sp, cp, tb); err != nil {
+		if err := c.add(sp, cp, tb, log); err != nil {
 			c.free()
 			return nil, err
 		}
@@ -93,7 +95,7 @@ func newBSFChain(format string, cp *astiav.CodecParameters, tb astiav.Rational, 
 	return c, nil
 }
 
-func (c *bsfChain) add(sp bsfSpec, cp *astiav.CodecParameters, tb astiav.Rational) error {
+func (c *bsfChain) add(sp bsfSpec, cp *astiav.CodecParameters, tb astiav.Rational, log *slog.Logger) error {
 	f := astiav.FindBitStreamFilterByName(sp.name)
 	if f == nil {
 		return fmt.Errorf("avmux: bitstream filter %q not in this FFmpeg build", sp.name)
@@ -104,6 +106,7 @@ func (c *bsfChain) add(sp bsfSpec, cp *astiav.CodecParameters, tb astiav.Rationa
 	}
 	c.ctxs = append(c.ctxs, ctx)
 	c.pkts = append(c.pkts, astiav.AllocPacket())
+	c.detachs = append(c.detachs, avlog.Attach(ctx, log))
 	for k, v := range sp.opts {
 		if err := ctx.PrivateData().Options().Set(k, v, 0); err != nil {
 			return av.Wrap("av_opt_set "+sp.name+"."+k, err)
@@ -165,5 +168,8 @@ func (c *bsfChain) free() {
 	for _, p := range c.pkts {
 		p.Free()
 	}
-	c.ctxs, c.pkts = nil, nil
+	for _, d := range c.detachs {
+		d()
+	}
+	c.ctxs, c.pkts, c.detachs = nil, nil, nil
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/avlog"
 	"github.com/onair-go/onair/internal/av"
 )
 
@@ -54,7 +55,9 @@ type Options struct {
 	MuxerOptions map[string]string
 	// Metadata is written as container metadata (title, ...). Default none.
 	Metadata map[string]string
-	// Logger receives the muxer's logs. It defaults to discarding them.
+	// Logger receives the muxer's logs, FFmpeg's messages about the
+	// container, its IO and its bitstream filters included (see package
+	// avlog). It defaults to discarding them.
 	Logger *slog.Logger
 }
 
@@ -79,6 +82,8 @@ type Muxer struct {
 	header  bool
 	trailer bool
 	closed  bool
+
+	detachLog []func() // end the routing of FFmpeg's messages (avlog)
 }
 
 type stream struct {
@@ -98,10 +103,12 @@ func Create(path string, opts *Options) (*Muxer, error) {
 		pb, err := astiav.OpenIOContext(path, astiav.NewIOContextFlags(astiav.IOContextFlagWrite), nil, nil)
 		if err != nil {
 			m.fc.Free()
+			m.detach()
 			return nil, av.Wrap("avio_open2", err)
 		}
 		m.pb = pb
 		m.fc.SetPb(pb)
+		m.detachLog = append(m.detachLog, avlog.Attach(pb, m.log))
 	}
 	m.seekable = true
 	return m, nil
@@ -129,9 +136,11 @@ func NewWriter(w io.Writer, format string, opts *Options) (*Muxer, error) {
 	c, pb, err := newCustomIO(w)
 	if err != nil {
 		m.fc.Free()
+		m.detach()
 		return nil, err
 	}
 	m.custom, m.pb, m.seekable = c, pb, c.seekable
+	m.detachLog = append(m.detachLog, avlog.Attach(pb, m.log))
 	m.fc.SetPb(pb)
 	m.fc.SetFlags(m.fc.Flags().Add(astiav.FormatContextFlagCustomIo))
 	return m, nil
@@ -156,7 +165,16 @@ func newMuxer(path string, opts *Options) (*Muxer, error) {
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
 	}
+	m.detachLog = append(m.detachLog, avlog.Attach(fc, m.log))
 	return m, nil
+}
+
+// detach ends the routing of FFmpeg's messages about the freed contexts.
+func (m *Muxer) detach() {
+	for _, d := range m.detachLog {
+		d()
+	}
+	m.detachLog = nil
 }
 
 // Format returns the FFmpeg name of the container being written.

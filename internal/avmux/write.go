@@ -15,9 +15,11 @@ const padding = 64
 
 // WritePacket writes one packet of stream i. Its timestamps (PTS, DTS,
 // Duration) are in time base tb and are rescaled to the stream's time base;
-// p.Pos is ignored. The data is copied: the caller keeps p. Packets of
-// different streams are interleaved by DTS (av_interleaved_write_frame), so
-// callers may write each stream's packets as they come.
+// p.Pos is ignored; p.NewExtradata goes to the muxer as the packet's
+// AV_PKT_DATA_NEW_EXTRADATA side data. The data is copied: the caller
+// keeps p. Packets of different streams are interleaved by DTS
+// (av_interleaved_write_frame), so callers may write each stream's packets
+// as they come.
 func (m *Muxer) WritePacket(i int, p onair.Packet, tb onair.Rational) error {
 	if err := m.checkWrite(i); err != nil {
 		return err
@@ -37,6 +39,10 @@ func (m *Muxer) WritePacket(i int, p onair.Packet, tb onair.Rational) error {
 	m.pkt.SetDuration(p.Duration)
 	if p.Key {
 		m.pkt.SetFlags(astiav.PacketFlags(astiav.PacketFlagKey)) // not NewPacketFlags: its variadic slice allocates
+	}
+	if err := av.SetNewExtradata(m.pkt, p.NewExtradata); err != nil {
+		m.pkt.Unref()
+		return err
 	}
 	return m.write(i, m.pkt, astiav.NewRational(tb.Num, tb.Den))
 }
@@ -157,6 +163,7 @@ func (m *Muxer) Close() error {
 	// avformat_free_context does not touch the (already closed) pb of an
 	// output context.
 	m.fc.Free()
+	m.detach()
 	return errors.Join(errs...)
 }
 

@@ -60,8 +60,10 @@
 //
 // After a failed attempt or a lost connection (refused, 401, 403, a write
 // error, the server closing the connection, a timeout), the output waits
-// and tries again: [Options.MinRetryDelay] after the first failure,
-// doubling with each consecutive failure up to [Options.MaxRetryDelay].
+// and tries again: [Options.MinRetryDelay] (1s) after the first failure,
+// doubling with each consecutive failure up to [Options.MaxRetryDelay]
+// (3s), so that a server that comes back is streamed to again within
+// that cap.
 // [Options.OnError] sees each error and may change the delay or return
 // [GiveUp]: the output then stops trying, [Output.Err] and [Status].Err
 // hold the error, and the graph goes on without it. Errors are *[Error]

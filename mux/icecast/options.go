@@ -54,6 +54,10 @@ const (
 	MetadataOff
 )
 
+// DefaultMaxRetryDelay is the default [Options.MaxRetryDelay], the
+// longest wait between two connection attempts.
+const DefaultMaxRetryDelay = 3 * time.Second
+
 // GiveUp, returned by [Options.OnError], stops the output from trying
 // again.
 const GiveUp time.Duration = -1
@@ -128,7 +132,11 @@ type Options struct {
 	// MinRetryDelay and MaxRetryDelay bound the exponential backoff
 	// between connection attempts: the first retry after a failure waits
 	// MinRetryDelay, each further consecutive failure doubles it, up to
-	// MaxRetryDelay. They default to 1s and 20s.
+	// MaxRetryDelay. They default to 1s and 3s: the cap is what an outage
+	// costs beyond its own length (a server back after 12 s is on air
+	// again within 3 s, not after the 15 s that 1, 2, 4, 8 s of uncapped
+	// doubling take), while an attempt every 3 s is nothing to a server
+	// that refuses it.
 	MinRetryDelay, MaxRetryDelay time.Duration
 	// OnError decides what happens after a failed connection attempt or a
 	// lost connection: it gets the error, the number of consecutive
@@ -217,7 +225,7 @@ func resolve(opts *Options) (*config, error) {
 	c.ConnectTimeout = orDefault(c.ConnectTimeout, 5*time.Second)
 	c.WriteTimeout = orDefault(c.WriteTimeout, 10*time.Second)
 	c.MinRetryDelay = orDefault(c.MinRetryDelay, time.Second)
-	c.MaxRetryDelay = max(orDefault(c.MaxRetryDelay, 20*time.Second), c.MinRetryDelay)
+	c.MaxRetryDelay = max(orDefault(c.MaxRetryDelay, DefaultMaxRetryDelay), c.MinRetryDelay)
 	if c.ID == "" {
 		c.ID = "icecast:" + c.mount
 	}

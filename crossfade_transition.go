@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// A TransitionFunc builds the transition between two tracks for [Cross]:
+// A TransitionFunc builds the transition between two tracks for
+// [Crossfade] ([CrossfadeOptions.Transition]):
 // a source that plays the end of the ending track and the start of the
 // starting one, combined as the function likes (faded and summed, in
 // sequence with a jingle between them, ...). It is called on the clock
@@ -25,7 +26,7 @@ type TransitionFunc func(ending, starting TrackEnd) Source
 // metadata.
 type TrackEnd struct {
 	// Level is the RMS level of the buffered audio in dB relative to full
-	// scale, measured over [CrossOptions.Width] next to the track change
+	// scale, measured over [CrossfadeOptions.Width] next to the track change
 	// (math.Inf(-1) for silence).
 	Level float64
 	// Metadata is the track's metadata: the latest seen for the ending
@@ -56,18 +57,11 @@ func (t TrackEnd) Source() Source {
 	return NewNode(&xfTrackReader{t: t.buf}, &NodeOptions{ID: id})
 }
 
-// samples returns the buffered length in samples.
-func (t TrackEnd) samples() int {
-	if t.buf == nil {
-		return 0
-	}
-	return t.buf.n
-}
-
 // SimpleTransition returns the default transition of [Crossfade]: the
 // ending track fades out over its last fadeOut while the starting track
-// fades in over its first fadeIn, both from the start of the transition,
-// and the two are summed sample by sample. The fades use a sine curve,
+// fades in over its first fadeIn, both from the start of the transition
+// (or, when the starting side is the shorter, both ending together), and
+// the two are summed sample by sample. The fades use a sine curve,
 // so that the two gains sum to one. The metadata "liq_fade_out" of the
 // ending track and "liq_fade_in" of the starting track (in seconds)
 // override the durations; fades longer than the buffered audio are
@@ -80,65 +74,32 @@ func SimpleTransition(fadeIn, fadeOut time.Duration) TransitionFunc {
 	}
 }
 
-// SmartOptions configure [SmartTransition]. Zero fields take their
-// defaults.
-type SmartOptions struct {
-	// FadeIn and FadeOut are the fade durations. They default to 3s.
-	FadeIn, FadeOut time.Duration
-	// High, Medium and Margin are the levels, in dB, that choose the
-	// transition. They default to -15, -32 and 4.
-	High, Medium, Margin float64
-	// Default is the transition used when the two tracks are too loud or
-	// too different to overlap. It defaults to playing them in sequence.
-	Default TransitionFunc
-}
-
-// SmartTransition returns a transition that chooses by the levels of the
-// two sides, as Liquidsoap's smart crossfade does (a = ending level,
-// b = starting level):
-//
-//   - both quiet (at most Medium) and close (within Margin): fade both;
-//   - b louder than a by Margin, a above Medium, b at most High: fade a out
-//     and play b as is;
-//   - b louder than a by Margin, a at most Medium, b at most High: overlap
-//     both without fades;
-//   - a louder than b by Margin, b above Medium, a at most High: play a as
-//     is and fade b in;
-//   - otherwise the Default transition.
-//
-// opts may be nil.
-func SmartTransition(opts *SmartOptions) TransitionFunc {
-	o := valueOr(opts)
-	if o.FadeIn == 0 {
-		o.FadeIn = 3 * time.Second
+// smartTransition is the transition of [CrossfadeOptions.Smart]: it
+// chooses by the levels of the two sides (see there). Zero levels take
+// their defaults (-15, -32 and 4 dB).
+func smartTransition(fadeIn, fadeOut time.Duration, high, medium, margin float64) TransitionFunc {
+	if high == 0 {
+		high = -15
 	}
-	if o.FadeOut == 0 {
-		o.FadeOut = 3 * time.Second
+	if medium == 0 {
+		medium = -32
 	}
-	if o.High == 0 {
-		o.High = -15
-	}
-	if o.Medium == 0 {
-		o.Medium = -32
-	}
-	if o.Margin == 0 {
-		o.Margin = 4
+	if margin == 0 {
+		margin = 4
 	}
 	return func(a, b TrackEnd) Source {
-		fo := a.fadeSamples("liq_fade_out", o.FadeOut)
-		fi := b.fadeSamples("liq_fade_in", o.FadeIn)
+		fo := a.fadeSamples("liq_fade_out", fadeOut)
+		fi := b.fadeSamples("liq_fade_in", fadeIn)
 		la, lb := a.Level, b.Level
 		switch {
-		case la <= o.Medium && lb <= o.Medium && math.Abs(la-lb) <= o.Margin:
+		case la <= medium && lb <= medium && math.Abs(la-lb) <= margin:
 			return newXfMix(a, b, fo, fi, false)
-		case lb >= la+o.Margin && la >= o.Medium && lb <= o.High:
+		case lb >= la+margin && la >= medium && lb <= high:
 			return newXfMix(a, b, fo, 0, false)
-		case lb >= la+o.Margin && la <= o.Medium && lb <= o.High:
+		case lb >= la+margin && la <= medium && lb <= high:
 			return newXfMix(a, b, 0, 0, false)
-		case la >= lb+o.Margin && lb >= o.Medium && la <= o.High:
+		case la >= lb+margin && lb >= medium && la <= high:
 			return newXfMix(a, b, 0, fi, false)
-		case o.Default != nil:
-			return o.Default(a, b)
 		}
 		return newXfMix(a, b, 0, 0, true)
 	}
@@ -164,6 +125,7 @@ type xfTrack struct {
 	n     int
 	rate  int
 	start bool         // the starting side: begins with a track mark
+	marks []int        // more track marks inside the side (tiny tracks)
 	meta  []MetadataAt // metadata at positions relative to the start
 
 	extras []xfExtra // the other tracks (see crossfade_tracks.go)
@@ -182,6 +144,7 @@ func (t *xfTrack) reserve(channels, n int) {
 		t.audio[c] = t.audio[c][:n]
 	}
 	t.n = n
+	t.marks = t.marks[:0]
 	clear(t.meta)
 	t.meta = t.meta[:0]
 }
@@ -233,6 +196,11 @@ func (r *xfTrackReader) Generate(f *Frame) error {
 		f.AddMark(base)
 	}
 	end := r.pos + n
+	for _, p := range r.t.marks {
+		if p >= r.pos && p < end {
+			f.AddMark(base + p - r.pos)
+		}
+	}
 	for _, m := range r.t.meta {
 		if m.Pos >= r.pos && (m.Pos < end || m.Pos == end && end == r.t.n) {
 			f.AddMetadata(base+m.Pos-r.pos, m.Metadata)
@@ -243,7 +211,7 @@ func (r *xfTrackReader) Generate(f *Frame) error {
 	return nil
 }
 
-// xfMix is the transition source of SimpleTransition and SmartTransition:
+// xfMix is the transition source of the built-in transitions:
 // the ending side, faded out over its last fadeOut samples, plus the
 // starting side, faded in over its first fadeIn samples and starting at
 // output offset offB (0: overlapped; the ending's length: in sequence).
@@ -256,6 +224,7 @@ type xfMix struct {
 	pos, length     int
 	node            *Node
 	pairs           []xfPair // the other tracks of the sides
+	cutPos, cutLen  int      // a Skip's fade to silence, from cutPos
 }
 
 func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
@@ -268,8 +237,15 @@ func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
 	}
 	m.fadeOut = min(max(fadeOut, 0), m.a.n)
 	m.fadeIn = min(max(fadeIn, 0), m.b.n)
-	if sequence {
+	switch {
+	case sequence:
 		m.offB = m.a.n
+	case m.b.n < m.a.n:
+		// The starting side is the shorter one (a short next track, or a
+		// short StartDuration): it enters late so that both sides end
+		// together and the starting track goes on from the transition
+		// without a gap, instead of stopping inside it at full level.
+		m.offB = m.a.n - m.b.n
 	}
 	m.length = max(m.a.n, m.offB+m.b.n)
 	m.pairUp()
@@ -307,7 +283,19 @@ func (m *xfMix) gains(t int) (ga, gb float64) {
 			gb = xfCurve(float64(u) / float64(m.fadeIn))
 		}
 	}
+	if m.cutLen > 0 && t >= m.cutPos {
+		g := xfCurve(max(0, 1-float64(t-m.cutPos)/float64(m.cutLen)))
+		ga, gb = ga*g, gb*g
+	}
 	return ga, gb
+}
+
+// cut ends the transition early: both sides fade to silence over the
+// next n samples (a Skip).
+func (m *xfMix) cut(n int) {
+	m.cutPos, m.cutLen = m.pos, max(n, 1)
+	m.length = min(m.length, m.pos+m.cutLen)
+	m.b.start = m.b.start && m.offB < m.length // no mark for a side cut before it starts
 }
 
 // mix writes output positions [m.pos, m.pos+n) of audio a (ending side)
@@ -350,6 +338,11 @@ func (m *xfMix) Generate(f *Frame) error {
 	last := end == m.length
 	if m.b.start && m.offB >= m.pos && (m.offB < end || last && m.offB == end) {
 		f.AddMark(base + m.offB - m.pos)
+	}
+	for _, p := range m.b.marks {
+		if p += m.offB; p >= m.pos && p < end {
+			f.AddMark(base + p - m.pos)
+		}
 	}
 	for _, md := range m.b.meta {
 		p := md.Pos + m.offB

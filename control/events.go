@@ -1,0 +1,216 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/mux/listen"
+)
+
+// Event is one now-playing event, as sent on GET /events (the SSE event
+// name is Type, the data the JSON of the Event) and to
+// [Controller.Subscribe]rs.
+//
+// Types:
+//
+//   - "track": a new track started on [Station.NowPlaying] (Source,
+//     Metadata, Title); "metadata": new metadata within a track.
+//   - "mount_title": the title a mount's listeners get changed (Mount,
+//     Title, Offset: the size of the mount's stream when the change was
+//     seen, within Options.EventInterval of the byte where the title
+//     applies). This is the title of what the mount's players receive, after
+//     the encoder's and the muxer's delay; a player shows it for the mount
+//     it plays, while the "track" event comes when the graph makes the
+//     track. A player that knows how far it is behind the stream's end (its
+//     buffer, the burst it got on connecting) can delay it by that much.
+//   - "listeners": a mount's listener count changed (Mount, Listeners).
+//   - "output": an output's state changed (Output, State).
+//   - "lag": a clock's lag crossed 100 ms, up or down (Clock, Lag).
+//
+// The events of the last three kinds come from [Controller.Run], which
+// sends the state it finds first, then the changes.
+//   - "hello": first event of every stream, with the status document's
+//     Title and Time.
+type Event struct {
+	Type      string         `json:"type"`
+	Time      time.Time      `json:"time"`
+	Source    string         `json:"source,omitempty"`
+	Metadata  onair.Metadata `json:"metadata,omitempty"`
+	Title     string         `json:"title,omitempty"`
+	Mount     string         `json:"mount,omitempty"`
+	Offset    int64          `json:"offset,omitempty"`
+	Listeners *int           `json:"listeners,omitempty"`
+	Output    string         `json:"output,omitempty"`
+	State     string         `json:"state,omitempty"`
+	Clock     string         `json:"clock,omitempty"`
+	Lag       *float64       `json:"lag_seconds,omitempty"`
+	// Missed counts the events this subscriber missed before this one
+	// because it lagged more than Options.EventBuffer behind.
+	Missed int `json:"missed,omitempty"`
+
+	wire []byte // the JSON of the event, made once for every subscriber
+}
+
+func songOf(m onair.Metadata) string {
+	if m == nil {
+		return ""
+	}
+	return listen.DefaultSong(m)
+}
+
+func (c *Controller) trackEvent(typ string, n *onair.Node, m onair.Metadata) Event {
+	return Event{Type: typ, Time: time.Now().UTC(), Source: n.ID(), Metadata: m, Title: songOf(m)}
+}
+
+// Subscribe returns a channel of events and a function that ends the
+// subscription (and closes the channel). A subscriber that does not keep
+// up misses events (the next one it gets says how many); it never slows
+// the station down. The channel is closed when the controller is closed.
+func (c *Controller) Subscribe() (<-chan Event, func()) {
+	return c.hub.subscribe()
+}
+
+// Subscribers returns the number of subscriptions (SSE streams included).
+func (c *Controller) Subscribers() int { return c.hub.count() }
+
+// hub fans events out to subscribers without ever blocking the
+// publisher.
+type hub struct {
+	size   int
+	mu     sync.Mutex
+	subs   map[*sub]struct{}
+	closed bool
+}
+
+type sub struct {
+	ch     chan Event
+	missed int // guarded by hub.mu
+}
+
+func newHub(size int) *hub { return &hub{size: size, subs: map[*sub]struct{}{}} }
+
+func (h *hub) subscribe() (<-chan Event, func()) {
+	s := &sub{ch: make(chan Event, h.size)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(s.ch)
+		return s.ch, func() {}
+	}
+	h.subs[s] = struct{}{}
+	var once sync.Once
+	return s.ch, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			if _, ok := h.subs[s]; ok {
+				delete(h.subs, s)
+				close(s.ch)
+			}
+		})
+	}
+}
+
+func (h *hub) publish(e Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.subs) == 0 {
+		return
+	}
+	e.Missed = 0
+	e.wire, _ = json.Marshal(e)
+	for s := range h.subs {
+		e := e
+		if s.missed > 0 {
+			e.Missed, e.wire = s.missed, nil
+		}
+		select {
+		case s.ch <- e:
+			s.missed = 0
+		default:
+			s.missed++
+		}
+	}
+}
+
+func (h *hub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for s := range h.subs {
+		close(s.ch)
+		delete(h.subs, s)
+	}
+}
+
+// Run watches the station for the events that have no callback of their
+// own (listeners, outputs, mount titles, lag), every
+// Options.EventInterval, until ctx is done. It returns ctx's cause.
+func (c *Controller) Run(ctx context.Context) error {
+	t := time.NewTicker(c.opts.EventInterval)
+	defer t.Stop()
+	w := &watcher{c: c, outputs: map[string]string{}, listeners: map[string]int{}, titles: map[string]string{}, late: map[string]bool{}}
+	w.check()
+	for {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-t.C:
+			w.check()
+		}
+	}
+}
+
+// watcher remembers what the last check saw.
+type watcher struct {
+	c         *Controller
+	outputs   map[string]string
+	listeners map[string]int
+	titles    map[string]string
+	late      map[string]bool
+}
+
+// check publishes what changed since the last check; the first check
+// publishes the state it finds.
+func (w *watcher) check() {
+	s := w.c.Status()
+	now := time.Now().UTC()
+	pub := func(e Event) {
+		e.Time = now
+		w.c.hub.publish(e)
+	}
+	for _, o := range s.Outputs {
+		if o.State != "unknown" && w.outputs[o.ID] != o.State {
+			w.outputs[o.ID] = o.State
+			pub(Event{Type: "output", Output: o.ID, State: o.State})
+		}
+		if o.Listeners != nil {
+			if l, ok := w.listeners[o.Mount]; !ok || l != *o.Listeners {
+				w.listeners[o.Mount] = *o.Listeners
+				n := *o.Listeners
+				pub(Event{Type: "listeners", Mount: o.Mount, Listeners: &n})
+			}
+		}
+		if o.Mount != "" && o.Title != "" && w.titles[o.Mount] != o.Title {
+			w.titles[o.Mount] = o.Title
+			pub(Event{Type: "mount_title", Mount: o.Mount, Title: o.Title, Offset: o.Bytes})
+		}
+	}
+	for _, cl := range s.Clocks {
+		late := cl.Lag >= 0.1
+		if was, ok := w.late[cl.Name]; !ok || late != was {
+			w.late[cl.Name] = late
+			lag := cl.Lag
+			pub(Event{Type: "lag", Clock: cl.Name, Lag: &lag})
+		}
+	}
+}

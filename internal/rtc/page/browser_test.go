@@ -1,0 +1,145 @@
+package page_test
+
+import (
+	"context"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// browser starts a headless Chromium with a fresh profile whose fake
+// microphone plays wav, and returns a tab's context.
+func browser(t *testing.T, wav string) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium not found: run scripts/test-deps.sh (Debian package chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox, // we run as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		// Real host candidates instead of mDNS names, which need multicast.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebRtcHideLocalIpsWithMdns"),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	require.NoError(t, chromedp.Do(ctx), "start chromium")
+	return ctx
+}
+
+// call runs a JavaScript expression in the page, awaiting its promise.
+func call(ctx context.Context, js string) error {
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](js, chromedp.EvalAwaitPromise))
+	return err
+}
+
+// rtpStats are fields of the page's inbound or outbound RTP stats.
+type rtpStats struct {
+	PacketsReceived  int64   `json:"packetsReceived"`
+	PacketsLost      int64   `json:"packetsLost"`
+	TotalAudioEnergy float64 `json:"totalAudioEnergy"`
+	ConcealedSamples int64   `json:"concealedSamples"`
+	TotalSamples     int64   `json:"totalSamplesReceived"`
+	PacketsSent      int64   `json:"packetsSent"`
+	JitterDelay      float64 `json:"jitterBufferDelay"` // seconds, summed over the samples emitted
+	JitterEmitted    int64   `json:"jitterBufferEmittedCount"`
+	JitterTarget     float64 `json:"jitterBufferTargetDelay"`  // seconds, summed likewise
+	JitterMinimum    float64 `json:"jitterBufferMinimumDelay"` // seconds, summed likewise
+	State            string  `json:"state"`
+}
+
+const statsJS = `(async () => {
+  const o = { state: window.pc ? window.pc.connectionState : "none" };
+  if (!window.pc) return o;
+  (await window.pc.getStats()).forEach((s) => {
+    if (s.kind !== "audio") return;
+    if (s.type === "inbound-rtp") Object.assign(o, { packetsReceived: s.packetsReceived, packetsLost: s.packetsLost,
+      totalAudioEnergy: s.totalAudioEnergy || 0, concealedSamples: s.concealedSamples, totalSamplesReceived: s.totalSamplesReceived,
+      jitterBufferDelay: s.jitterBufferDelay, jitterBufferEmittedCount: s.jitterBufferEmittedCount,
+      jitterBufferTargetDelay: s.jitterBufferTargetDelay, jitterBufferMinimumDelay: s.jitterBufferMinimumDelay });
+    if (s.type === "outbound-rtp") o.packetsSent = s.packetsSent;
+  });
+  return o;
+})()`
+
+func stats(t *testing.T, ctx context.Context) rtpStats {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[rtpStats](statsJS, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	return s
+}
+
+// waitStats polls the page's stats until ok.
+func waitStats(t *testing.T, ctx context.Context, ok func(rtpStats) bool) rtpStats {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		s := stats(t, ctx)
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats never as expected: %+v", s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Chromium plays the WHEP stream from the listen page: packets arrive and
+// keep arriving, none lost, and the audio it renders has energy; the page
+// shows the metadata sent over the data channel.
+func TestBrowserListens(t *testing.T) {
+	st := startStation(t)
+	ctx := browser(t, toneWAV(t, 1000, 5*time.Second))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(st.url+"/listen.html")))
+	require.NoError(t, call(ctx, "play()"))
+	first := waitStats(t, ctx, func(s rtpStats) bool { return s.PacketsReceived >= 50 && s.TotalAudioEnergy > 0 })
+	later := waitStats(t, ctx, func(s rtpStats) bool { return s.PacketsReceived >= first.PacketsReceived+150 })
+	require.Equal(t, "connected", later.State)
+	require.Zero(t, later.PacketsLost)
+	require.Greater(t, later.TotalAudioEnergy, first.TotalAudioEnergy)
+	emitted := float64(max(later.JitterEmitted-first.JitterEmitted, 1))
+	t.Logf("chromium: %+v; jitter buffer over the last %d packets: delay %.0f ms, target %.0f ms, minimum %.0f ms",
+		later, later.PacketsReceived-first.PacketsReceived, 1000*(later.JitterDelay-first.JitterDelay)/emitted,
+		1000*(later.JitterTarget-first.JitterTarget)/emitted, 1000*(later.JitterMinimum-first.JitterMinimum)/emitted)
+	require.Equal(t, 1, st.whep.Stats().Listeners)
+	require.NoError(t, call(ctx, "stop()"))
+	require.Eventually(t, func() bool { return st.whep.Stats().Listeners == 0 }, waitTimeout, 20*time.Millisecond)
+}
+
+// Chromium goes live from the go-live page with its fake microphone (a
+// 1 kHz WAV): the show's audio carries the tone instead of the 220 Hz
+// fallback, and goes back to the fallback when the page stops.
+func TestBrowserGoesLive(t *testing.T) {
+	st := startStation(t)
+	ctx := browser(t, toneWAV(t, 1000, 5*time.Second))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(st.url+"/golive.html?token=dj")))
+	require.NoError(t, call(ctx, "start()"))
+	waitStats(t, ctx, func(s rtpStats) bool { return s.State == "connected" && s.PacketsSent > 50 })
+	require.Eventually(t, func() bool { _, on := st.whip.Publisher(); return on }, waitTimeout, 20*time.Millisecond)
+	n := len(st.output())
+	// Two seconds of show after the publisher connected hold at least a
+	// second of the tone.
+	require.Eventually(t, func() bool { return len(st.output()) > n+2*rate }, waitTimeout, 20*time.Millisecond)
+	live := liveWindows(st.output()[n:], 1000)
+	require.GreaterOrEqual(t, live, 20, "50 ms windows of 1 kHz in the show")
+	require.NoError(t, call(ctx, "stop()"))
+	require.Eventually(t, func() bool { _, on := st.whip.Publisher(); return !on }, waitTimeout, 20*time.Millisecond)
+	n = len(st.output())
+	require.Eventually(t, func() bool { return len(st.output()) > n+rate }, waitTimeout, 20*time.Millisecond)
+	require.Zero(t, liveWindows(st.output()[n+rate/2:], 1000), "the fallback is back")
+	require.Positive(t, liveWindows(st.output()[n+rate/2:], 220))
+}
