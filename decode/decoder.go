@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/asticode/go-astiav"
@@ -456,6 +455,3 @@ func (d *decoder) close() {
 	}
 	d.detachs = nil
 }
-
-// baseName is the file name shown in logs.
-func baseName(p string) string { return filepath.Base(p) }

@@ -205,9 +205,7 @@ func (p *player) Sleep() {
 		p.queue = append(p.queue, p.cur)
 		p.cur = nil
 	}
-	for _, c := range p.queue {
-		p.free = append(p.free, c)
-	}
+	p.free = append(p.free, p.queue...)
 	p.queue = p.queue[:0]
 	p.state = stateStopped
 	p.trk = nil

@@ -91,7 +91,6 @@ type runner struct {
 	last      *decoder // kept open after the end, for a seek
 	lastTrack *track
 	lastEntry entry
-	lastMeta  map[string]string
 	nextPoll  time.Time
 	pollEvery time.Duration
 	eofSent   bool

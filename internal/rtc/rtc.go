@@ -103,7 +103,13 @@ func NewAPI(ice ICE, video bool) (*API, error) {
 	se.SetICETimeouts(disc, failed, time.Second)
 	se.SetIncludeLoopbackCandidate(ice.Loopback)
 	if len(ice.HostIPs) > 0 {
-		se.SetNAT1To1IPs(ice.HostIPs, webrtc.ICECandidateTypeHost)
+		// Host candidates announce these addresses instead of the local
+		// ones (a 1:1 NAT).
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External: ice.HostIPs, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
+		}); err != nil {
+			return nil, fmt.Errorf("ice host addresses: %w", err)
+		}
 	}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	a := &API{}
