@@ -5,6 +5,7 @@ go 1.25
 require (
 	github.com/asticode/go-astiav v0.39.0
 	github.com/ebitengine/oto/v3 v3.4.0
+	go.uber.org/goleak v1.3.0
 	golang.org/x/sync v0.17.0
 )
 
