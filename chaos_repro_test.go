@@ -1,0 +1,60 @@
+package onair_test
+
+// Minimal reproductions of the chaos suite's invariant violations, each
+// a deterministic manual-clock test of a few tracks of constant level
+// (any step larger than a fade's slope is a click).
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/onairtest"
+)
+
+var reproFormat = onair.Format{SampleRate: 8000, Channels: 1, FrameDuration: 20 * time.Millisecond}
+
+// reproRun crossfades the script (2 s lookahead, 1 s fades) and returns
+// the output's main channel.
+func reproRun(t *testing.T, sc *onairtest.Script, d time.Duration) []float32 {
+	t.Helper()
+	x, err := onair.Crossfade(onairtest.NewSource(sc), &onair.CrossfadeOptions{
+		Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.CollectDuration(t, x, d, &onairtest.Options{Format: reproFormat})
+	return c.Audio[0]
+}
+
+// reproSteps reports every step larger than limit, and silences (below
+// -60 dBFS) longer than a frame.
+func reproSteps(t *testing.T, a []float32, limit float64) {
+	t.Helper()
+	fs := reproFormat.FrameSize()
+	silent := 0
+	for i := 1; i < len(a); i++ {
+		if s := math.Abs(float64(a[i] - a[i-1])); s > limit {
+			t.Errorf("click at sample %d (%.3f s): %.4f -> %.4f", i, float64(i)/8000, a[i-1], a[i])
+		}
+		if math.Abs(float64(a[i])) < 1e-3 {
+			silent++
+			if silent == fs+1 {
+				t.Errorf("dead air from sample %d (%.3f s): more than a frame below -60 dBFS", i-fs, float64(i-fs)/8000)
+			}
+		} else {
+			silent = 0
+		}
+	}
+}
+
+// A track shorter than the fades between two long ones: the third track
+// must fade in, not start at full level.
+func TestChaosReproShortTrackClick(t *testing.T) {
+	a := reproRun(t, &onairtest.Script{Segments: []onairtest.Segment{
+		{Len: 3 * 8000, Value: 0.5}, {Len: 1600, Value: 0.3}, {Len: 3 * 8000, Value: 0.4},
+	}}, 7*time.Second)
+	reproSteps(t, a, 0.01)
+}
