@@ -58,3 +58,31 @@ func TestChaosReproShortTrackClick(t *testing.T) {
 	}}, 7*time.Second)
 	reproSteps(t, a, 0.01)
 }
+
+// A Skip of the crossfade while a transition runs (A ending, B starting)
+// must end one track: B's data must reach the output (the skip either
+// ends A at once or ends B, not both), and the cut must not click.
+func TestChaosReproSkipInTransition(t *testing.T) {
+	x, err := onair.Crossfade(onairtest.NewSource(&onairtest.Script{Segments: []onairtest.Segment{
+		{Len: 4 * 8000, Value: 0.5}, {Len: 4 * 8000, Value: 0.3}, {Len: 4 * 8000, Value: 0.4},
+	}}), &onair.CrossfadeOptions{Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.CollectDuration(t, x, 10*time.Second, &onairtest.Options{Format: reproFormat, OnTick: func(tick int) {
+		if tick == 175 { // 3.5 s: inside the A -> B transition
+			x.Node().Skip()
+		}
+	}})
+	a := c.Audio[0]
+	heardB := false
+	for _, v := range a[175*160:] {
+		if math.Abs(float64(v)-0.3) < 1e-3 {
+			heardB = true
+		}
+	}
+	if !heardB {
+		t.Errorf("after a Skip in the A -> B transition the output never plays B alone: two tracks ended")
+	}
+	reproSteps(t, a, 0.01)
+}
