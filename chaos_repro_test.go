@@ -86,3 +86,21 @@ func TestChaosReproSkipInTransition(t *testing.T) {
 	}
 	reproSteps(t, a, 0.01)
 }
+
+// A ready child that gives short frames (as a decoder that is behind
+// does) must keep the fallback: the fallback must not fill the rest of
+// the frame from the next child, which cuts the track into slivers
+// separated by track marks (a crossfade after it then runs a transition
+// per sliver).
+func TestChaosReproShortFramesLeaveFallback(t *testing.T) {
+	main := onairtest.NewSource(&onairtest.Script{ID: "main", MaxPerTick: 50, Fallible: true,
+		Segments: []onairtest.Segment{{Len: 8000, Value: 0.5}}})
+	fb, err := onair.Fallback([]onair.Source{main, onair.Sine(440, nil)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.Collect(t, fb, 20, &onairtest.Options{Format: reproFormat})
+	if len(c.Marks) > 1 {
+		t.Errorf("%d track marks in 20 ticks of one track given 50 samples a tick: the fallback left its ready child (marks at %v)", len(c.Marks), c.Marks)
+	}
+}
