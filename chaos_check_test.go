@@ -31,7 +31,7 @@ func (v *chaosViolations) add(inv, format string, args ...any) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.count[inv]++
-	if len(v.first[inv]) < 5 {
+	if len(v.first[inv]) < 8 {
 		v.first[inv] = append(v.first[inv], fmt.Sprintf("tick %d (seed %d): ", *v.tick, v.seed)+fmt.Sprintf(format, args...))
 	}
 }
@@ -200,11 +200,13 @@ const (
 type chaosDecoder struct {
 	led   *chaosLedger
 	v     *chaosViolations
-	skips func() int64 // crossfade skips logged so far
+	skips func() []int // main-clock ticks of the crossfade Skips so far
+	tick  *int         // the main clock's tick
 
 	k          int
 	a, b       chaosSide
-	usedSkips  int64 // crossfade skips that explained a drop
+	usedSkips  int // skips (index in skips()) used or too old
+	kTick      int // tick at which segment k became the ending side
 	prev       float32
 	prevGain   float64
 	started    bool
@@ -303,7 +305,7 @@ func (d *chaosDecoder) jump(c *[chaosChannels]float32) bool {
 		}
 		d.finish(i, s)
 	}
-	d.k = j
+	d.k, d.kTick = j, *d.tick
 	d.a = chaosSide{seg: j + 1, pos: seg.from + 1, present: true, gain: 1}
 	d.b = chaosSide{}
 	d.transits++
@@ -322,7 +324,7 @@ func (d *chaosDecoder) resync(c *[chaosChannels]float32) {
 			return
 		}
 		if s.id == id && idx >= s.from && idx < s.from+s.n {
-			d.k, d.broken = k, false
+			d.k, d.kTick, d.broken = k, *d.tick, false
 			d.a = chaosSide{seg: k + 1, pos: idx + 1, present: true, gain: 1}
 			d.b = chaosSide{}
 			return
@@ -398,6 +400,7 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 	if shift {
 		d.finish(d.k, d.a)
 		d.k++
+		d.kTick = *d.tick
 		d.transits++
 	}
 	d.advance(&sa, gA, da, A)
@@ -405,11 +408,25 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 		d.advance(&sb, gB, db, B)
 	}
 	d.a, d.b = sa, sb
+	if end := A.from + A.n; d.a.pos > end {
+		// the track goes on in a later segment (it resumed after the
+		// segments between, which were dropped)
+		if j := d.led.find(A.id, end); j > k {
+			for i := k + 1; i < j; i++ {
+				sg, _, _ := d.led.seg(i)
+				d.finish(i, fresh(d.b, i, sg))
+			}
+			d.k, d.kTick, d.a.seg, d.b = j, *d.tick, j+1, chaosSide{}
+			return true, ""
+		}
+		d.v.add("exact accounting (output)", "track %d: sample %d reached the output, the tap passed only %d", A.id, d.a.pos-1, end)
+	}
 	d.mixed = sa.present && sb.present
 	if hasB && c[3] == 1 && c[1] == chaosColor(B.id) && c[5] == float32(B.id) {
 		// the starting track plays alone: the ending one is over
 		d.finish(d.k, d.a)
 		d.k++
+		d.kTick = *d.tick
 		d.a, d.b = d.b, chaosSide{}
 		d.transits++
 	}
@@ -449,9 +466,6 @@ func (d *chaosDecoder) advance(s *chaosSide, g float64, delta int, seg chaosSeg)
 	d.missingOK += delta
 	s.pos += delta + 1
 	s.present, s.gain = true, g
-	if s.pos > seg.from+seg.n {
-		d.v.add("exact accounting (output)", "track %d: sample %d reached the output, the tap passed only %d", seg.id, s.pos-1, seg.from+seg.n)
-	}
 }
 
 // finish closes segment k: its samples not heard must be a faded tail,
@@ -469,10 +483,16 @@ func (d *chaosDecoder) finish(k int, s chaosSide) {
 		d.missingOK += missing
 		return
 	}
-	if d.skips() > d.usedSkips {
-		d.usedSkips++ // a Skip of the crossfade drops the rest of one track
+	// a Skip of the crossfade drops the rest of one track: one asked
+	// while this segment was on air, not used for another drop
+	sk := d.skips()
+	for d.usedSkips < len(sk) && sk[d.usedSkips] < d.kTick-1 {
+		d.usedSkips++
+	}
+	if d.usedSkips < len(sk) {
+		d.usedSkips++
 		return
 	}
-	d.v.add("exact accounting (output)", "track %d: %d samples (%d to %d) never reached the output, last heard at gain %.3f, no Skip logged",
-		seg.id, missing, s.pos, seg.from+seg.n-1, s.gain)
+	d.v.add("exact accounting (output)", "track %d: %d samples (%d to %d) never reached the output, last heard at gain %.3f; no Skip of the crossfade since tick %d is left to explain it (each Skip ends one track)",
+		seg.id, missing, s.pos, seg.from+seg.n-1, s.gain, d.kTick)
 }

@@ -70,7 +70,7 @@ func TestChaosClockStall(t *testing.T) {
 			Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second, Logger: log,
 		})
 		require.NoError(t, err)
-		dec := &chaosDecoder{led: led, v: v, frameSize: chaosFormat.FrameSize(), skips: func() int64 { return 0 }}
+		dec := &chaosDecoder{led: led, v: v, frameSize: chaosFormat.FrameSize(), tick: &now, skips: func() []int { return nil }}
 		clk := onair.NewClock("main", &onair.ClockOptions{MaxLatency: 5 * time.Second})
 		g, err := onair.NewGraph(&onair.GraphOptions{Format: chaosFormat, Clock: clk, Logger: log})
 		require.NoError(t, err)
