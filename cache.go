@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 )
 
 // syncTick brings the cache to the clock's current tick: data computed in an
@@ -161,20 +162,23 @@ func (n *Node) Read() *Frame {
 	return f
 }
 
-// applyRequests handles a pending Skip request.
+// applyRequests handles a pending Skip request with the rule every
+// buffering operator follows (see [Node.Skip]): when what the node holds
+// already reaches the next track, the rest of the current track is dropped
+// and nothing else happens; otherwise everything held is dropped and the
+// skip goes on to the generator (a [Skipper]), or to the only child.
 func (n *Node) applyRequests() {
 	if !n.skipReq.Swap(false) {
 		return
 	}
+	if m, ok := markAfter(n.cur.Marks(), 0); ok {
+		n.spare.Reset()
+		n.spare.Append(n.cur, m, n.cur.Len())
+		n.cur, n.spare = n.spare, n.cur
+		return
+	}
+	n.cur.Reset()
 	if s, ok := n.gen.(Skipper); ok {
-		// Drop what is left of the current track.
-		if m, ok := n.cur.FirstMark(); ok {
-			n.spare.Reset()
-			n.spare.Append(n.cur, m, n.cur.Len())
-			n.cur, n.spare = n.spare, n.cur
-		} else {
-			n.cur.Reset()
-		}
 		s.Skip()
 		n.readyDone = false
 		n.Ready()
@@ -183,6 +187,17 @@ func (n *Node) applyRequests() {
 	if len(n.children) == 1 {
 		n.children[0].Node().Skip()
 	}
+}
+
+// markAfter returns the first of marks (sorted) after position p: the start
+// of the track that follows the one playing at p.
+func markAfter(marks []int, p int) (int, bool) {
+	for _, m := range marks {
+		if m > p {
+			return m, true
+		}
+	}
+	return 0, false
 }
 
 // applyPending places metadata inserted from other goroutines at the start
@@ -275,6 +290,9 @@ func (n *Node) activate(consumer *Node) error {
 		n.spare = NewFrame(n.format)
 	}
 	n.ended = false
+	n.mu.Lock()
+	n.lastMeta = nil // a new life: metadata of the last one is stale
+	n.mu.Unlock()
 	for i, c := range n.children {
 		if err := c.Node().activate(n); err != nil {
 			for _, d := range n.children[:i] {
@@ -318,13 +336,13 @@ func (n *Node) activate(consumer *Node) error {
 }
 
 // deactivate releases consumer's activation; the last one puts n to sleep.
+// A consumer that holds no activation releases nothing.
 func (n *Node) deactivate(consumer *Node) {
-	for i, c := range n.consumers {
-		if c == consumer {
-			n.consumers = append(n.consumers[:i], n.consumers[i+1:]...)
-			break
-		}
+	i := slices.Index(n.consumers, consumer)
+	if i < 0 {
+		return
 	}
+	n.consumers = slices.Delete(n.consumers, i, i+1)
 	n.activations--
 	if n.activations > 0 {
 		return
@@ -342,13 +360,29 @@ func (n *Node) deactivate(consumer *Node) {
 	for _, c := range n.children {
 		c.Node().deactivate(n)
 	}
+	n.forget()
+}
+
+// forget clears the per-life state of a node put to sleep: a node woken
+// again, even in the same tick, starts afresh (its readiness is asked
+// again; its elapsed time and pending requests are those of its new life;
+// its last metadata is kept for readers until it wakes up).
+func (n *Node) forget() {
 	if n.cur != nil {
 		n.cur.Reset()
 		n.spare.Reset()
 	}
 	n.computed = false
-	n.consumed = 0 // a node woken again in the same tick starts afresh
+	n.readyDone = false
+	n.ready, n.genReady = false, false
+	n.consumed = 0
 	n.elapsed = 0
+	n.elapsedPub.Store(0)
+	n.skipReq.Store(false)
+	n.mu.Lock()
+	n.pending = nil
+	n.hasPending.Store(false)
+	n.mu.Unlock()
 }
 
 // Attach adds src to the running graph as a new child of n and activates

@@ -67,6 +67,7 @@ type Clock struct {
 
 	ticks   atomic.Uint64
 	lagNS   atomic.Int64
+	resets  atomic.Uint64
 	graph   *Graph
 	outputs []*Output // registration order
 	frame   time.Duration
@@ -146,8 +147,29 @@ func (c *Clock) tick() {
 
 // reset is called when a real-time clock falls too far behind.
 func (c *Clock) reset() {
+	c.resets.Add(1)
+	seen := map[*Node]bool{}
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		if seen[n] || n.activations == 0 {
+			return
+		}
+		seen[n] = true
+		if r, ok := n.gen.(Resetter); ok {
+			r.Reset()
+		}
+		if n.output != nil {
+			n.output.reset()
+		}
+		for _, ch := range n.children {
+			walk(ch.Node())
+		}
+		for _, o := range n.owned {
+			walk(o.Node())
+		}
+	}
 	for _, o := range c.outputs {
-		o.reset()
+		walk(o.node)
 	}
 }
 
@@ -189,6 +211,9 @@ type ClockStatus struct {
 	// clocks registered now.
 	Outputs   int
 	SubClocks int
+	// Resets counts the resets of a real-time clock that fell more than
+	// its maximum latency behind.
+	Resets uint64
 }
 
 // Status returns the clock's status. Safe from any goroutine.
@@ -203,5 +228,6 @@ func (c *Clock) Status() ClockStatus {
 		Sync:      c.syncSrc,
 		Outputs:   len(c.outputs),
 		SubClocks: len(c.SubClocks()),
+		Resets:    c.resets.Load(),
 	}
 }

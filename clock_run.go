@@ -2,6 +2,7 @@ package onair
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -50,12 +51,10 @@ func (c *Clock) run(ctx context.Context) error {
 		}
 		if !paced {
 			if n%64 == 0 {
-				// Let other goroutines of the process run under heavy load.
-				select {
-				case <-ctx.Done():
-					return context.Cause(ctx)
-				default:
-				}
+				// A free-running clock never sleeps: yield now and then so
+				// that the goroutines it feeds (encoders, network writers,
+				// callbacks) run even with as many clocks as cores.
+				runtime.Gosched()
 			}
 			continue
 		}

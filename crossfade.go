@@ -75,8 +75,11 @@ type Crossfader struct {
 	lastMeta  Metadata // last metadata emitted (de-duplication)
 	endBuf    xfTrack
 	startBuf  xfTrack
-	fast      *xfMix // running built-in transition
-	user      Source // running transition attached to the graph
+	fast      *xfMix        // running built-in transition
+	user      Source        // running transition attached to the graph
+	fadeIn    time.Duration // Crossfade's fade-in, for degraded transitions
+	rampPos   int           // the body's fade-in after a degraded transition:
+	rampLen   int           // at rampPos of rampLen samples
 
 	// Main video on the frame-rate grid (see regrid).
 	outPos  int64     // samples generated since wake-up
@@ -97,8 +100,17 @@ type Crossfader struct {
 // source it uses) must therefore not be used elsewhere in the graph:
 // Graph.Start reports a [NestedClockError] when it is, and an error
 // wrapping [ErrSelfSyncInput] when the child clock holds a
-// synchronisation source. Tracks shorter than the buffered durations are
-// handed whole to the transition.
+// synchronisation source.
+//
+// Short tracks cross like long ones. A next track shorter than its start
+// and end windows together is split: about its first half goes into the
+// transition from the track before it, the rest is kept for its own
+// transition into the track after it; a starting side shorter than the
+// ending one enters late, so that both end together. When the input stalls
+// (is not ready) before the start of the next track is buffered, the
+// transition does not splice what it has: the ending track fades out over
+// its buffered end, then the next one fades in, the fade going on over the
+// data that arrives later (logged as a warning).
 //
 // Metadata is de-duplicated: metadata equal to the previous one, and empty
 // metadata, are dropped.
@@ -113,8 +125,8 @@ type Crossfader struct {
 // relative to that grid, and without this an encoder that counts
 // pictures would drift from the audio by up to a picture at each
 // transition; with it a picture may be shown twice, or one skipped, next
-// to a transition. The lookahead holds Duration (and StartDuration at a
-// track change) of pictures by reference: about 35 MB a second of 720p
+// to a transition. The lookahead holds Duration (and StartDuration plus
+// Duration at a track change) of pictures by reference: about 35 MB a second of 720p
 // yuv420p at 25 pictures per second.
 //
 // Cross is fallible when input is; errors of input are logged by the
@@ -195,7 +207,12 @@ func Crossfade(input Source, opts *CrossfadeOptions) (*Crossfader, error) {
 	if o.Smart {
 		t = SmartTransition(&SmartOptions{FadeIn: o.FadeIn, FadeOut: o.FadeOut, High: o.High, Medium: o.Medium, Margin: o.Margin})
 	}
-	return Cross(input, t, &CrossOptions{ID: o.ID, Duration: o.Duration, Width: o.Width, Logger: o.Logger})
+	x, err := Cross(input, t, &CrossOptions{ID: o.ID, Duration: o.Duration, Width: o.Width, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	x.fadeIn = o.FadeIn
+	return x, nil
 }
 
 // Node returns the operator's graph node.
@@ -231,7 +248,7 @@ func (g *xfGen) WakeUp(f *Format) error {
 	x.endLen = f.Samples(x.opts.Duration)
 	x.startLen = f.Samples(x.opts.StartDuration)
 	x.width = max(1, f.Samples(x.opts.Width))
-	x.la.reserve(f.Channels, x.endLen+x.startLen+4*x.frameSize)
+	x.la.reserve(f.Channels, 2*x.endLen+x.startLen+4*x.frameSize)
 	x.reset()
 	return nil
 }
@@ -244,6 +261,7 @@ func (x *Crossfader) reset() {
 	x.la.reset()
 	x.curMeta, x.lastMeta = nil, nil
 	x.outPos, x.slot = 0, 0
+	x.rampPos, x.rampLen = 0, 0
 	x.shown, x.showing = Picture{}, false
 }
 

@@ -11,7 +11,7 @@ import (
 func (x *Crossfader) fill(need, limit int) bool {
 	end, start := x.durations()
 	if limit <= 0 {
-		limit = (end+start+need)/max(x.frameSize, 1) + 8
+		limit = (2*end+start+need)/max(x.frameSize, 1) + 8
 	}
 	for range limit {
 		if x.filled(need, end, start) {
@@ -27,15 +27,18 @@ func (x *Crossfader) fill(need, limit int) bool {
 }
 
 // filled reports whether the lookahead reaches far enough: past the start
-// of the next track (start samples of it, or up to the track after) when
-// the end of the current track is buffered, and otherwise end+need
+// of the next track (start+end samples of it, or up to the track after)
+// when the end of the current track is buffered, and otherwise end+need
 // samples ahead.
 func (x *Crossfader) filled(need, end, start int) bool {
 	if m, ok := x.la.firstMarkAfter(x.la.head); ok {
 		if _, ok := x.la.firstMarkAfter(m); ok {
 			return true
 		}
-		return x.la.tail >= m+int64(start)
+		// Past the start of the next track by its start window and by an
+		// end window more, so that a next track too short for both is
+		// known as such (see startTransition).
+		return x.la.tail >= m+int64(start+end)
 	}
 	return x.la.len() >= end+need
 }
@@ -84,7 +87,7 @@ func (g *xfGen) Generate(f *Frame) error {
 		if !hasMark {
 			break
 		}
-		x.startTransition(m)
+		x.startTransition(m, stalled)
 	}
 	x.dedup(f, first)
 	x.regrid(f, base)
@@ -98,6 +101,7 @@ func (x *Crossfader) emitBody(f *Frame, n int) int {
 	for _, p := range x.la.marks {
 		if p < end {
 			x.curMeta = nil // a new track starts in this span
+			x.rampLen = 0
 		}
 	}
 	for _, md := range x.la.meta {
@@ -105,21 +109,58 @@ func (x *Crossfader) emitBody(f *Frame, n int) int {
 			x.curMeta = md.m
 		}
 	}
-	return x.la.pop(f, n)
+	base := f.Len()
+	k := x.la.pop(f, n)
+	if x.rampPos < x.rampLen {
+		x.ramp(f, base, k)
+	}
+	return k
+}
+
+// ramp goes on with the fade-in of a transition that had too little of
+// the starting track (its input stalled): the gain of the body's audio
+// rises from where the transition left it to 1.
+func (x *Crossfader) ramp(f *Frame, base, k int) {
+	n := min(k, x.rampLen-x.rampPos)
+	for _, tr := range f.Tracks() {
+		if tr.Kind != AudioTrack {
+			continue
+		}
+		for _, ch := range tr.Audio {
+			for i := range n {
+				ch[base+i] *= float32(xfCurve(float64(x.rampPos+i) / float64(x.rampLen)))
+			}
+		}
+	}
+	x.rampPos += n
 }
 
 // startTransition takes the end of the current track (up to the mark at
 // m) and the start of the next one out of the lookahead and builds the
 // transition.
-func (x *Crossfader) startTransition(m int64) {
-	_, startLen := x.durations()
+//
+// A next track that ends within its start and end windows is split: the
+// transition takes what comes before its end window (at most its start
+// window, and about half of a track shorter than both), so that the short
+// track keeps an end of its own to cross into the track after it. When
+// the input stalled before the start window of the next track arrived,
+// the transition degrades to a clean fade: the ending track fades out over
+// its whole buffered end, then the starting track fades in, the fade going
+// on over the data that comes later (see ramp), never a splice.
+func (x *Crossfader) startTransition(m int64, stalled bool) {
+	endLen, startLen := x.durations()
 	head := x.la.head
 	lenA := int(m - head)
 	stop := x.la.tail
+	known := false
 	if m2, ok := x.la.firstMarkAfter(m); ok {
-		stop = min(stop, m2)
+		stop, known = min(stop, m2), true
 	}
 	lenB := max(0, min(startLen, int(stop-m)))
+	if lb := int(stop - m); known && lb < startLen+endLen {
+		lenB = min(startLen, lb-min(endLen, lb/2))
+	}
+	degraded := stalled && !known && lenB < startLen
 	ch := len(x.la.chans)
 	rate := x.format.SampleRate
 
@@ -167,6 +208,22 @@ func (x *Crossfader) startTransition(m int64) {
 		x.curMeta = nil
 	}
 
+	x.rampPos, x.rampLen = 0, 0
+	if degraded {
+		fadeIn := startLen
+		if x.fadeIn > 0 {
+			fadeIn = x.format.Samples(x.fadeIn)
+		}
+		x.log.Warn("crossfade: the next track did not arrive in time: fading out, then in", "source", x.node.id,
+			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))
+		mx := newXfMix(ending, starting, lenA, 0, true)
+		mx.fadeIn = fadeIn
+		x.fast = mx
+		if fadeIn > lenB {
+			x.rampPos, x.rampLen = lenB, fadeIn
+		}
+		return
+	}
 	src := x.transition(ending, starting)
 	if mx, ok := src.(*xfMix); ok && mx.node == nil {
 		x.fast = mx

@@ -187,14 +187,27 @@ func newSwitcher(sources []Source, cfg switchConfig, p switchPolicy, fallible bo
 	return &Switcher{node: s.node, sw: s}, nil
 }
 
-// ok reports whether child i can give data past what was taken from it in
-// this tick.
+// ok reports whether child i may play now: it is ready and either gives
+// data past what was taken from it in this tick, or is the selected child
+// and has not ended. A selected child that is ready but ran out of data in
+// this tick ("no more data now", a short frame) stays selected: the
+// switcher's frame is short too, and the child goes on in the next tick.
 func (s *switcher) ok(i int) bool {
 	cn := s.children[i].Node()
 	if !cn.Ready() {
 		return false
 	}
-	return cn.Peek().Len() > s.pos[s.slot[i]]
+	if s.hasData(i) {
+		return true
+	}
+	// Out of data: the selected child waits for more, unless it ended.
+	return i == s.cur && !cn.Ended()
+}
+
+// hasData reports whether ready child i gives data past what was taken
+// from it in this tick.
+func (s *switcher) hasData(i int) bool {
+	return s.children[i].Node().Peek().Len() > s.pos[s.slot[i]]
 }
 
 // atMark reports whether child i's next data starts a new track.
@@ -297,6 +310,9 @@ func (s *switcher) Generate(f *Frame) error {
 			s.switchTo(f, next)
 			stuck++
 			continue
+		}
+		if !s.hasData(next) {
+			break // no more data now: a short frame
 		}
 		if !s.take(f, next) {
 			stuck++

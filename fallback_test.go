@@ -229,6 +229,7 @@ func FuzzFallback(f *testing.F) {
 		flags := at(1)
 		infallible := flags&1 != 0
 		var srcs []onair.Source
+		short := false
 		for i := range n {
 			pattern := uint16(at(2+i)) | uint16(at(3+i))<<8
 			s := opsScript{id: i + 1, tracks: []int{1 + at(4+i)%40, 1 + at(5+i)%17}, limit: at(6+i) % 12}
@@ -239,6 +240,7 @@ func FuzzFallback(f *testing.F) {
 			if i == n-1 && infallible {
 				s.ready, s.limit = nil, 0
 			}
+			short = short || s.limit > 0
 			srcs = append(srcs, h.src(s))
 		}
 		opts := &onair.FallbackOptions{Immediate: flags&2 != 0, TransitionLength: time.Duration(1+at(7)%30) * time.Millisecond}
@@ -259,7 +261,9 @@ func FuzzFallback(f *testing.F) {
 		total := 0
 		for _, l := range c.lens {
 			require.LessOrEqual(t, l, 10)
-			if infallible {
+			if infallible && !short {
+				// A child that gives short frames while ready keeps
+				// its place: the fallback's frame is short too.
 				require.Equal(t, 10, l, "infallible fallback fills every frame")
 			}
 			total += l

@@ -52,7 +52,7 @@ type Graph struct {
 	started  atomic.Bool
 	closed   atomic.Bool
 	draining atomic.Bool // the drain tick of Close is running
-	attachMu sync.Mutex  // guards nodes and ids after Start
+	mu       sync.Mutex  // guards nodes, ids, clocks and the clocks' names and registrations from Start on
 
 	cbq  chan callbackCall
 	cbwg sync.WaitGroup
@@ -101,11 +101,17 @@ func (g *Graph) Add(outputs ...Source) error {
 }
 
 // Clocks returns the graph's clocks (known once started).
-func (g *Graph) Clocks() []*Clock { return append([]*Clock(nil), g.clocks...) }
+func (g *Graph) Clocks() []*Clock {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]*Clock(nil), g.clocks...)
+}
 
 // Status returns the status of every clock of the graph, child clocks
 // included. Safe from any goroutine.
 func (g *Graph) Status() []ClockStatus {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	st := make([]ClockStatus, 0, len(g.clocks))
 	for _, c := range g.clocks {
 		st = append(st, c.Status())
@@ -124,7 +130,10 @@ func (g *Graph) Start() error {
 	if !g.started.CompareAndSwap(false, true) {
 		return ErrStarted
 	}
-	if err := g.assign(); err != nil {
+	g.mu.Lock()
+	err := g.assign()
+	g.mu.Unlock()
+	if err != nil {
 		g.started.Store(false)
 		return err
 	}
@@ -158,14 +167,13 @@ func (g *Graph) allOutputs() []*Output {
 // Run starts the graph if needed and runs every real-time and free-running
 // clock on a goroutine of its own until ctx is done or a clock fails. It
 // then closes the graph and returns the cause of ctx's cancellation or the
-// error.
+// error, joined with the error of Close (errors.Is finds either).
 func (g *Graph) Run(ctx context.Context) error {
 	if !g.started.Load() {
 		if err := g.Start(); err != nil {
 			return err
 		}
 	}
-	defer g.Close()
 	eg, ctx := errgroup.WithContext(ctx)
 	n := 0
 	for _, c := range g.clocks {
@@ -175,36 +183,50 @@ func (g *Graph) Run(ctx context.Context) error {
 		}
 	}
 	if n == 0 {
-		return ErrNoRunnableClock
+		return errors.Join(ErrNoRunnableClock, g.Close())
 	}
 	err := eg.Wait()
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return err
+	// Close writes what the outputs still hold (trailers, the last
+	// segments): its failure is part of the result.
+	return errors.Join(err, g.Close())
 }
 
-// Close puts every source to sleep, closes the outputs' senders and stops
-// the callback goroutine. It returns the senders' Close errors, joined.
-// Close is idempotent; a closed graph cannot be started again.
+// Close puts every source to sleep, closes the outputs' senders (all at
+// once, each on a goroutine of its own) and stops the callback goroutine.
+// It returns the senders' Close errors, joined. A graph that never started
+// closes its outputs' senders too. Close is idempotent; a closed graph
+// cannot be started again.
 func (g *Graph) Close() error {
 	if g.closed.Swap(true) {
 		return nil
 	}
 	if !g.started.Load() {
-		return nil
+		// Senders made before the graph (files opened, connections
+		// dialled) are released all the same.
+		return closeOutputs(g.outputs)
 	}
 	g.drain()
-	var errs []error
-	for _, o := range g.allOutputs() {
-		if err := o.close(); err != nil {
-			errs = append(errs, fmt.Errorf("output %q: %w", o.node.id, err))
-		}
-	}
+	err := closeOutputs(g.allOutputs())
 	for _, o := range g.outputs {
 		o.node.deactivate(nil)
 	}
 	g.stopCallbacks()
+	return err
+}
+
+// closeOutputs closes outputs at the same time, so that N outputs stalled
+// on dead peers take as long as one, and joins their errors in order.
+func closeOutputs(outs []*Output) error {
+	errs := make([]error, len(outs))
+	var wg sync.WaitGroup
+	for i, o := range outs {
+		wg.Go(func() {
+			if err := o.close(); err != nil {
+				errs[i] = fmt.Errorf("output %q: %w", o.node.id, err)
+			}
+		})
+	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -138,6 +138,7 @@ type NodeOptions struct {
 // call from any goroutine.
 type Node struct {
 	id       string
+	base     string // the ID asked for, before it was made unique
 	gen      Generator
 	children []Source
 	owned    []Source
@@ -200,6 +201,7 @@ func NewNode(g Generator, opts *NodeOptions) *Node {
 	if n.id == "" {
 		n.id = "source"
 	}
+	n.base = n.id
 	return n
 }
 
@@ -245,9 +247,13 @@ func (n *Node) Consumers() []string {
 }
 
 // Skip asks the source to end its current track. Safe from any goroutine:
-// it takes effect at the next frame the node computes. A node whose
-// generator is not a [Skipper] forwards the request to its only child, if it
-// has exactly one.
+// it takes effect at the next frame the node computes. When the data the
+// node holds from earlier ticks already reaches the next track, the rest
+// of the current track is dropped and the next one plays whole; otherwise
+// the held data is dropped and the generator is asked to end its track
+// ([Skipper]), or, for a generator that is not a Skipper, the request goes
+// to the node's only child, if it has exactly one. Operators that buffer
+// ahead ([Buffer], [Cross]) follow the same rule.
 func (n *Node) Skip() { n.skipReq.Store(true) }
 
 // InsertMetadata inserts m at the start of the next frame the node
@@ -286,11 +292,12 @@ func (n *Node) Remaining() int {
 		return -1
 	}
 	if n.cur != nil {
-		pend := n.cur.Len() - n.consumed
-		if m, ok := n.cur.FirstMark(); ok && m >= n.consumed {
-			return m - n.consumed
+		for _, m := range n.cur.Marks() {
+			if m >= n.consumed {
+				return m - n.consumed
+			}
 		}
-		left += pend
+		left += n.cur.Len() - n.consumed
 	}
 	return left
 }

@@ -66,8 +66,9 @@ func (t TrackEnd) samples() int {
 
 // SimpleTransition returns the default transition of [Crossfade]: the
 // ending track fades out over its last fadeOut while the starting track
-// fades in over its first fadeIn, both from the start of the transition,
-// and the two are summed sample by sample. The fades use a sine curve,
+// fades in over its first fadeIn, both from the start of the transition
+// (or, when the starting side is the shorter, both ending together), and
+// the two are summed sample by sample. The fades use a sine curve,
 // so that the two gains sum to one. The metadata "liq_fade_out" of the
 // ending track and "liq_fade_in" of the starting track (in seconds)
 // override the durations; fades longer than the buffered audio are
@@ -268,8 +269,15 @@ func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
 	}
 	m.fadeOut = min(max(fadeOut, 0), m.a.n)
 	m.fadeIn = min(max(fadeIn, 0), m.b.n)
-	if sequence {
+	switch {
+	case sequence:
 		m.offB = m.a.n
+	case m.b.n < m.a.n:
+		// The starting side is the shorter one (a short next track, or a
+		// short StartDuration): it enters late so that both sides end
+		// together and the starting track goes on from the transition
+		// without a gap, instead of stopping inside it at full level.
+		m.offB = m.a.n - m.b.n
 	}
 	m.length = max(m.a.n, m.offB+m.b.n)
 	m.pairUp()

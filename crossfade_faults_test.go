@@ -1,0 +1,87 @@
+package onair_test
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/onair-go/onair"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// xfStall is an xfSrc that stops being ready for calls readiness checks
+// once it has produced at samples.
+type xfStall struct {
+	*xfSrc
+	at, calls int
+}
+
+func (s *xfStall) Ready() bool {
+	if s.global >= s.at && s.calls > 0 {
+		s.calls--
+		return false
+	}
+	return true
+}
+
+// joins returns the largest step between two consecutive output samples
+// and where it is, and the longest run of silent samples.
+func joins(a []float32) (step float64, at int, silence int) {
+	run := 0
+	for i := range a {
+		if a[i] == 0 {
+			run++
+			silence = max(silence, run)
+		} else {
+			run = 0
+		}
+		if i > 0 {
+			if d := math.Abs(float64(a[i] - a[i-1])); d > step {
+				step, at = d, i
+			}
+		}
+	}
+	return step, at, silence
+}
+
+// Short tracks between long ones cross like any other: no silence, and the
+// track after them fades in (a jingle of 2.06 s, an effect of 0.55 s, a
+// song, with a 3 s crossfade).
+func TestCrossfadeShortTracksBetweenSongs(t *testing.T) {
+	src := &xfSrc{lens: []int{10000, 2060, 550, 10000}, tracks: 4, value: xfConst(0.5, 0.4, 0.3, 0.6)}
+	in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
+	xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second})
+	require.NoError(t, err)
+	c := &xfCollect{}
+	clk := xfManual("test")
+	xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
+	for range 1000 {
+		clk.Tick()
+	}
+	step, at, silence := joins(c.audio)
+	assert.LessOrEqual(t, silence, 20, "a silent gap longer than a frame")
+	assert.Less(t, step, 0.02, "a step of %.3f at sample %d: a track spliced at full level", step, at)
+	require.Greater(t, len(c.audio), 15000)
+}
+
+// An input that stalls right after a track change does not make the
+// transition splice: the ending track fades out cleanly and the starting
+// one fades in when its data comes.
+func TestCrossfadeInputStallsAfterTrackChange(t *testing.T) {
+	for _, stall := range []int{1, 5, 100} {
+		src := &xfStall{xfSrc: &xfSrc{lens: []int{1000, 1000}, tracks: 2, value: xfConst(0.5, 0.5)}, at: 1020, calls: stall}
+		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
+		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 300 * time.Millisecond, FadeIn: 200 * time.Millisecond, FadeOut: 200 * time.Millisecond})
+		require.NoError(t, err)
+		c := &xfCollect{}
+		clk := xfManual("test")
+		xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
+		for range 300 {
+			clk.Tick()
+		}
+		step, at, _ := joins(c.audio)
+		assert.Less(t, step, 0.02, "stall %d: a step of %.3f at sample %d: a splice", stall, step, at)
+		assert.InDelta(t, 0.5, c.audio[len(c.audio)-1], 1e-6, "stall %d: the next track plays at its level in the end", stall)
+	}
+}
