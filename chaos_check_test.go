@@ -245,7 +245,7 @@ func (d *chaosDecoder) sample(c *[chaosChannels]float32) {
 	if d.started {
 		step := math.Abs(float64(c[0] - d.prev))
 		d.worstStep = max(d.worstStep, step)
-		if limit := max(gain, d.prevGain)*chaosMaxStep*1.01 + 2e-3; step > limit {
+		if limit := max(gain, d.prevGain, 1)*chaosMaxStep*1.01 + 2e-3; step > limit {
 			d.v.add("no clicks", "step %.4f between two samples (limit %.4f, material max %.4f, sum of gains %.3f), segment %d",
 				step, limit, chaosMaxStep, gain, d.k)
 		}
