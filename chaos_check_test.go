@@ -19,10 +19,11 @@ type chaosViolations struct {
 	tick  *int
 	count map[string]int
 	first map[string][]string
+	at    map[string]int // tick of the first violation of each invariant
 }
 
 func newChaosViolations(seed uint64, tick *int) *chaosViolations {
-	return &chaosViolations{seed: seed, tick: tick, count: map[string]int{}, first: map[string][]string{}}
+	return &chaosViolations{seed: seed, tick: tick, count: map[string]int{}, first: map[string][]string{}, at: map[string]int{}}
 }
 
 // add records a violation of the named invariant. It is called on the
@@ -30,6 +31,9 @@ func newChaosViolations(seed uint64, tick *int) *chaosViolations {
 func (v *chaosViolations) add(inv, format string, args ...any) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.count[inv] == 0 {
+		v.at[inv] = *v.tick
+	}
 	v.count[inv]++
 	if len(v.first[inv]) < 8 {
 		v.first[inv] = append(v.first[inv], fmt.Sprintf("tick %d (seed %d): ", *v.tick, v.seed)+fmt.Sprintf(format, args...))
@@ -449,7 +453,9 @@ func (d *chaosDecoder) side(s *chaosSide, g, p float64, seg chaosSeg) (int, stri
 	if delta == 0 {
 		return 0, ""
 	}
-	if !s.present && delta <= chaosLead && g < 0.1 {
+	// a side coming in: its first samples were below chaosAudible (a
+	// slow fade-in, or one of a few samples for a very short track)
+	if !s.present && (delta <= chaosLead && g < 0.1 || delta <= 2) {
 		return delta, ""
 	}
 	if delta > chaosMod/2 {

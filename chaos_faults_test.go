@@ -23,7 +23,8 @@ type chaosFaults struct {
 type chaosEvent struct {
 	tick int
 	kind string
-	n    int // size (storms) or duration (armed unready), in ticks
+	n    int // size (storms) or duration (unready, short frames), in ticks
+	m    int // samples per tick (short frames)
 }
 
 func (f *chaosFaults) unready(t int) bool { return t >= 0 && t < len(f.unreadyAt) && f.unreadyAt[t] }
@@ -33,6 +34,13 @@ func (f *chaosFaults) maxPerTick(t int) int {
 		return 0
 	}
 	return int(f.shortAt[t])
+}
+
+// setShort limits the playlist to m samples a tick for d ticks from t.
+func (f *chaosFaults) setShort(t, d, m int) {
+	for i := t; i < min(t+d, len(f.shortAt)); i++ {
+		f.shortAt[i] = int16(m)
+	}
 }
 
 // setUnready makes the playlist unready for d ticks from t.
@@ -59,16 +67,9 @@ func newChaosFaults(seed uint64, ticks, tail int) *chaosFaults {
 		var ev chaosEvent
 		switch r := rng.IntN(100); {
 		case r < 20:
-			f.setUnready(t, chaosDuration(rng))
-			f.kinds["unready"]++
-			continue
+			ev = chaosEvent{kind: "unready", n: chaosDuration(rng)}
 		case r < 30:
-			d, m := chaosDuration(rng), 1+rng.IntN(fs-1)
-			for i := t; i < min(t+d, ticks); i++ {
-				f.shortAt[i] = int16(m)
-			}
-			f.kinds["short frames"]++
-			continue
+			ev = chaosEvent{kind: "short frames", n: chaosDuration(rng), m: 1 + rng.IntN(fs-1)}
 		case r < 38:
 			ev = chaosEvent{kind: "skip crossfade"}
 		case r < 44:
