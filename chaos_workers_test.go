@@ -42,4 +42,3 @@ func (w *chaosWorkers) close() {
 		}
 	})
 }
-
