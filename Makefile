@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 
-.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio vet
+.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio vet soak
 
 all: test
 
@@ -43,3 +43,10 @@ bench-encode: ffmpeg
 # doing the same three encodes with -re (2.5 minutes). make bench-radio ARGS=300
 bench-radio: ffmpeg
 	@scripts/bench-radio.sh $(ARGS)
+
+# The media chaos station (internal/chaos) for HOURS of stream on the
+# real-time clock, with its report table: make soak HOURS=24 ARGS="-seed 3".
+# It mounts a tmpfs for the disk-full fault, so it runs as root.
+HOURS ?= 1
+soak: setup
+	$(FFENV) && go run ./internal/cmd/soak -hours $(HOURS) $(ARGS)
