@@ -123,3 +123,20 @@ func TestChaosReproTinyTrackDeadAir(t *testing.T) {
 	}}, 7*time.Second)
 	reproSteps(t, a, 0.01)
 }
+
+// A Skip of the crossfade outside any transition: the skipped track must
+// fade out (or the next fade in), not stop at full level.
+func TestChaosReproSkipCuts(t *testing.T) {
+	x, err := onair.Crossfade(onairtest.NewSource(&onairtest.Script{Segments: []onairtest.Segment{
+		{Len: 6 * 8000, Value: 0.5}, {Len: 6 * 8000, Value: 0.3}, {Len: 4 * 8000, Value: 0.4},
+	}}), &onair.CrossfadeOptions{Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.CollectDuration(t, x, 10*time.Second, &onairtest.Options{Format: reproFormat, OnTick: func(tick int) {
+		if tick == 50 { // 1 s into a 6 s track
+			x.Node().Skip()
+		}
+	}})
+	reproSteps(t, c.Audio[0], 0.01)
+}

@@ -51,6 +51,7 @@ type injector struct {
 	ice    iceServer
 	ctx    context.Context
 	wg     sync.WaitGroup
+	iceMu  sync.Mutex // one restart at a time
 	client *http.Client
 }
 
@@ -86,6 +87,8 @@ func (in *injector) do(e event) {
 		in.run.armDJ.Store(true) // the tap starts it at the next transition
 	case "icecast restart":
 		in.goWall(func() {
+			in.iceMu.Lock()
+			defer in.iceMu.Unlock()
 			in.ice.Kill()
 			in.sleep(2 * time.Second)
 			if err := in.ice.Start(); err != nil {

@@ -29,7 +29,10 @@ type pcm struct {
 	maxSilent int
 	skip      int // samples at the start not checked (the first fade-in)
 	report    func(inv, msg string)
+	annotate  func(at time.Duration) string // names the fault before a violation
+	live      bool                          // report clicks at once (no tail to leave out)
 
+	pending        []pendingClick // clicks not reported yet (see flush)
 	n              int
 	prev           float32
 	silent         int
@@ -44,7 +47,12 @@ func newPCM(name string, rate int, limit float64, maxSilent int, report func(inv
 }
 
 func (p *pcm) at() string {
-	return (time.Duration(p.n) * time.Second / time.Duration(p.rate)).Round(time.Millisecond).String()
+	d := time.Duration(p.n) * time.Second / time.Duration(p.rate)
+	s := d.Round(time.Millisecond).String()
+	if p.annotate != nil {
+		s += p.annotate(d)
+	}
+	return s
 }
 
 func (p *pcm) feed(a []float32) {
@@ -69,13 +77,33 @@ func (p *pcm) feed(a []float32) {
 		step := math.Abs(float64(v - p.prev))
 		p.WorstStep = max(p.WorstStep, step)
 		if step > p.limit {
-			p.Clicks++
-			if p.Clicks <= 3 {
-				p.report("no clicks", fmt.Sprintf("%s: step %.3f at %s (limit %.3f)", p.name, step, p.at(), p.limit))
+			p.pending = append(p.pending, pendingClick{p.n, fmt.Sprintf("%s: step %.3f at %s (limit %.3f)", p.name, step, p.at(), p.limit)})
+			if p.live {
+				p.flush(0)
 			}
 		}
 		p.prev = v
 	}
+}
+
+type pendingClick struct {
+	n   int
+	msg string
+}
+
+// flush reports the clicks, except those in the last tail samples: a
+// stream decoded back ends where the station stopped, at full level.
+func (p *pcm) flush(tail int) {
+	for _, c := range p.pending {
+		if c.n > p.n-tail {
+			continue
+		}
+		p.Clicks++
+		if p.Clicks <= 10 {
+			p.report("no clicks", c.msg)
+		}
+	}
+	p.pending = nil
 }
 
 // Decoded is what decoding a stream back with ffmpeg found.
@@ -124,6 +152,7 @@ func decodeBack(ctx context.Context, name, path string, report func(inv, msg str
 			break
 		}
 	}
+	p.flush(44100 / 10)
 	werr := cmd.Wait()
 	if s := strings.TrimSpace(stderr.String()); s != "" {
 		d.Errors = strings.Count(s, "\n") + 1

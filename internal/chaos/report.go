@@ -127,6 +127,8 @@ func mb(n uint64) float64 { return float64(n) / (1 << 20) }
 
 // runState is what the run's goroutines share.
 type runState struct {
+	faultMu  sync.Mutex
+	faults   []stamped // every fault, in order, for annotating violations
 	rep      *Report
 	log      *slog.Logger
 	armDJ    atomic.Bool
@@ -143,6 +145,34 @@ func (rs *runState) count(kind string) {
 	rs.rep.Faults[kind]++
 }
 
+type stamped struct {
+	at   time.Duration
+	kind string
+}
+
+// fault records a fault run at stream time at.
+func (rs *runState) fault(at time.Duration, kind string) {
+	rs.faultMu.Lock()
+	rs.faults = append(rs.faults, stamped{at, kind})
+	rs.faultMu.Unlock()
+	rs.timeline(fmt.Sprintf("%s %s", at, kind))
+}
+
+// before names the last fault at or before stream time at (within 10 s).
+func (rs *runState) before(at time.Duration) string {
+	rs.faultMu.Lock()
+	defer rs.faultMu.Unlock()
+	for i := len(rs.faults) - 1; i >= 0; i-- {
+		if f := rs.faults[i]; f.at <= at+20*time.Millisecond {
+			if at-f.at > 10*time.Second {
+				break
+			}
+			return fmt.Sprintf(" (%s after %s)", (at - f.at).Round(time.Millisecond), f.kind)
+		}
+	}
+	return " (no fault in the 10 s before)"
+}
+
 func (rs *runState) timeline(s string) {
 	rs.rep.mu.Lock()
 	defer rs.rep.mu.Unlock()
@@ -155,7 +185,7 @@ func (rs *runState) violation(inv, msg string) {
 	rs.rep.mu.Lock()
 	defer rs.rep.mu.Unlock()
 	rs.rep.Violations[inv]++
-	if len(rs.rep.First[inv]) < 3 {
+	if len(rs.rep.First[inv]) < 12 {
 		rs.rep.First[inv] = append(rs.rep.First[inv], msg)
 	}
 }

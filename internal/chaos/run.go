@@ -133,6 +133,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	fs = st.graph.Format().FrameSize()
 	tap = newPCM("graph output", st.graph.Format().SampleRate, 2*materialStep*1.05+0.01, fs, rs.violation)
+	tap.annotate, tap.live = rs.before, true
 	seq := map[string]int{}
 	var seqMu sync.Mutex
 	rs.checkHLS = func() {
@@ -174,7 +175,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			case e := <-due:
 				at := st.clock.Status().Time.Round(time.Millisecond)
 				rs.log.Info("chaos: fault", "kind", e.kind, "at", at)
-				rs.timeline(fmt.Sprintf("%s %s", at, e.kind))
+				rs.fault(at, e.kind)
 				if e.kind == "dj" {
 					in.dj()
 				} else {
@@ -227,6 +228,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rs.violation("icecast source back after a restart", fmt.Sprintf("%d restarts, the output connected %d times", restarts, iceConnects.Load()))
 	}
 	rep.IcecastConnects = int(iceConnects.Load())
+	tap.flush(0)
 	rep.Tap = Decoded{Name: "graph output (tap)", Clicks: tap.Clicks, DeadAir: tap.DeadAir, WorstStep: tap.WorstStep,
 		LongestSilence: time.Duration(tap.LongestSilence) * time.Second / 44100, Duration: rep.StreamTime}
 	rs.count("check: tap samples")
