@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onair-go/onair"
@@ -52,7 +53,9 @@ type injector struct {
 	ctx    context.Context
 	wg     sync.WaitGroup
 	iceMu  sync.Mutex // one restart at a time
-	client *http.Client
+	// iceStarted is when icecast2 last started again (Unix ns)
+	iceStarted atomic.Int64
+	client     *http.Client
 }
 
 // iceServer is the part of internal/peertest's Icecast the faults use.
@@ -93,7 +96,9 @@ func (in *injector) do(e event) {
 			in.sleep(2 * time.Second)
 			if err := in.ice.Start(); err != nil {
 				in.run.violation("icecast restarts", fmt.Sprintf("icecast2 did not start again: %v", err))
+				return
 			}
+			in.iceStarted.Store(time.Now().UnixNano())
 		})
 	case "listener stall":
 		p := mounts[in.rng.IntN(len(mounts))].path

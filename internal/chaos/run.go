@@ -224,7 +224,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	bg.Wait()
 	in.wg.Wait()
 	client.CloseIdleConnections()
-	if restarts := rep.Faults["icecast restart"]; restarts > 0 && iceConnects.Load() < 2 {
+	// a restart more than 10 s (wall) before the end must have been
+	// followed by a new connection of the output
+	if last := in.iceStarted.Load(); last > 0 && time.Since(time.Unix(0, last)) > 10*time.Second && iceConnects.Load() < 2 {
+		restarts := rep.Faults["icecast restart"]
 		rs.violation("icecast source back after a restart", fmt.Sprintf("%d restarts, the output connected %d times", restarts, iceConnects.Load()))
 	}
 	rep.IcecastConnects = int(iceConnects.Load())
