@@ -1,11 +1,12 @@
 # onair — two commands for a new machine:
 #   make demo   runs the main example (provisions FFmpeg 7.1 first if needed)
-#   make test   vet, pure-Go build, race tests, examples (provisions everything)
+#   make test   lint, vet, pure-Go build, race tests, examples (provisions everything)
+# Go 1.25+ must be on PATH.
 SHELL := /bin/bash
-export PATH := $(PATH):/usr/local/go/bin
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test demo bench bench-encode bench-radio vet soak
+.PHONY: all setup ffmpeg test-deps test lint demo bench bench-encode bench-radio bench-graph vet soak
 
 all: test
 
@@ -21,7 +22,12 @@ setup: ffmpeg test-deps
 vet: ffmpeg
 	$(FFENV) && go vet ./...
 
-test: setup
+# lint fails on unformatted files and on staticcheck's findings.
+lint: ffmpeg
+	@files=$$(gofmt -l .); if [ -n "$$files" ]; then echo "gofmt would change:"; echo "$$files"; exit 1; fi
+	$(FFENV) && go run $(STATICCHECK) ./...
+
+test: setup lint
 	$(FFENV) && go vet ./...
 	CGO_ENABLED=0 go build .
 	CGO_ENABLED=0 go test -count=1 .
@@ -34,7 +40,7 @@ demo: ffmpeg
 bench: ffmpeg
 	$(FFENV) && go test -run '^$$' -bench . -benchmem ./...
 
-# The shared-encodings workload (issue 6) against the ffmpeg program: long
+# The shared-encodings workload against the ffmpeg program: long
 # (a few minutes), so not part of test. Flags: make bench-encode ARGS="-rounds 3".
 bench-encode: ffmpeg
 	@scripts/bench-encode.sh $(ARGS)
@@ -50,3 +56,9 @@ bench-radio: ffmpeg
 HOURS ?= 1
 soak: setup
 	$(FFENV) && go run ./internal/cmd/soak -hours $(HOURS) $(ARGS)
+
+# What the graph itself costs: an hour of stream of sine -> amplify ->
+# fallback -> sink, and of blank, on a free-running clock (pure Go, no
+# FFmpeg). make bench-graph ARGS="-hours 2"
+bench-graph:
+	go run ./internal/cmd/benchgraph $(ARGS)

@@ -74,10 +74,6 @@ type amplifier struct {
 
 func (g *amplifier) WakeUp(*Format) error { g.has = false; return nil }
 
-func (g *amplifier) Ready() bool { return g.src.Node().Ready() }
-
-func (g *amplifier) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *amplifier) Generate(f *Frame) error {
 	cn := g.src.Node()
 	in := cn.Peek()

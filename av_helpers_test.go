@@ -1,7 +1,6 @@
 package onair_test
 
 import (
-	"strconv"
 	"testing"
 	"time"
 
@@ -51,16 +50,6 @@ func newAV(sc *onairtest.Script, aux bool, pktEvery int) *avSource {
 	sc.Counter = true
 	return &avSource{s: onairtest.NewSource(sc), aux: aux, pktEvery: pktEvery,
 		pics: map[*byte]int{}, streams: map[int64]*onair.StreamInfo{}}
-}
-
-// avTracks is newAV over tracks of the given lengths, each with metadata
-// {"track": "<k>"} (k from 1).
-func avTracks(aux bool, pktEvery int, lengths ...int) *avSource {
-	segs := make([]onairtest.Segment, len(lengths))
-	for i, l := range lengths {
-		segs[i] = onairtest.Segment{Len: l, Metadata: onair.Metadata{"track": strconv.Itoa(i + 1)}}
-	}
-	return newAV(&onairtest.Script{ID: "av", Segments: segs}, aux, pktEvery)
 }
 
 func (a *avSource) node() *onair.Node {

@@ -107,3 +107,24 @@ func TestTickDoesNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSine measures a tick of a stereo sine at 44.1 kHz (882 samples
+// per channel).
+func BenchmarkSine(b *testing.B) {
+	c := onair.NewClock("b", &onair.ClockOptions{Kind: onair.Manual})
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: c})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := g.Add(onair.Sink(onair.Sine(440, nil), func(*onair.Frame) error { return nil }, nil)); err != nil {
+		b.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Tick()
+	}
+}

@@ -169,8 +169,6 @@ type blankOp struct {
 
 func (g *blankOp) WakeUp(f *Format) error { g.det.wakeUp(f); return nil }
 
-func (g *blankOp) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *blankOp) Ready() bool {
 	cn := g.src.Node()
 	if !cn.Ready() {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"maps"
 	"slices"
 )
 
@@ -102,7 +101,15 @@ func (n *Node) generatorReady() bool {
 	if r, ok := n.gen.(Readier); ok {
 		return r.Ready()
 	}
-	return true
+	if len(n.children) == 0 {
+		return true
+	}
+	for _, c := range n.children {
+		if c.Node().Ready() {
+			return true
+		}
+	}
+	return false
 }
 
 // Peek returns the node's frame for this tick, computing it on the first
@@ -155,11 +162,27 @@ func (n *Node) Consume(k int) {
 }
 
 // Read returns this tick's frame (see [Node.Peek]) and marks it consumed
-// entirely.
+// entirely. It is for consumers that use the whole frame (outputs); an
+// operator appending to a frame of its own, which may already hold data,
+// uses [Node.Pull], which consumes only what fits.
 func (n *Node) Read() *Frame {
 	f := n.Peek()
 	n.Consume(f.Len())
 	return f
+}
+
+// Pull appends this tick's data of the node to dst, as much as dst has
+// room for (with its track marks, metadata and other tracks), consumes
+// exactly what it appended, and returns how many samples that was: 0 when
+// the node is not ready. What did not fit is kept for the next tick.
+func (n *Node) Pull(dst *Frame) int {
+	if !n.Ready() {
+		return 0
+	}
+	in := n.Peek()
+	k := dst.Append(in, n.consumed, in.Len())
+	n.Consume(n.consumed + k)
+	return k
 }
 
 // applyRequests handles a pending Skip request with the rule every
@@ -406,14 +429,4 @@ func (n *Node) Detach(src Source) {
 	if n.graph != nil {
 		n.graph.release(src)
 	}
-}
-
-// replayMetadata returns a copy of the last metadata, for operators that
-// replay it when they switch to this source.
-func (n *Node) replayMetadata() Metadata {
-	m := n.LastMetadata()
-	if m == nil {
-		return nil
-	}
-	return maps.Clone(m)
 }

@@ -16,10 +16,12 @@ import (
 )
 
 // faultGen is an always-ready source of constant 1s in one endless track
-// whose frame is cut to short[tick] samples on the ticks listed.
+// whose frame is cut to short[tick] samples on the ticks listed (with a
+// track mark at the cut on the ticks of end).
 type faultGen struct {
 	clk   *onair.Clock
 	short map[uint64]int
+	end   map[uint64]bool
 }
 
 func (g *faultGen) Generate(f *onair.Frame) error {
@@ -34,18 +36,32 @@ func (g *faultGen) Generate(f *onair.Frame) error {
 			a[i] = 1
 		}
 	}
+	if g.end[g.clk.Ticks()] {
+		f.AddMark(f.Len())
+	}
 	return nil
+}
+
+// A short frame that ends its track (a live stream that dropped) is a
+// track boundary: the fallback fills the rest of the frame from the next
+// child, without a gap.
+func TestFallbackLeavesChildWhoseTrackEnded(t *testing.T) {
+	h := newOpsHarness(t)
+	a := onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4}, end: map[uint64]bool{3: true}}, &onair.NodeOptions{ID: "a"})
+	b := h.src(opsScript{id: 2})
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{a, b}, nil))
+	c := h.run(fb, 3, false)
+	assert.Equal(t, []int{10, 10, 10}, c.lens, "no short frame")
+	assert.Equal(t, []int{0, 24}, c.marks, "b starts where a's track ended")
 }
 
 // A ready child that gives a short frame is "no more data now": the
 // fallback keeps it (no switch to the blank, no mark) and plays the rest of
 // its data in the next ticks.
 func TestFallbackKeepsShortReadyChild(t *testing.T) {
-	h := newOpsHarness(t)
-	a := onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
 	for _, immediate := range []bool{false, true} {
-		h = newOpsHarness(t)
-		a = onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
+		h := newOpsHarness(t)
+		a := onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
 		fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{a, onair.Blank(nil)}, &onair.FallbackOptions{Immediate: immediate}))
 		c := h.run(fb, 20, false)
 		silent := 0

@@ -170,3 +170,25 @@ func TestGainOperatorConformance(t *testing.T) {
 		return NewGain(onairtest.Stutter(onairtest.Tracks("t", 1000, 37, 2500)), 0.5)
 	})
 }
+
+// Append does not relabel a packet track that holds another stream's
+// packets: it stops before the first packet of the new stream.
+func TestFrameAppendSplitsPacketStreams(t *testing.T) {
+	s1 := &onair.StreamInfo{ID: 1, Codec: "aac"}
+	s2 := &onair.StreamInfo{ID: 2, Codec: "aac"}
+	dst := newFrame(t)
+	dst.AddPacket("audio_aac", s1, onair.Packet{Pos: 0, Data: []byte{1}})
+	dst.Extend(10)
+	src := newFrame(t)
+	src.Extend(20)
+	src.AddPacket("audio_aac", s2, onair.Packet{Pos: 7, Data: []byte{2}})
+	require.Equal(t, 7, dst.Append(src, 0, 20), "the samples before the new stream's first packet")
+	tr := dst.Track("audio_aac")
+	assert.Same(t, s1, tr.Stream, "the track keeps its stream")
+	require.Len(t, tr.Packets, 1)
+	require.Equal(t, 0, dst.Append(src, 7, 20), "nothing more in this frame")
+	next := newFrame(t)
+	require.Equal(t, 13, next.Append(src, 7, 20))
+	assert.Same(t, s2, next.Track("audio_aac").Stream)
+	assert.Equal(t, 0, next.Track("audio_aac").Packets[0].Pos)
+}

@@ -289,12 +289,23 @@ func (g *xfGen) Remaining() int {
 	return -1
 }
 
-// Skip ends the current track: a running transition stops, the rest of
-// the track is dropped from the lookahead, and the input is skipped when
-// the lookahead does not reach the next track yet.
+// Skip ends the current track (during a transition, the track it
+// started), without a click: what plays fades out over a frame's duration,
+// the rest of the track is dropped from the lookahead (and the input is
+// skipped when the lookahead does not reach the next track yet), and the
+// next track fades in over a frame's duration. A user transition (not a
+// built-in one) stops at once.
 func (g *xfGen) Skip() {
 	x := (*Crossfader)(g)
-	x.endTransition()
+	r := x.frameSize
+	switch {
+	case x.fast != nil:
+		x.fast.cut(r)
+	case x.user != nil:
+		x.endTransition()
+	default:
+		x.fadeOutNow(r)
+	}
 	head := x.la.head
 	if m, ok := x.la.firstMarkAfter(head); ok {
 		x.la.drop(int(m - head))
@@ -303,6 +314,29 @@ func (g *xfGen) Skip() {
 		x.input.Node().Skip()
 	}
 	x.curMeta = nil
+	x.rampPos, x.rampLen = 0, r
+}
+
+// fadeOutNow plays the next n samples of the current track (fewer when
+// the track or the lookahead ends first) as a fade to silence.
+func (x *Crossfader) fadeOutNow(n int) {
+	head := x.la.head
+	if m, ok := x.la.firstMarkAfter(head); ok {
+		n = min(n, int(m-head))
+	}
+	n = min(n, x.la.len())
+	if n <= 0 {
+		return
+	}
+	a := &x.endBuf
+	a.reserve(len(x.la.chans), n)
+	a.rate, a.start = x.format.SampleRate, false
+	x.la.readAudio(head, n, a.audio, 0)
+	x.la.copySide(a, head, n)
+	x.la.drop(n)
+	x.fast = newXfMix(TrackEnd{buf: a}, TrackEnd{buf: &x.startBuf}, n, 0, true)
+	x.startBuf.reserve(len(x.la.chans), 0)
+	x.startBuf.start = false
 }
 
 // durations returns the end and start lengths for the current track,

@@ -120,16 +120,19 @@ func TestCrossfadeSkip(t *testing.T) {
 	}
 	x.Node().Skip()
 	clk.Tick()
-	require.Len(t, c.audio, 51*20)
-	assert.Equal(t, []int{0, 1000}, c.marks, "the next track starts right at the skip")
+	clk.Tick()
+	require.Len(t, c.audio, 52*20)
+	assert.Equal(t, []int{0, 1020}, c.marks, "the skipped track fades out over a frame, then the next one starts")
 	assert.Equal(t, []string{"t0", "t1"}, c.titles())
-	assert.Equal(t, float32(0.2), c.audio[1000])
+	assert.InDelta(t, 0.1, c.audio[1000], 0.001, "the fade starts at the skip")
+	assert.InDelta(t, 0, c.audio[1020], 0.001, "the next track fades in")
 	for range 450 {
 		clk.Tick()
 	}
+	assert.Equal(t, float32(0.2), c.audio[1040])
 	// Track 1 then plays whole: 10000 samples, the last second of it in
 	// the transition to track 2.
-	assert.Equal(t, []int{0, 1000, 1000 + 9000}, c.marks)
+	assert.Equal(t, []int{0, 1020, 1020 + 9000}, c.marks)
 }
 
 func TestCrossfadeShortTracks(t *testing.T) {
@@ -338,7 +341,11 @@ func TestCrossfadeSkipDuringTransition(t *testing.T) {
 	require.Equal(t, 1, x.Transitions())
 	x.Node().Skip()
 	clk.Tick()
-	assert.Equal(t, []int{0, 2000, 2500}, c.marks, "the skip ends the transition and the track it started")
+	clk.Tick()
+	clk.Tick()
+	assert.Equal(t, []int{0, 2000, 2520}, c.marks, "the skip fades the transition out over a frame, ends the track it started, and the next one fades in")
 	assert.Equal(t, []string{"t0", "t1", "t2"}, c.titles())
-	assert.Equal(t, float32(0.3), c.audio[2500])
+	assert.InDelta(t, 0, c.audio[2519], 0.01, "faded out")
+	assert.InDelta(t, 0, c.audio[2520], 0.01, "the next track starts from silence")
+	assert.Equal(t, float32(0.3), c.audio[2540], "and is at its level a frame later")
 }

@@ -3,6 +3,7 @@ package onair
 import (
 	"maps"
 	"slices"
+	"time"
 )
 
 // fill ticks the child clock until the lookahead holds what the next need
@@ -32,7 +33,7 @@ func (x *Crossfader) fill(need, limit int) bool {
 // samples ahead.
 func (x *Crossfader) filled(need, end, start int) bool {
 	if m, ok := x.la.firstMarkAfter(x.la.head); ok {
-		if _, ok := x.la.firstMarkAfter(m); ok {
+		if _, known := x.nextSpan(m); known {
 			return true
 		}
 		// Past the start of the next track by its start window and by an
@@ -41,6 +42,27 @@ func (x *Crossfader) filled(need, end, start int) bool {
 		return x.la.tail >= m+int64(start+end)
 	}
 	return x.la.len() >= end+need
+}
+
+// nextSpan returns where the next track, starting at mark m, ends as the
+// transition sees it (the next mark, or the lookahead's tail when that is
+// not buffered yet, known false). A track shorter than a tenth of a
+// second (a nearly empty file) cannot cross in and out on its own: it is
+// taken with the track after it, as one starting side whose inner marks
+// are kept.
+func (x *Crossfader) nextSpan(m int64) (stop int64, known bool) {
+	tiny := int64(x.format.Samples(100 * time.Millisecond))
+	cur := m
+	for {
+		m2, ok := x.la.firstMarkAfter(cur)
+		if !ok {
+			return x.la.tail, false
+		}
+		if m2-cur >= tiny {
+			return m2, true
+		}
+		cur = m2
+	}
 }
 
 // Generate plays the current track from the lookahead, keeping its last
@@ -101,7 +123,9 @@ func (x *Crossfader) emitBody(f *Frame, n int) int {
 	for _, p := range x.la.marks {
 		if p < end {
 			x.curMeta = nil // a new track starts in this span
-			x.rampLen = 0
+		}
+		if p > x.la.head && p < end {
+			x.rampLen = 0 // the ramp was for the track before it
 		}
 	}
 	for _, md := range x.la.meta {
@@ -151,11 +175,7 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	endLen, startLen := x.durations()
 	head := x.la.head
 	lenA := int(m - head)
-	stop := x.la.tail
-	known := false
-	if m2, ok := x.la.firstMarkAfter(m); ok {
-		stop, known = min(stop, m2), true
-	}
+	stop, known := x.nextSpan(m)
 	lenB := max(0, min(startLen, int(stop-m)))
 	if lb := int(stop - m); known && lb < startLen+endLen {
 		lenB = min(startLen, lb-min(endLen, lb/2))
@@ -174,6 +194,11 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	b.rate, b.start = rate, true
 	x.la.readAudio(m, lenB, b.audio, 0)
 	x.la.copySide(b, m, lenB)
+	for _, im := range x.la.marks {
+		if im > m && im < m+int64(lenB) {
+			b.marks = append(b.marks, int(im-m)) // tiny tracks taken with it
+		}
+	}
 	var startMeta Metadata
 	for _, md := range x.la.meta {
 		switch {

@@ -56,16 +56,6 @@ func (t *xfTrack) release() {
 	}
 }
 
-// track returns the used track of the side named name, or nil.
-func (t *xfTrack) track(name string) *xfExtra {
-	for i := range t.extras {
-		if t.extras[i].used && t.extras[i].name == name {
-			return &t.extras[i]
-		}
-	}
-	return nil
-}
-
 // copySide copies the n samples at ring position from of the ring's other
 // tracks into side t (whose main audio the caller copies).
 func (r *pcmRing) copySide(t *xfTrack, from int64, n int) {

@@ -98,22 +98,19 @@
 //
 // # Writing an operator
 //
-// An operator is a generator with children. Generate reads each child in
-// the tick through its node, appends what it makes to the frame it is
-// given, and declares what it used:
+// A one-input operator that only changes samples is [Map]: an inverter is
+// onair.Map(src, fn) with fn negating each sample. Anything else is a
+// generator with children. Generate pulls each child in the tick through
+// its node and appends what it makes to the frame it is given; the node
+// around it does the rest (readiness, Remaining and Skip of a one-input
+// operator are its input's):
 //
 //	func Gain(src onair.Source, g float32) *onair.Node {
 //		return onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
-//			sn := src.Node()
-//			if !sn.Ready() {
-//				return nil // no data now
-//			}
-//			in := sn.Peek()
 //			start := f.Len()
-//			k := f.Append(in, 0, in.Len()) // samples, marks and metadata
-//			sn.Consume(k)
+//			src.Node().Pull(f) // samples, marks and metadata; consumes what fits
 //			for _, a := range f.Audio() {
-//				for i := start; i < start+k; i++ {
+//				for i := start; i < f.Len(); i++ {
 //					a[i] *= g
 //				}
 //			}
@@ -122,13 +119,17 @@
 //	}
 //
 // The rules: append at most f.Free() samples after f.Len() (f may hold
-// data left from the previous tick); keep track marks and metadata at
-// their positions (Append does); never keep a frame or its slices after
-// Generate returns; return io.EOF, unwrapped, when the source is finished
-// for good; do not allocate per tick; start no goroutine. An operator
-// whose readiness differs from "always" implements [Readier] (a
-// [GeneratorFunc] is always ready). The example of a whole custom operator
-// is in this package's examples; package onairtest runs operators on a
-// manual clock, provides scripted and adversarial sources, and checks an
-// operator against these rules with onairtest.TestSource.
+// data left from the previous tick; [Node.Pull] appends what fits and
+// consumes exactly that, where Peek, Append and [Node.Consume] do it by
+// hand); keep track marks and metadata at their positions (Append does);
+// never keep a frame or its slices after Generate returns; return io.EOF,
+// unwrapped, when the source is finished for good; do not allocate per
+// tick; start no goroutine. A node whose generator has no Ready method is
+// ready when one of its children is; an operator that decides otherwise
+// (MkSafe is always ready) implements [Readier], one that changes track
+// lengths implements [Remainer], one that buffers implements [Skipper] and
+// [Drainer]. The example of a whole custom operator is in this package's
+// examples; package onairtest runs operators on a manual clock, provides
+// scripted and adversarial sources, and checks an operator against these
+// rules with onairtest.TestSource.
 package onair

@@ -17,7 +17,8 @@ type Gain struct {
 }
 
 // NewGain returns a Gain over src. It is fallible if src is, and ready when
-// src is; it does not propagate src's errors (src's node logs them).
+// src is (the node's default for one child); it does not propagate src's
+// errors (src's node logs them).
 func NewGain(src onair.Source, level float32) *Gain {
 	g := &Gain{src: src, level: level}
 	g.node = onair.NewNode(g, &onair.NodeOptions{
@@ -35,20 +36,15 @@ func (g *Gain) Node() *onair.Node { return g.node }
 // callback run with GraphOptions.SyncCallbacks, say).
 func (g *Gain) SetLevel(l float32) { g.level = l }
 
-// Ready implements onair.Readier: the gain has data when its input has.
-func (g *Gain) Ready() bool { return g.src.Node().Ready() }
-
-// Generate implements onair.Generator: it appends the input's frame (with
-// its track marks and metadata) after what f already holds, declares it
-// consumed and scales the new samples. It keeps nothing of either frame.
+// Generate implements onair.Generator: it pulls the input's data (with its
+// track marks and metadata) after what f already holds, and scales the new
+// samples. It keeps nothing of either frame. The node forwards readiness,
+// Remaining and Skip to the only child, src.
 func (g *Gain) Generate(f *onair.Frame) error {
-	sn := g.src.Node()
-	in := sn.Peek()
 	start := f.Len()
-	k := f.Append(in, 0, in.Len())
-	sn.Consume(k)
+	g.src.Node().Pull(f)
 	for _, a := range f.Audio() {
-		for i := start; i < start+k; i++ {
+		for i := start; i < f.Len(); i++ {
 			a[i] *= g.level
 		}
 	}

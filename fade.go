@@ -142,10 +142,6 @@ func (g *fader) WakeUp(f *Format) error {
 	return nil
 }
 
-func (g *fader) Ready() bool { return g.src.Node().Ready() }
-
-func (g *fader) Remaining() int { return g.src.Node().Remaining() }
-
 // override reads the duration metadata at pos, if any.
 func (g *fader) override(f *Frame, pos int) {
 	if g.key == "" {

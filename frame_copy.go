@@ -7,9 +7,16 @@ package onair
 // zero-filled. A mark or metadata at position to is included only when to
 // is src.Len(), so a prefix never takes the mark that starts the rest.
 // Append copies at most f.Free() samples and returns how many it copied.
+//
+// A packet track of f holds the packets of one stream: when src's track
+// of the same name carries packets of another stream (an encoder that was
+// rebuilt, another child of a switch), Append stops before the first of
+// them, so that they start the track of a later frame; the caller sees a
+// short count and goes on in the next tick.
 func (f *Frame) Append(src *Frame, from, to int) int {
 	from = max(from, 0)
 	to = min(to, src.length)
+	to = f.streamCut(src, from, to)
 	n := min(to-from, f.size-f.length)
 	if n <= 0 {
 		// Marks and metadata at the very end can still be taken.
@@ -40,11 +47,14 @@ func (f *Frame) Append(src *Frame, from, to int) int {
 				}
 			}
 		case PacketTrack:
-			if st.Stream != nil {
+			if st.Stream != nil && dt.Stream == nil {
 				dt.Stream = st.Stream
 			}
 			for _, p := range st.Packets {
 				if p.Pos >= from && p.Pos < to {
+					if st.Stream != nil {
+						dt.Stream = st.Stream // the same stream, or f had none yet
+					}
 					p.Pos += base - from
 					dt.Packets = append(dt.Packets, p)
 				}
@@ -64,6 +74,29 @@ func (f *Frame) Append(src *Frame, from, to int) int {
 	}
 	f.appendTimedShift(src, from, to, inclEnd, base)
 	return n
+}
+
+// streamCut returns to, or the position of the first packet in [from, to)
+// of src that belongs to another stream than the packets f's track of the
+// same name already holds.
+func (f *Frame) streamCut(src *Frame, from, to int) int {
+	for i := range src.tracks {
+		st := &src.tracks[i]
+		if st.Kind != PacketTrack || len(st.Packets) == 0 {
+			continue
+		}
+		dt := f.Track(st.Name)
+		if dt == nil || !streamClash(dt, st.Stream) {
+			continue
+		}
+		for _, p := range st.Packets {
+			if p.Pos >= from && p.Pos < to {
+				to = p.Pos
+				break
+			}
+		}
+	}
+	return to
 }
 
 func (f *Frame) appendTimed(src *Frame, from, to int, inclEnd bool) {

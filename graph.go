@@ -84,8 +84,8 @@ func (g *Graph) Format() *Format { return &g.format }
 // Logger returns the graph's logger.
 func (g *Graph) Logger() *slog.Logger { return g.log }
 
-// Add adds outputs (sources made by [NewOutput] or types embedding an
-// *Output) to the graph. It must be called before Start.
+// Add adds outputs (sources whose node is an output: made by [NewOutput],
+// [Sink], or the output constructors of other packages) to the graph. It must be called before Start.
 func (g *Graph) Add(outputs ...Source) error {
 	if g.started.Load() {
 		return ErrStarted

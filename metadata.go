@@ -33,10 +33,6 @@ type metaMapper struct {
 	fn  func(Metadata) Metadata
 }
 
-func (g *metaMapper) Ready() bool { return g.src.Node().Ready() }
-
-func (g *metaMapper) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *metaMapper) Generate(f *Frame) error {
 	cn := g.src.Node()
 	in := cn.Peek()

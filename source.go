@@ -44,15 +44,18 @@ type Generator interface {
 }
 
 // GeneratorFunc is an adapter to allow the use of ordinary functions as
-// Generators. A GeneratorFunc is always ready.
+// Generators. Like any generator without a Ready method, a node around it
+// is ready when one of its children is (always, without children).
 type GeneratorFunc func(f *Frame) error
 
 // Generate calls fn(f).
 func (fn GeneratorFunc) Generate(f *Frame) error { return fn(f) }
 
-// Readier is implemented by generators that are not always ready. Ready is
-// asked at most once per tick; it reports whether Generate can produce data
-// now. Without it a generator is always ready.
+// Readier is implemented by generators that decide their readiness
+// themselves. Ready is asked at most once per tick; it reports whether
+// Generate can produce data now. Without it, the node is ready when at
+// least one of its children is ready, and always when it has none, so that
+// a one-input operator is ready exactly when its input is.
 type Readier interface {
 	Ready() bool
 }
@@ -65,7 +68,9 @@ type Skipper interface {
 }
 
 // Remainer is implemented by generators that know how many samples are left
-// in their current track. Remaining returns -1 when unknown.
+// in their current track. Remaining returns -1 when unknown. Without it, a
+// node with exactly one child reports the child's remaining samples (a
+// one-input operator keeps its input's track lengths), and -1 otherwise.
 type Remainer interface {
 	Remaining() int
 }
@@ -167,7 +172,6 @@ type Node struct {
 	cur       *Frame
 	spare     *Frame
 	elapsed   int
-	lastMark  bool
 	attached  bool // added by Attach at run time (its ID is released on Detach)
 
 	// Cross-goroutine state.
@@ -274,8 +278,8 @@ func (n *Node) LastMetadata() Metadata {
 	return n.lastMeta
 }
 
-// Elapsed returns the time consumed from the current track. Safe from any
-// goroutine.
+// Elapsed returns the number of samples consumed from the current track
+// (see [Format.Duration] for a time). Safe from any goroutine.
 func (n *Node) Elapsed() int {
 	return int(n.elapsedPub.Load())
 }
@@ -283,11 +287,15 @@ func (n *Node) Elapsed() int {
 // Remaining returns the number of samples left in the current track, or -1
 // when unknown. For use on the clock goroutine.
 func (n *Node) Remaining() int {
-	r, ok := n.gen.(Remainer)
-	if !ok || n.gen == nil {
+	var left int
+	switch r, ok := n.gen.(Remainer); {
+	case ok:
+		left = r.Remaining()
+	case n.gen != nil && len(n.children) == 1:
+		left = n.children[0].Node().Remaining()
+	default:
 		return -1
 	}
-	left := r.Remaining()
 	if left < 0 {
 		return -1
 	}

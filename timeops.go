@@ -100,8 +100,6 @@ func (g *delayer) Ready() bool {
 	return g.node.clock.Ticks() >= g.until && g.src.Node().Ready()
 }
 
-func (g *delayer) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *delayer) Generate(f *Frame) error {
 	cn := g.src.Node()
 	in := cn.Peek()
@@ -157,8 +155,6 @@ type chopper struct {
 }
 
 func (g *chopper) WakeUp(f *Format) error { g.every, g.n = max(1, f.Samples(g.d)), 0; return nil }
-
-func (g *chopper) Ready() bool { return g.src.Node().Ready() }
 
 func (g *chopper) Remaining() int {
 	r, c := g.src.Node().Remaining(), g.every-g.n

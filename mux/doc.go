@@ -9,7 +9,7 @@
 // selection does not name are left out too, and with no selection every
 // encoded track is copied. Copied tracks become the container's streams in
 // the order of the selection. This is how one multitrack source feeds
-// several outputs, each with its own rendition (seed 000):
+// several outputs, each with its own rendition:
 //
 //	ts, err := mux.File(renditions, "aac_low.ts", &mux.FileOptions{Options: mux.Options{
 //		Tracks: []mux.Track{

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-encode.sh — the shared-encodings workload of issue 6, against the
+# bench-encode.sh — the shared-encodings workload against the
 # ffmpeg program of the same FFmpeg 7.1 build, in one run: 30 minutes of
 # mixed-format playlist audio (MP3, FLAC, Ogg Vorbis, M4A, WAV; 3-minute
 # tracks) decoded once, resampled to 44.1 kHz stereo and encoded to AAC

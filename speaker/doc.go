@@ -1,7 +1,7 @@
 // Package speaker plays a graph on the sound card and lets the card pace
 // the graph: the sound card's own clock, not the computer's, decides when
-// the next frame is due (seed 003: each sound card has its own clock, and
-// it drifts from the system clock).
+// the next frame is due (each sound card has its own clock, and it drifts
+// from the system clock).
 //
 // It uses github.com/ebitengine/oto/v3: ALSA on Linux (which needs cgo
 // and the ALSA headers, libasound2-dev on Debian), Core Audio on macOS,

@@ -244,6 +244,10 @@ type feed struct{ p *player }
 
 func (g feed) WakeUp(f *onair.Format) error { return g.p.open(f) }
 
+// Ready is always true: the device gets silence when the source is not
+// ready.
+func (g feed) Ready() bool { return true }
+
 func (g feed) Sleep() {
 	if err := g.p.release(); err != nil {
 		g.p.log.Error("speaker: closing the sound device", "output", g.p.id, "err", err)

@@ -6,7 +6,8 @@
 //  4. run the graph on a free-running clock for a given stream time;
 //  5. describe the result with ffprobe.
 //
-// Run it with "make demo" (which provisions FFmpeg 7.1 first), or
+// Run it, once FFmpeg 7.1 is provisioned ("make ffmpeg", and
+// eval "$(scripts/ffmpeg.sh env)" in the shell), with
 // go run ./examples/tone -out out/tone.mp3 -duration 10s.
 package main
 

@@ -1,5 +1,4 @@
-// Command benchencode measures the shared-encodings workload of issue 6
-// (seed 000) against the ffmpeg program of the same FFmpeg build: a
+// Command benchencode measures the shared-encodings workload against the ffmpeg program of the same FFmpeg build: a
 // playlist of mixed-format files (MP3, FLAC, Ogg Vorbis, M4A, WAV) decoded
 // once, resampled to 44.1 kHz stereo and encoded to AAC 48k, AAC 192k and
 // MP3 128k, written to three files. It runs, in the same invocation:

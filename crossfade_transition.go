@@ -56,14 +56,6 @@ func (t TrackEnd) Source() Source {
 	return NewNode(&xfTrackReader{t: t.buf}, &NodeOptions{ID: id})
 }
 
-// samples returns the buffered length in samples.
-func (t TrackEnd) samples() int {
-	if t.buf == nil {
-		return 0
-	}
-	return t.buf.n
-}
-
 // SimpleTransition returns the default transition of [Crossfade]: the
 // ending track fades out over its last fadeOut while the starting track
 // fades in over its first fadeIn, both from the start of the transition
@@ -165,6 +157,7 @@ type xfTrack struct {
 	n     int
 	rate  int
 	start bool         // the starting side: begins with a track mark
+	marks []int        // more track marks inside the side (tiny tracks)
 	meta  []MetadataAt // metadata at positions relative to the start
 
 	extras []xfExtra // the other tracks (see crossfade_tracks.go)
@@ -183,6 +176,7 @@ func (t *xfTrack) reserve(channels, n int) {
 		t.audio[c] = t.audio[c][:n]
 	}
 	t.n = n
+	t.marks = t.marks[:0]
 	clear(t.meta)
 	t.meta = t.meta[:0]
 }
@@ -234,6 +228,11 @@ func (r *xfTrackReader) Generate(f *Frame) error {
 		f.AddMark(base)
 	}
 	end := r.pos + n
+	for _, p := range r.t.marks {
+		if p >= r.pos && p < end {
+			f.AddMark(base + p - r.pos)
+		}
+	}
 	for _, m := range r.t.meta {
 		if m.Pos >= r.pos && (m.Pos < end || m.Pos == end && end == r.t.n) {
 			f.AddMetadata(base+m.Pos-r.pos, m.Metadata)
@@ -257,6 +256,7 @@ type xfMix struct {
 	pos, length     int
 	node            *Node
 	pairs           []xfPair // the other tracks of the sides
+	cutPos, cutLen  int      // a Skip's fade to silence, from cutPos
 }
 
 func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
@@ -315,7 +315,19 @@ func (m *xfMix) gains(t int) (ga, gb float64) {
 			gb = xfCurve(float64(u) / float64(m.fadeIn))
 		}
 	}
+	if m.cutLen > 0 && t >= m.cutPos {
+		g := xfCurve(max(0, 1-float64(t-m.cutPos)/float64(m.cutLen)))
+		ga, gb = ga*g, gb*g
+	}
 	return ga, gb
+}
+
+// cut ends the transition early: both sides fade to silence over the
+// next n samples (a Skip).
+func (m *xfMix) cut(n int) {
+	m.cutPos, m.cutLen = m.pos, max(n, 1)
+	m.length = min(m.length, m.pos+m.cutLen)
+	m.b.start = m.b.start && m.offB < m.length // no mark for a side cut before it starts
 }
 
 // mix writes output positions [m.pos, m.pos+n) of audio a (ending side)
@@ -358,6 +370,11 @@ func (m *xfMix) Generate(f *Frame) error {
 	last := end == m.length
 	if m.b.start && m.offB >= m.pos && (m.offB < end || last && m.offB == end) {
 		f.AddMark(base + m.offB - m.pos)
+	}
+	for _, p := range m.b.marks {
+		if p += m.offB; p >= m.pos && p < end {
+			f.AddMark(base + p - m.pos)
+		}
 	}
 	for _, md := range m.b.meta {
 		p := md.Pos + m.offB
