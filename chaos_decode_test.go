@@ -34,6 +34,7 @@ type chaosDecoder struct {
 	k          int
 	a, b       chaosSide
 	usedSkips  int // skips (index in skips()) used or too old
+	bs         int // 1 when the starting side is segment k+2 (k+1 played whole)
 	kTick      int // tick at which segment k became the ending side
 	prev       float32
 	prevGain   float64
@@ -97,6 +98,21 @@ func (d *chaosDecoder) account(c *[chaosChannels]float32) {
 	} else {
 		why += "; with the next pair: " + why2
 	}
+	// the starting side may have played a short track whole and gone on
+	// with the track after it (a nearly empty track is taken with the
+	// next one), while the ending track still fades
+	if B, _, ok := d.led.seg(d.k + 1); ok && d.bs == 0 {
+		sb := fresh(d.b, d.k+1, B)
+		if left := B.from + B.n - sb.pos; left == 0 || !sb.present && left <= chaosLead {
+			saved := d.b
+			d.bs, d.b = 1, chaosSide{}
+			if ok3, _ := d.try(c, false); ok3 {
+				d.missingOK += left
+				return
+			}
+			d.bs, d.b = 0, saved
+		}
+	}
 	if d.jump(c) {
 		return
 	}
@@ -133,7 +149,7 @@ func (d *chaosDecoder) jump(c *[chaosChannels]float32) bool {
 		}
 		d.finish(i, s)
 	}
-	d.k, d.kTick = j, *d.tick
+	d.k, d.bs, d.kTick = j, 0, *d.tick
 	d.a = chaosSide{seg: j + 1, pos: seg.from + 1, present: true, gain: 1}
 	d.b = chaosSide{}
 	d.transits++
@@ -152,7 +168,7 @@ func (d *chaosDecoder) resync(c *[chaosChannels]float32) {
 			return
 		}
 		if s.id == id && idx >= s.from && idx < s.from+s.n {
-			d.k, d.kTick, d.broken = k, *d.tick, false
+			d.k, d.bs, d.kTick, d.broken = k, 0, *d.tick, false
 			d.a = chaosSide{seg: k + 1, pos: idx + 1, present: true, gain: 1}
 			d.b = chaosSide{}
 			return
@@ -171,10 +187,11 @@ func fresh(s chaosSide, k int, seg chaosSeg) chaosSide {
 // try decodes c as a mix of segments k and k+1 (or k+1 and k+2 with
 // shift) and commits the result when it fits.
 func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string) {
-	k := d.k
+	k, kb := d.k, d.k+1+d.bs // segments of the ending and starting sides
 	sa, sb := d.a, d.b
 	if shift {
-		k++
+		k = kb
+		kb = k + 1
 		sa, sb = d.b, chaosSide{}
 	}
 	A, _, ok := d.led.seg(k)
@@ -182,9 +199,9 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 		return false, fmt.Sprintf("segment %d not at the tap yet", k)
 	}
 	sa = fresh(sa, k, A)
-	B, _, hasB := d.led.seg(k + 1)
+	B, _, hasB := d.led.seg(kb)
 	if hasB {
-		sb = fresh(sb, k+1, B)
+		sb = fresh(sb, kb, B)
 	}
 	cA, cB := float64(chaosColor(A.id)), float64(chaosColor(B.id))
 	c1, c2, c3, c4 := float64(c[1]), float64(c[2]), float64(c[3]), float64(c[4])
@@ -227,7 +244,7 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 	// commit
 	if shift {
 		d.finish(d.k, d.a)
-		d.k++
+		d.k, d.bs = k, 0
 		d.kTick = *d.tick
 		d.transits++
 	}
@@ -244,7 +261,7 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 				sg, _, _ := d.led.seg(i)
 				d.finish(i, fresh(d.b, i, sg))
 			}
-			d.k, d.kTick, d.a.seg, d.b = j, *d.tick, j+1, chaosSide{}
+			d.k, d.bs, d.kTick, d.a.seg, d.b = j, 0, *d.tick, j+1, chaosSide{}
 			return true, ""
 		}
 		d.v.add("exact accounting (output)", "track %d: sample %d reached the output, the tap passed only %d", A.id, d.a.pos-1, end)
@@ -253,7 +270,7 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 	if hasB && c[3] == 1 && c[1] == chaosColor(B.id) && c[5] == float32(B.id) {
 		// the starting track plays alone: the ending one is over
 		d.finish(d.k, d.a)
-		d.k++
+		d.k, d.bs = kb, 0
 		d.kTick = *d.tick
 		d.a, d.b = d.b, chaosSide{}
 		d.transits++

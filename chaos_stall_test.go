@@ -21,8 +21,7 @@ type chaosStallSender struct {
 	stallAt int
 	stall   time.Duration
 	resets  int
-	lagged  bool // the lag was seen above zero after the stall
-	settled int  // ticks with zero lag after the reset
+	settled int // ticks with zero lag after the reset
 	status  func() onair.ClockStatus
 	v       *chaosViolations
 	samples int
