@@ -140,3 +140,25 @@ func TestChaosReproSkipCuts(t *testing.T) {
 	}})
 	reproSteps(t, c.Audio[0], 0.01)
 }
+
+// A playlist that is behind (20 samples a tick, as a decoder that cannot
+// keep up) and unready for 2 ticks: the fallback plays the jingle's 3 s
+// track, then goes back to the slow playlist. The crossfade cannot read
+// the slow track's start in time: the jingle fades out to silence and the
+// playlist fades in from it, while the jingle was ready all along.
+func TestChaosReproSlowChildDeadAir(t *testing.T) {
+	a := onairtest.NewSource(&onairtest.Script{ID: "playlist", Fallible: true, MaxPerTick: 20,
+		Ready:    func(tick uint64) bool { return tick < 100 || tick >= 102 }, // ticks of the crossfade's child clock
+		Segments: []onairtest.Segment{{Len: 20 * 8000, Value: 0.5}}})
+	b := onairtest.NewSource(&onairtest.Script{ID: "jingle", Loop: true, Segments: []onairtest.Segment{{Len: 3 * 8000, Value: 0.3}}})
+	fb, err := onair.Fallback([]onair.Source{a, b}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := onair.Crossfade(fb, &onair.CrossfadeOptions{Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.CollectDuration(t, x, 12*time.Second, &onairtest.Options{Format: reproFormat})
+	reproSteps(t, c.Audio[0], 0.01)
+}
