@@ -162,3 +162,26 @@ func TestChaosReproSlowChildDeadAir(t *testing.T) {
 	c := onairtest.CollectDuration(t, x, 12*time.Second, &onairtest.Options{Format: reproFormat})
 	reproSteps(t, c.Audio[0], 0.01)
 }
+
+// Several Skips of the crossfade in a row (a listener mashing the skip
+// button, or API calls from several goroutines landing on successive
+// ticks): each ends one track, and the station must go on with the track
+// after them without clicks: each skipped track must fade in (or not
+// start), never start at full level and be cut a frame later.
+func TestChaosReproSkipsInARowClick(t *testing.T) {
+	var segs []onairtest.Segment
+	for i := range 8 {
+		segs = append(segs, onairtest.Segment{Len: 6 * 8000, Value: 0.2 + 0.05*float32(i)})
+	}
+	x, err := onair.Crossfade(onairtest.NewSource(&onairtest.Script{Segments: segs}),
+		&onair.CrossfadeOptions{Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.CollectDuration(t, x, 20*time.Second, &onairtest.Options{Format: reproFormat, OnTick: func(tick int) {
+		if tick >= 100 && tick < 106 { // 2 s into the first track, on 6 ticks in a row
+			x.Node().Skip()
+		}
+	}})
+	reproSteps(t, c.Audio[0], 0.01)
+}
