@@ -236,9 +236,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		LongestSilence: time.Duration(tap.LongestSilence) * time.Second / 44100, Duration: rep.StreamTime}
 	rs.count("check: tap samples")
 	rs.checkHLS()
-	// decode everything back
+	// decode everything back, also when the run was interrupted
+	dctx := context.WithoutCancel(ctx)
 	for name, p := range recs {
-		rs.decode(ctx, name, p)
+		rs.decode(dctx, name, p)
 	}
 	for _, v := range []string{"aac_high", "aac_low"} {
 		p := filepath.Join(cfg.Dir, v+".ts")
@@ -246,7 +247,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rs.violation("HLS segments archived", err.Error())
 			continue
 		}
-		rs.decode(ctx, "HLS "+v, p)
+		rs.decode(dctx, "HLS "+v, p)
 	}
 	rep.HLS = st.hls.Stats()
 	runtime.GC()
