@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,6 +33,9 @@ type Config struct {
 	// FaultEvery is the mean stream time between two faults. It defaults
 	// to 10s.
 	FaultEvery time.Duration
+	// Kinds, when not empty, keeps only the faults of these kinds in the
+	// schedule (to narrow down a violation).
+	Kinds []string
 	// Tracks is the number of music files. It defaults to 12.
 	Tracks int
 	// Dir is the work folder (media, HLS, recordings). Required.
@@ -87,6 +91,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	fs := 0
 	evs := schedule(cfg.Seed, cfg.StreamTime, cfg.FaultEvery)
+	if len(cfg.Kinds) > 0 {
+		evs = slices.DeleteFunc(evs, func(e event) bool { return !slices.Contains(cfg.Kinds, e.kind) })
+	}
 	due := make(chan event, 64)
 	var tap *pcm
 	var ticks, lastTransitions int
