@@ -185,3 +185,24 @@ func TestChaosReproSkipsInARowClick(t *testing.T) {
 	}})
 	reproSteps(t, c.Audio[0], 0.01)
 }
+
+// A Skip of the playlist (the crossfade's input), then, 2 s later, a Skip
+// of the crossfade: the output goes digitally silent for the crossfade's
+// whole lookahead (2 s) and the next track starts at full level.
+func TestChaosReproSkipAfterInputSkipDeadAir(t *testing.T) {
+	src := onairtest.NewSource(&onairtest.Script{Segments: []onairtest.Segment{
+		{Len: 10 * 8000, Value: 0.5}, {Len: 10 * 8000, Value: 0.3}, {Len: 10 * 8000, Value: 0.4}, {Len: 10 * 8000, Value: 0.45}}})
+	x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.CollectDuration(t, x, 25*time.Second, &onairtest.Options{Format: reproFormat, OnTick: func(tick int) {
+		switch tick {
+		case 100: // 2 s: skip the input (the track being read ahead)
+			src.Node().Skip()
+		case 200: // 4 s: skip the crossfade
+			x.Node().Skip()
+		}
+	}})
+	reproSteps(t, c.Audio[0], 0.01)
+}
