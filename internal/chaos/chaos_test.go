@@ -15,6 +15,8 @@ import (
 // TestChaosMediaStation runs the media chaos station for 10 minutes of
 // stream time (ONAIR_CHAOS_MEDIA_MINUTES) on the free-running clock with
 // seed 1 (ONAIR_CHAOS_SEED) and fails on every invariant violated.
+// ONAIR_CHAOS_KINDS="skip storm,disk full" keeps only some fault kinds;
+// ONAIR_CHAOS_VERBOSE=1 prints the graph's logs.
 func TestChaosMediaStation(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	// registered first, so it runs last: after icecast2 is stopped
