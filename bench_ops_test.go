@@ -22,17 +22,17 @@ var opCases = []struct {
 	}},
 	{"fallback_immediate", func(t testing.TB) onair.Source {
 		live := opsMust[*onair.Node](t)(onair.Strip(tracks(440, 700), nil))
-		return opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, tracks(220, 1000)}, &onair.FallbackOptions{Immediate: true}))
+		return opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, tracks(220, 1000)}, &onair.SwitchOptions{Immediate: true}))
 	}},
 	{"switch", func(t testing.TB) onair.Source {
 		on := func() bool { return true }
 		return opsMust[*onair.Switcher](t)(onair.Switch([]onair.Case{{When: on, Source: tracks(440, 300)}, {Source: tracks(220, 500)}}, nil))
 	}},
 	{"random", func(t testing.TB) onair.Source {
-		return opsMust[*onair.Switcher](t)(onair.Random([]onair.Source{tracks(440, 130), tracks(220, 170)}, &onair.RandomOptions{Seed: 1}))
+		return opsMust[*onair.Switcher](t)(onair.Random([]onair.Source{tracks(440, 130), tracks(220, 170)}, &onair.SwitchOptions{Seed: 1}))
 	}},
 	{"rotate", func(t testing.TB) onair.Source {
-		return opsMust[*onair.Switcher](t)(onair.Rotate([]onair.Source{tracks(440, 130), tracks(220, 170)}, &onair.RotateOptions{Weights: []int{2, 1}}))
+		return opsMust[*onair.Switcher](t)(onair.Rotate([]onair.Source{tracks(440, 130), tracks(220, 170)}, &onair.SwitchOptions{Weights: []int{2, 1}}))
 	}},
 	{"sequence", func(t testing.TB) onair.Source {
 		return opsMust[*onair.Switcher](t)(onair.Sequence([]onair.Source{tracks(440, 130), tracks(220, 170)}, nil))

@@ -55,7 +55,7 @@ func TestCrossfadeTenThousandTracks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := xfManual("main")
 			src := onair.NewNode(&xfSrc{lens: []int{300, 310, 290}, value: xfConst(0.3, -0.2)}, nil)
-			x, err := onair.Cross(src, tc.tr, &onair.CrossOptions{Duration: 100 * time.Millisecond, Width: 50 * time.Millisecond})
+			x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Transition: tc.tr, Duration: 100 * time.Millisecond, Width: 50 * time.Millisecond})
 			require.NoError(t, err)
 			samples, marks := 0, 0
 			xfStart(t, clk, onair.Sink(x, func(f *onair.Frame) error {

@@ -85,7 +85,7 @@ func TestStripInFallback(t *testing.T) {
 	strip := opsMust[*onair.Node](t)(onair.Strip(live, &onair.BlankOptions{MaxBlank: 30 * time.Millisecond}))
 	assert.True(t, strip.Fallible())
 	backup := h.src(opsScript{id: 7})
-	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{strip, backup}, &onair.FallbackOptions{Immediate: true}))
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{strip, backup}, &onair.SwitchOptions{Immediate: true}))
 	out := h.run(fb, 16, false)
 	// Live is played while loud and for the 30 ms of silence that declare
 	// it blank (ticks 4-6), then the backup until live is loud again

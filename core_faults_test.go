@@ -62,7 +62,7 @@ func TestFallbackKeepsShortReadyChild(t *testing.T) {
 	for _, immediate := range []bool{false, true} {
 		h := newOpsHarness(t)
 		a := onair.NewNode(&faultGen{clk: h.clk, short: map[uint64]int{3: 4, 7: 0}}, &onair.NodeOptions{ID: "a"})
-		fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{a, onair.Blank(nil)}, &onair.FallbackOptions{Immediate: immediate}))
+		fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{a, onair.Blank(nil)}, &onair.SwitchOptions{Immediate: immediate}))
 		c := h.run(fb, 20, false)
 		silent := 0
 		for _, v := range c.v {
@@ -545,4 +545,32 @@ func TestRunReturnsCloseError(t *testing.T) {
 		assert.ErrorIs(t, err, boom)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
+}
+
+// A child clock attached at run time shows in Status, and leaves it with
+// its operator.
+func TestStatusListsChildClocksAttachedAtRunTime(t *testing.T) {
+	h := newOpsHarness(t)
+	xf := opsMust[*onair.Crossfader](t)(onair.Crossfade(h.src(opsScript{id: 1}), nil))
+	hd := newOpAttacher(xf)
+	g, err := onair.NewGraph(&onair.GraphOptions{Format: opsFormat, Clock: h.clk, SyncCallbacks: true})
+	require.NoError(t, err)
+	require.NoError(t, g.Add(onair.Sink(hd, func(*onair.Frame) error { return nil }, nil)))
+	require.NoError(t, g.Start())
+	defer g.Close()
+	names := func() []string {
+		var l []string
+		for _, s := range g.Status() {
+			l = append(l, s.Name)
+		}
+		return l
+	}
+	assert.Equal(t, []string{"test"}, names())
+	hd.ops = []string{"attach"}
+	h.clk.Tick()
+	require.NoError(t, hd.err)
+	assert.Equal(t, []string{"test", "crossfade.clock"}, names())
+	hd.ops = []string{"detach"}
+	h.clk.Tick()
+	assert.Equal(t, []string{"test"}, names())
 }

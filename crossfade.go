@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// CrossOptions configure [Cross]. A zero CrossOptions is valid.
-type CrossOptions struct {
-	// ID names the operator. It defaults to "cross"; its child clock is
-	// named ID+".clock".
+// CrossfadeOptions configure [Crossfade]. A nil *CrossfadeOptions is
+// valid.
+type CrossfadeOptions struct {
+	// ID names the operator. It defaults to "crossfade"; its child clock
+	// is named ID+".clock".
 	ID string
 	// Duration is how much of the end of each track is buffered ahead and
 	// handed to the transition (the operator's latency). It defaults to
@@ -27,29 +28,32 @@ type CrossOptions struct {
 	// Logger receives the operator's logs. It defaults to the graph's
 	// logger.
 	Logger *slog.Logger
-}
-
-// CrossfadeOptions configure [Crossfade]. A zero CrossfadeOptions is valid.
-type CrossfadeOptions struct {
-	// ID names the operator. It defaults to "crossfade".
-	ID string
-	// Duration, Width and Logger are as in [CrossOptions] (Duration
-	// defaults to 5s, Width to 2s).
-	Duration time.Duration
-	Width    time.Duration
-	Logger   *slog.Logger
-	// FadeIn and FadeOut are the fade durations. They default to 3s; the
-	// metadata "liq_fade_in" of the starting track and "liq_fade_out" of
-	// the ending one override them.
+	// FadeIn and FadeOut are the fade durations of the built-in
+	// transitions. They default to 3s; the metadata "liq_fade_in" of the
+	// starting track and "liq_fade_out" of the ending one override them.
 	FadeIn, FadeOut time.Duration
-	// Smart chooses the transition by the levels of the two tracks (see
-	// [SmartTransition]) with High, Medium and Margin (default -15, -32
-	// and 4 dB; zero means the default).
+	// Smart chooses the built-in transition by the levels of the two
+	// tracks, as Liquidsoap's smart crossfade does, with High, Medium and
+	// Margin (default -15, -32 and 4 dB; zero means the default); with a
+	// the ending level and b the starting one:
+	//
+	//   - both quiet (at most Medium) and close (within Margin): fade both;
+	//   - b louder than a by Margin, a above Medium, b at most High: fade
+	//     a out and play b as is;
+	//   - b louder than a by Margin, a at most Medium, b at most High:
+	//     overlap both without fades;
+	//   - a louder than b by Margin, b above Medium, a at most High: play
+	//     a as is and fade b in;
+	//   - otherwise play them in sequence.
 	Smart                bool
 	High, Medium, Margin float64
+	// Transition, when set, builds every transition instead of the
+	// built-in ones (FadeIn, FadeOut and Smart are then unused; see
+	// [TransitionFunc], and [SimpleTransition] to reuse the default).
+	Transition TransitionFunc
 }
 
-// Crossfader is the source returned by [Cross] and [Crossfade].
+// Crossfader is the source returned by [Crossfade].
 //
 // Node, Clock, Input and Transitions are safe to call from any goroutine;
 // the rest of its work happens on its clock's goroutine.
@@ -59,7 +63,7 @@ type Crossfader struct {
 	reader     *Output
 	input      Source
 	transition TransitionFunc
-	opts       CrossOptions
+	opts       CrossfadeOptions
 	count      atomic.Int64
 
 	// Clock goroutine state, set up by WakeUp.
@@ -75,11 +79,11 @@ type Crossfader struct {
 	lastMeta  Metadata // last metadata emitted (de-duplication)
 	endBuf    xfTrack
 	startBuf  xfTrack
-	fast      *xfMix        // running built-in transition
-	user      Source        // running transition attached to the graph
-	fadeIn    time.Duration // Crossfade's fade-in, for degraded transitions
-	rampPos   int           // the body's fade-in after a degraded transition:
-	rampLen   int           // at rampPos of rampLen samples
+	fast      *xfMix // running built-in transition
+	user      Source // running transition attached to the graph
+
+	rampPos int // the body's fade-in after a degraded transition:
+	rampLen int // at rampPos of rampLen samples
 
 	// Main video on the frame-rate grid (see regrid).
 	outPos  int64     // samples generated since wake-up
@@ -89,13 +93,13 @@ type Crossfader struct {
 	grid    []Picture // scratch
 }
 
-// Cross returns a source that plays input with a transition at each track
-// change, built by transition from the end of the ending track and the
-// start of the next one.
+// Crossfade returns a source that plays input with a transition at each
+// track change, built from the end of the ending track and the start of
+// the next one.
 //
-// Cross reads input ahead of time: input runs in a passive child clock
+// Crossfade reads input ahead of time: input runs in a passive child clock
 // owned by the operator, which ticks it as often as needed to keep the
-// last [CrossOptions.Duration] of the current track buffered and, at a
+// last [CrossfadeOptions.Duration] of the current track buffered and, at a
 // track change, to fetch the start of the next track. input (and every
 // source it uses) must therefore not be used elsewhere in the graph:
 // Graph.Start reports a [NestedClockError] when it is, and an error
@@ -129,47 +133,14 @@ type Crossfader struct {
 // Duration at a track change) of pictures by reference: about 35 MB a second of 720p
 // yuv420p at 25 pictures per second.
 //
-// Cross is fallible when input is; errors of input are logged by the
-// graph. opts may be nil; Cross returns an error wrapping
+// Crossfade is fallible when input is; errors of input are logged by the
+// graph. opts may be nil; Crossfade returns an error wrapping
 // [ErrInvalidOption] for invalid options.
-func Cross(input Source, transition TransitionFunc, opts *CrossOptions) (*Crossfader, error) {
-	o := valueOr(opts)
-	if o.ID == "" {
-		o.ID = "cross"
-	}
-	if o.Duration == 0 {
-		o.Duration = 5 * time.Second
-	}
-	if o.StartDuration == 0 {
-		o.StartDuration = o.Duration
-	}
-	if o.Width == 0 {
-		o.Width = 2 * time.Second
-	}
-	switch {
-	case input == nil:
-		return nil, fmt.Errorf("%w: %s of a nil source", ErrInvalidOption, o.ID)
-	case transition == nil:
-		return nil, fmt.Errorf("%w: %s: nil transition", ErrInvalidOption, o.ID)
-	case o.Duration < 0 || o.StartDuration < 0 || o.Width < 0:
-		return nil, fmt.Errorf("%w: %s: negative duration", ErrInvalidOption, o.ID)
-	case o.Duration > time.Hour || o.StartDuration > time.Hour:
-		return nil, fmt.Errorf("%w: %s: duration over an hour", ErrInvalidOption, o.ID)
-	}
-	x := &Crossfader{input: input, transition: transition, opts: o}
-	x.child = NewClock(o.ID+".clock", &ClockOptions{Kind: Passive})
-	x.reader = NewOutput(input, xfReader{x}, &OutputOptions{ID: o.ID + ".reader", Fallible: true})
-	x.child.AddOutput(x.reader)
-	x.node = NewNode((*xfGen)(x), &NodeOptions{ID: o.ID, Fallible: input.Node().Fallible(), Owned: []Source{x.reader}})
-	return x, nil
-}
-
-// Crossfade returns a [Cross] whose transition fades the ending track out
-// and the starting track in and sums them ([SimpleTransition]), or chooses
-// by their levels with [CrossfadeOptions.Smart] ([SmartTransition]).
-// opts may be nil.
 //
-// The built-in transitions handle the other tracks of the input this way:
+// By default the transition fades the ending track out and the starting
+// track in and sums them ([SimpleTransition]), or chooses by their levels
+// with [CrossfadeOptions.Smart]; [CrossfadeOptions.Transition] replaces
+// both. The built-in transitions handle the other tracks of the input this way:
 //
 //   - An audio track other than the main one is faded and summed with
 //     the same gains as the main track; a track that only one side holds
@@ -194,24 +165,44 @@ func Crossfade(input Source, opts *CrossfadeOptions) (*Crossfader, error) {
 	if o.ID == "" {
 		o.ID = "crossfade"
 	}
+	if o.Duration == 0 {
+		o.Duration = 5 * time.Second
+	}
+	if o.StartDuration == 0 {
+		o.StartDuration = o.Duration
+	}
+	if o.Width == 0 {
+		o.Width = 2 * time.Second
+	}
 	if o.FadeIn == 0 {
 		o.FadeIn = 3 * time.Second
 	}
 	if o.FadeOut == 0 {
 		o.FadeOut = 3 * time.Second
 	}
-	if o.FadeIn < 0 || o.FadeOut < 0 {
+	switch {
+	case input == nil:
+		return nil, fmt.Errorf("%w: %s of a nil source", ErrInvalidOption, o.ID)
+	case o.Duration < 0 || o.StartDuration < 0 || o.Width < 0:
+		return nil, fmt.Errorf("%w: %s: negative duration", ErrInvalidOption, o.ID)
+	case o.Duration > time.Hour || o.StartDuration > time.Hour:
+		return nil, fmt.Errorf("%w: %s: duration over an hour", ErrInvalidOption, o.ID)
+	case o.FadeIn < 0 || o.FadeOut < 0:
 		return nil, fmt.Errorf("%w: %s: negative fade", ErrInvalidOption, o.ID)
 	}
-	t := SimpleTransition(o.FadeIn, o.FadeOut)
-	if o.Smart {
-		t = SmartTransition(&SmartOptions{FadeIn: o.FadeIn, FadeOut: o.FadeOut, High: o.High, Medium: o.Medium, Margin: o.Margin})
+	t := o.Transition
+	switch {
+	case t != nil:
+	case o.Smart:
+		t = smartTransition(o.FadeIn, o.FadeOut, o.High, o.Medium, o.Margin)
+	default:
+		t = SimpleTransition(o.FadeIn, o.FadeOut)
 	}
-	x, err := Cross(input, t, &CrossOptions{ID: o.ID, Duration: o.Duration, Width: o.Width, Logger: o.Logger})
-	if err != nil {
-		return nil, err
-	}
-	x.fadeIn = o.FadeIn
+	x := &Crossfader{input: input, transition: t, opts: o}
+	x.child = NewClock(o.ID+".clock", &ClockOptions{Kind: Passive})
+	x.reader = NewOutput(input, xfReader{x}, &OutputOptions{ID: o.ID + ".reader", Fallible: true})
+	x.child.AddOutput(x.reader)
+	x.node = NewNode((*xfGen)(x), &NodeOptions{ID: o.ID, Fallible: input.Node().Fallible(), Owned: []Source{x.reader}})
 	return x, nil
 }
 

@@ -172,7 +172,7 @@ func TestCrossTransitionArguments(t *testing.T) {
 		ends, starts = append(ends, a), append(starts, b)
 		return b.Source()
 	}
-	x, err := onair.Cross(src, cut, &onair.CrossOptions{Duration: time.Second, StartDuration: 1500 * time.Millisecond, Width: 300 * time.Millisecond})
+	x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Transition: cut, Duration: time.Second, StartDuration: 1500 * time.Millisecond, Width: 300 * time.Millisecond})
 	require.NoError(t, err)
 	var c xfCollect
 	xfStart(t, clk, onair.Sink(x, c.send, nil))
@@ -283,11 +283,9 @@ func TestCrossfadeDurationOverrides(t *testing.T) {
 	assert.Equal(t, []int{0, 2500, 2500 + 4000 - 1000}, c.marks[:3])
 }
 
-func TestCrossOptionsValidation(t *testing.T) {
+func TestCrossfadeOptionsValidation(t *testing.T) {
 	src := onair.Blank(nil)
-	_, err := onair.Cross(src, nil, nil)
-	assert.ErrorIs(t, err, onair.ErrInvalidOption)
-	_, err = onair.Crossfade(src, &onair.CrossfadeOptions{Duration: -time.Second})
+	_, err := onair.Crossfade(src, &onair.CrossfadeOptions{Duration: -time.Second})
 	assert.ErrorIs(t, err, onair.ErrInvalidOption)
 	_, err = onair.Crossfade(src, &onair.CrossfadeOptions{FadeIn: -time.Second})
 	assert.ErrorIs(t, err, onair.ErrInvalidOption)

@@ -236,8 +236,8 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	x.rampPos, x.rampLen = 0, 0
 	if degraded {
 		fadeIn := startLen
-		if x.fadeIn > 0 {
-			fadeIn = x.format.Samples(x.fadeIn)
+		if x.opts.Transition == nil {
+			fadeIn = x.format.Samples(x.opts.FadeIn)
 		}
 		x.log.Warn("crossfade: the next track did not arrive in time: fading out, then in", "source", x.node.id,
 			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))

@@ -300,7 +300,7 @@ func TestCrossfadeNoDuplicateOrBlankTitle(t *testing.T) {
 					return onair.NewNode(&xfEmptyMeta{in: inner}, &onair.NodeOptions{Children: []onair.Source{inner}})
 				}
 			}
-			x, err := onair.Cross(src, tr, &onair.CrossOptions{Duration: 500 * time.Millisecond})
+			x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Transition: tr, Duration: 500 * time.Millisecond})
 			require.NoError(t, err)
 			var c xfCollect
 			xfStart(t, clk, onair.Sink(x, c.send, nil))

@@ -33,7 +33,7 @@ func xvSource(aux bool, pktEvery int) *avSource {
 
 func xvRun(t *testing.T, src *avSource, tr onair.TransitionFunc, ticks int) (*onair.Crossfader, *avCollect) {
 	t.Helper()
-	x, err := onair.Cross(src.node(), tr, &onair.CrossOptions{Duration: xvCross * time.Millisecond})
+	x, err := onair.Crossfade(src.node(), &onair.CrossfadeOptions{Transition: tr, Duration: xvCross * time.Millisecond})
 	require.NoError(t, err)
 	var c avCollect
 	clk := xfManual("main")

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// A TransitionFunc builds the transition between two tracks for [Cross]:
+// A TransitionFunc builds the transition between two tracks for
+// [Crossfade] ([CrossfadeOptions.Transition]):
 // a source that plays the end of the ending track and the start of the
 // starting one, combined as the function likes (faded and summed, in
 // sequence with a jingle between them, ...). It is called on the clock
@@ -25,7 +26,7 @@ type TransitionFunc func(ending, starting TrackEnd) Source
 // metadata.
 type TrackEnd struct {
 	// Level is the RMS level of the buffered audio in dB relative to full
-	// scale, measured over [CrossOptions.Width] next to the track change
+	// scale, measured over [CrossfadeOptions.Width] next to the track change
 	// (math.Inf(-1) for silence).
 	Level float64
 	// Metadata is the track's metadata: the latest seen for the ending
@@ -73,65 +74,32 @@ func SimpleTransition(fadeIn, fadeOut time.Duration) TransitionFunc {
 	}
 }
 
-// SmartOptions configure [SmartTransition]. Zero fields take their
-// defaults.
-type SmartOptions struct {
-	// FadeIn and FadeOut are the fade durations. They default to 3s.
-	FadeIn, FadeOut time.Duration
-	// High, Medium and Margin are the levels, in dB, that choose the
-	// transition. They default to -15, -32 and 4.
-	High, Medium, Margin float64
-	// Default is the transition used when the two tracks are too loud or
-	// too different to overlap. It defaults to playing them in sequence.
-	Default TransitionFunc
-}
-
-// SmartTransition returns a transition that chooses by the levels of the
-// two sides, as Liquidsoap's smart crossfade does (a = ending level,
-// b = starting level):
-//
-//   - both quiet (at most Medium) and close (within Margin): fade both;
-//   - b louder than a by Margin, a above Medium, b at most High: fade a out
-//     and play b as is;
-//   - b louder than a by Margin, a at most Medium, b at most High: overlap
-//     both without fades;
-//   - a louder than b by Margin, b above Medium, a at most High: play a as
-//     is and fade b in;
-//   - otherwise the Default transition.
-//
-// opts may be nil.
-func SmartTransition(opts *SmartOptions) TransitionFunc {
-	o := valueOr(opts)
-	if o.FadeIn == 0 {
-		o.FadeIn = 3 * time.Second
+// smartTransition is the transition of [CrossfadeOptions.Smart]: it
+// chooses by the levels of the two sides (see there). Zero levels take
+// their defaults (-15, -32 and 4 dB).
+func smartTransition(fadeIn, fadeOut time.Duration, high, medium, margin float64) TransitionFunc {
+	if high == 0 {
+		high = -15
 	}
-	if o.FadeOut == 0 {
-		o.FadeOut = 3 * time.Second
+	if medium == 0 {
+		medium = -32
 	}
-	if o.High == 0 {
-		o.High = -15
-	}
-	if o.Medium == 0 {
-		o.Medium = -32
-	}
-	if o.Margin == 0 {
-		o.Margin = 4
+	if margin == 0 {
+		margin = 4
 	}
 	return func(a, b TrackEnd) Source {
-		fo := a.fadeSamples("liq_fade_out", o.FadeOut)
-		fi := b.fadeSamples("liq_fade_in", o.FadeIn)
+		fo := a.fadeSamples("liq_fade_out", fadeOut)
+		fi := b.fadeSamples("liq_fade_in", fadeIn)
 		la, lb := a.Level, b.Level
 		switch {
-		case la <= o.Medium && lb <= o.Medium && math.Abs(la-lb) <= o.Margin:
+		case la <= medium && lb <= medium && math.Abs(la-lb) <= margin:
 			return newXfMix(a, b, fo, fi, false)
-		case lb >= la+o.Margin && la >= o.Medium && lb <= o.High:
+		case lb >= la+margin && la >= medium && lb <= high:
 			return newXfMix(a, b, fo, 0, false)
-		case lb >= la+o.Margin && la <= o.Medium && lb <= o.High:
+		case lb >= la+margin && la <= medium && lb <= high:
 			return newXfMix(a, b, 0, 0, false)
-		case la >= lb+o.Margin && lb >= o.Medium && la <= o.High:
+		case la >= lb+margin && lb >= medium && la <= high:
 			return newXfMix(a, b, 0, fi, false)
-		case o.Default != nil:
-			return o.Default(a, b)
 		}
 		return newXfMix(a, b, 0, 0, true)
 	}
@@ -243,7 +211,7 @@ func (r *xfTrackReader) Generate(f *Frame) error {
 	return nil
 }
 
-// xfMix is the transition source of SimpleTransition and SmartTransition:
+// xfMix is the transition source of the built-in transitions:
 // the ending side, faded out over its last fadeOut samples, plus the
 // starting side, faded in over its first fadeIn samples and starting at
 // output offset offB (0: overlapped; the ending's length: in sequence).

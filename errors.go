@@ -22,7 +22,7 @@ var (
 	// or passive, so nothing would run: step manual clocks with Clock.Tick.
 	ErrNoRunnableClock = errors.New("onair: no clock to run (manual clocks are stepped with Tick)")
 	// ErrSelfSyncInput is returned when the input of a read-ahead operator
-	// (Cross, Crossfade) holds a synchronisation source: a device cannot be
+	// (Crossfade) holds a synchronisation source: a device cannot be
 	// read ahead of time. Put a Buffer between the device and the operator.
 	ErrSelfSyncInput = errors.New("onair: read-ahead operator input is paced by a device")
 )

@@ -45,7 +45,7 @@ func ExampleFallback() {
 	}
 	live := onair.NewNode(&liveInput{clk: clk}, &onair.NodeOptions{ID: "live", Fallible: true})
 	playlist := onair.Blank(&onair.GenOptions{ID: "playlist", Duration: 25 * time.Millisecond, Metadata: onair.Metadata{"title": "song"}})
-	radio, err := onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{Immediate: true})
+	radio, err := onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{Immediate: true})
 	if err != nil {
 		panic(err)
 	}

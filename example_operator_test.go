@@ -73,9 +73,7 @@ func Example_operator() {
 		return nil
 	}), &onair.NodeOptions{ID: "one"})
 	gain := NewGain(one, 0.5)
-	safe := onair.Chain(func(s onair.Source) onair.Source {
-		return onair.MkSafe(s) // an Operator is a func(Source) Source
-	})(gain)
+	safe := onair.MkSafe(gain)
 
 	out := onair.Sink(safe, func(f *onair.Frame) error {
 		fmt.Printf("tick %d: %v\n", clk.Ticks(), f.Audio()[0])

@@ -16,7 +16,7 @@ func TestFallbackCutsInImmediately(t *testing.T) {
 	h := newOpsHarness(t)
 	live := h.src(opsScript{id: 1, ready: between(3, 8)})
 	playlist := h.src(opsScript{id: 2, tracks: []int{25}})
-	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{Immediate: true}))
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{Immediate: true}))
 	require.False(t, fb.Node().Fallible(), "an infallible child makes the fallback infallible")
 	c := h.run(fb, 12, false)
 
@@ -82,7 +82,7 @@ func TestFallbackReplaysMetadata(t *testing.T) {
 	h := newOpsHarness(t)
 	live := h.src(opsScript{id: 1, ready: between(3, 6)})
 	playlist := h.src(opsScript{id: 2, tracks: []int{100}})
-	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{Immediate: true}))
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{Immediate: true}))
 	c := h.run(fb, 8, false)
 	assert.Equal(t, []string{"2:0-19", "1:0-29", "2:20-49"}, opsSegments(c))
 	// Returning to the playlist in the middle of its track replays its
@@ -94,7 +94,7 @@ func TestFallbackReplaysMetadata(t *testing.T) {
 	h = newOpsHarness(t)
 	live = h.src(opsScript{id: 1, ready: between(3, 6)})
 	playlist = h.src(opsScript{id: 2, tracks: []int{100}})
-	fb = opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{Immediate: true, DisableMetadataReplay: true}))
+	fb = opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{Immediate: true, DisableMetadataReplay: true}))
 	c = h.run(fb, 8, false)
 	assert.Len(t, c.meta, 2, "no replay when disabled")
 }
@@ -108,7 +108,7 @@ func TestFallbackTransitionIsCut(t *testing.T) {
 		calls++
 		return h.src(opsScript{id: 3, tracks: []int{1000}}) // longer than the cap
 	}
-	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{
 		Immediate: true, Transition: jingle, TransitionLength: 35 * time.Millisecond,
 	}))
 	c := h.run(fb, 12, false)
@@ -133,7 +133,7 @@ func TestFallbackTransitionReadsBothSides(t *testing.T) {
 		// The rest of the interrupted track, then the new source.
 		return opsMust[*onair.Switcher](t)(onair.Sequence([]onair.Source{from, to}, nil))
 	}
-	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{
 		Immediate: true, Transition: seq, TransitionLength: 30 * time.Millisecond,
 	}))
 	c := h.run(fb, 12, false)
@@ -156,7 +156,7 @@ func TestFallbackCrossfadeTransition(t *testing.T) {
 		in := opsMust[*onair.Node](t)(onair.FadeIn(to, &onair.FadeOptions{Duration: 20 * time.Millisecond}))
 		return opsMust[*onair.Node](t)(onair.Add([]onair.Source{out, in}, &onair.AddOptions{DisableNormalization: true}))
 	}
-	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{
 		Immediate: true, Transition: xf, TransitionLength: 20 * time.Millisecond,
 	}))
 	c := h.run(fb, 8, false)
@@ -194,7 +194,7 @@ func TestFallbackFallibility(t *testing.T) {
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
 	_, err = onair.Fallback([]onair.Source{a, nil}, nil)
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
-	_, err = onair.Fallback([]onair.Source{a}, &onair.FallbackOptions{TransitionLength: -time.Second})
+	_, err = onair.Fallback([]onair.Source{a}, &onair.SwitchOptions{TransitionLength: -time.Second})
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
 }
 
@@ -243,7 +243,7 @@ func FuzzFallback(f *testing.F) {
 			short = short || s.limit > 0
 			srcs = append(srcs, h.src(s))
 		}
-		opts := &onair.FallbackOptions{Immediate: flags&2 != 0, TransitionLength: time.Duration(1+at(7)%30) * time.Millisecond}
+		opts := &onair.SwitchOptions{Immediate: flags&2 != 0, TransitionLength: time.Duration(1+at(7)%30) * time.Millisecond}
 		if flags&4 != 0 {
 			opts.Transition = func(from, to onair.Source) onair.Source { return to }
 		}

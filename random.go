@@ -3,34 +3,14 @@ package onair
 import (
 	"fmt"
 	"math/rand/v2"
-	"time"
 )
-
-// RandomOptions configure [Random]. A nil *RandomOptions is valid.
-type RandomOptions struct {
-	// ID names the operator. It defaults to "random".
-	ID string
-	// Weights are the relative probabilities of the sources, in order. A
-	// missing weight is 1; a weight of 0 never plays its source.
-	Weights []float64
-	// Seed seeds the random choices, for reproducible runs. 0 picks a
-	// random seed.
-	Seed uint64
-	// Transition is played at each change of child. It defaults to none.
-	Transition Transition
-	// TransitionLength caps the transition. It defaults to 5s.
-	TransitionLength time.Duration
-	// DisableMetadataReplay turns off the replay of a child's metadata when
-	// it is selected in the middle of a track.
-	DisableMetadataReplay bool
-}
 
 // Random returns a source that plays one track of a randomly chosen ready
 // child at a time, each child chosen with a probability proportional to
 // its weight. It is infallible when a child of positive weight is. opts may
 // be nil. It returns an error wrapping [ErrInvalidOption] for no sources,
 // a nil source, or a negative or extra weight.
-func Random(sources []Source, opts *RandomOptions) (*Switcher, error) {
+func Random(sources []Source, opts *SwitchOptions) (*Switcher, error) {
 	o := valueOr(opts)
 	id := idOr(o.ID, "random")
 	if len(o.Weights) > len(sources) {
@@ -41,9 +21,9 @@ func Random(sources []Source, opts *RandomOptions) (*Switcher, error) {
 	for i := range sources {
 		p.w[i] = 1
 		if i < len(o.Weights) {
-			p.w[i] = o.Weights[i]
+			p.w[i] = float64(o.Weights[i])
 		}
-		if p.w[i] < 0 || p.w[i] != p.w[i] {
+		if p.w[i] < 0 {
 			return nil, fmt.Errorf("%w: %s: weight %v", ErrInvalidOption, id, p.w[i])
 		}
 		if p.w[i] > 0 && sources[i] != nil && !sources[i].Node().Fallible() {
@@ -55,7 +35,8 @@ func Random(sources []Source, opts *RandomOptions) (*Switcher, error) {
 		seed = rand.Uint64()
 	}
 	p.rng = rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
-	cfg := switchConfig{id: id, replay: !o.DisableMetadataReplay, transition: o.Transition, transLen: o.TransitionLength}
+	cfg := switchConfigOf(opts, id)
+	cfg.immediate = false // a track at a time
 	return newSwitcher(sources, cfg, p, fallible)
 }
 
@@ -97,29 +78,13 @@ func (p *randomPolicy) ready(s *switcher) bool {
 	return false
 }
 
-// RotateOptions configure [Rotate]. A nil *RotateOptions is valid.
-type RotateOptions struct {
-	// ID names the operator. It defaults to "rotate".
-	ID string
-	// Weights are the number of tracks each source plays in its turn, in
-	// order. A missing weight is 1; a weight of 0 skips the source.
-	Weights []int
-	// Transition is played at each change of child. It defaults to none.
-	Transition Transition
-	// TransitionLength caps the transition. It defaults to 5s.
-	TransitionLength time.Duration
-	// DisableMetadataReplay turns off the replay of a child's metadata when
-	// it is selected in the middle of a track.
-	DisableMetadataReplay bool
-}
-
 // Rotate returns a source that plays its children in turn: Weights[i]
 // tracks of child i, then the next ready child, round and round. A child
 // that is not ready when its turn comes is passed over. It is infallible
 // when a child of positive weight is. opts may be nil. It returns an error
 // wrapping [ErrInvalidOption] for no sources, a nil source, or a negative
 // or extra weight.
-func Rotate(sources []Source, opts *RotateOptions) (*Switcher, error) {
+func Rotate(sources []Source, opts *SwitchOptions) (*Switcher, error) {
 	o := valueOr(opts)
 	id := idOr(o.ID, "rotate")
 	if len(o.Weights) > len(sources) {
@@ -139,7 +104,8 @@ func Rotate(sources []Source, opts *RotateOptions) (*Switcher, error) {
 			fallible = false
 		}
 	}
-	cfg := switchConfig{id: id, replay: !o.DisableMetadataReplay, transition: o.Transition, transLen: o.TransitionLength}
+	cfg := switchConfigOf(opts, id)
+	cfg.immediate = false // a track at a time
 	return newSwitcher(sources, cfg, p, fallible)
 }
 

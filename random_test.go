@@ -18,13 +18,13 @@ func trackOrder(c *opsCapture) string {
 }
 
 func TestRandomIsDeterministicWithASeed(t *testing.T) {
-	run := func(seed uint64, weights []float64) *opsCapture {
+	run := func(seed uint64, weights []int) *opsCapture {
 		h := newOpsHarness(t)
 		var srcs []onair.Source
 		for i := range 3 {
 			srcs = append(srcs, h.src(opsScript{id: i + 1, tracks: []int{7 + 3*i}}))
 		}
-		r := opsMust[*onair.Switcher](t)(onair.Random(srcs, &onair.RandomOptions{Seed: seed, Weights: weights}))
+		r := opsMust[*onair.Switcher](t)(onair.Random(srcs, &onair.SwitchOptions{Seed: seed, Weights: weights}))
 		require.False(t, r.Node().Fallible())
 		return h.run(r, 60, false)
 	}
@@ -38,7 +38,7 @@ func TestRandomIsDeterministicWithASeed(t *testing.T) {
 	for _, id := range "123" {
 		assert.Contains(t, order, string(id))
 	}
-	w := trackOrder(run(42, []float64{1, 0, 1}))
+	w := trackOrder(run(42, []int{1, 0, 1}))
 	assert.NotContains(t, w, "2", "weight 0 never plays")
 	assertWholeTracks(t, a, map[float32]int{1: 7, 2: 10, 3: 13})
 }
@@ -47,11 +47,11 @@ func TestRandomFallibility(t *testing.T) {
 	h := newOpsHarness(t)
 	inf := h.src(opsScript{id: 1})
 	fal := h.src(opsScript{id: 2, ready: between(0, 3)})
-	r := opsMust[*onair.Switcher](t)(onair.Random([]onair.Source{fal, inf}, &onair.RandomOptions{Weights: []float64{1, 0}}))
+	r := opsMust[*onair.Switcher](t)(onair.Random([]onair.Source{fal, inf}, &onair.SwitchOptions{Weights: []int{1, 0}}))
 	assert.True(t, r.Node().Fallible(), "the infallible source has weight 0")
-	_, err := onair.Random([]onair.Source{inf}, &onair.RandomOptions{Weights: []float64{-1}})
+	_, err := onair.Random([]onair.Source{inf}, &onair.SwitchOptions{Weights: []int{-1}})
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
-	_, err = onair.Rotate([]onair.Source{inf}, &onair.RotateOptions{Weights: []int{1, 2}})
+	_, err = onair.Rotate([]onair.Source{inf}, &onair.SwitchOptions{Weights: []int{1, 2}})
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
 }
 
@@ -60,7 +60,7 @@ func TestRotateWeights(t *testing.T) {
 	a := h.src(opsScript{id: 1, tracks: []int{8}})
 	b := h.src(opsScript{id: 2, tracks: []int{5}})
 	c := h.src(opsScript{id: 3, tracks: []int{6}, ready: between(0, 1000)})
-	r := opsMust[*onair.Switcher](t)(onair.Rotate([]onair.Source{a, b, c}, &onair.RotateOptions{Weights: []int{2, 1, 0}}))
+	r := opsMust[*onair.Switcher](t)(onair.Rotate([]onair.Source{a, b, c}, &onair.SwitchOptions{Weights: []int{2, 1, 0}}))
 	out := h.run(r, 12, false)
 	assert.Equal(t, "11211211211211", trackOrder(out)[:14], "two tracks of a, one of b; c has weight 0")
 	assertNoClicks(t, out)

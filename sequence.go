@@ -1,27 +1,17 @@
 package onair
 
-// SequenceOptions configure [Sequence]. A nil *SequenceOptions is valid.
-type SequenceOptions struct {
-	// ID names the operator. It defaults to "sequence".
-	ID string
-	// DisableMetadataReplay turns off the replay of a child's metadata when
-	// the sequence moves to it in the middle of its track.
-	DisableMetadataReplay bool
-}
-
 // Sequence returns a source that plays one track of each source in turn,
 // then the last source forever. A source that is not ready when its turn
 // comes, or that stops being ready in the middle of its track, is dropped
 // from the sequence. The sequence is fallible when its last source is.
 // opts may be nil. It returns an error wrapping [ErrInvalidOption] for no
 // sources or a nil source.
-func Sequence(sources []Source, opts *SequenceOptions) (*Switcher, error) {
-	o := valueOr(opts)
+func Sequence(sources []Source, opts *SwitchOptions) (*Switcher, error) {
 	fallible := true
 	if len(sources) > 0 && sources[len(sources)-1] != nil {
 		fallible = sources[len(sources)-1].Node().Fallible()
 	}
-	cfg := switchConfig{id: idOr(o.ID, "sequence"), replay: !o.DisableMetadataReplay}
+	cfg := switchConfigOf(opts, "sequence")
 	return newSwitcher(sources, cfg, &sequencePolicy{}, fallible)
 }
 

@@ -58,10 +58,10 @@ func TestJoinsHaveNoClicks(t *testing.T) {
 			return opsMust[*onair.Switcher](t)(onair.Sequence([]onair.Source{s, s, s}, nil))
 		}},
 		{"rotate", func(t *testing.T, h *opsHarness) onair.Source {
-			return opsMust[*onair.Switcher](t)(onair.Rotate([]onair.Source{sine()}, &onair.RotateOptions{Weights: []int{3}}))
+			return opsMust[*onair.Switcher](t)(onair.Rotate([]onair.Source{sine()}, &onair.SwitchOptions{Weights: []int{3}}))
 		}},
 		{"random", func(t *testing.T, h *opsHarness) onair.Source {
-			return opsMust[*onair.Switcher](t)(onair.Random([]onair.Source{sine()}, &onair.RandomOptions{Seed: 1}))
+			return opsMust[*onair.Switcher](t)(onair.Random([]onair.Source{sine()}, &onair.SwitchOptions{Seed: 1}))
 		}},
 		{"fallback", func(t *testing.T, h *opsHarness) onair.Source {
 			return opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{onair.Fail("off"), sine()}, nil))
@@ -77,7 +77,7 @@ func TestJoinsHaveNoClicks(t *testing.T) {
 		}},
 		{"fallback of the same source twice", func(t *testing.T, h *opsHarness) onair.Source {
 			s := sine()
-			return opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{s, s}, &onair.FallbackOptions{Immediate: true}))
+			return opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{s, s}, &onair.SwitchOptions{Immediate: true}))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

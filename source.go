@@ -257,7 +257,7 @@ func (n *Node) Consumers() []string {
 // the held data is dropped and the generator is asked to end its track
 // ([Skipper]), or, for a generator that is not a Skipper, the request goes
 // to the node's only child, if it has exactly one. Operators that buffer
-// ahead ([Buffer], [Cross]) follow the same rule.
+// ahead ([Buffer], [Crossfade]) follow the same rule.
 func (n *Node) Skip() { n.skipReq.Store(true) }
 
 // InsertMetadata inserts m at the start of the next frame the node
@@ -308,23 +308,6 @@ func (n *Node) Remaining() int {
 		left += n.cur.Len() - n.consumed
 	}
 	return left
-}
-
-// Operator is a function from a source to a source: an amplifier, a fade,
-// a metadata rewrite. Operators compose with [Chain].
-type Operator func(Source) Source
-
-// Chain returns an operator that applies ops in order, skipping nil ones.
-func Chain(ops ...Operator) Operator {
-	ops = append([]Operator(nil), ops...)
-	return func(s Source) Source {
-		for _, op := range ops {
-			if op != nil {
-				s = op(s)
-			}
-		}
-		return s
-	}
 }
 
 // valueOr returns *p, or the zero value when p is nil: the Options

@@ -1,7 +1,6 @@
 package onair
 
 import (
-	"reflect"
 	"time"
 )
 
@@ -66,67 +65,79 @@ func (s *Switcher) Selected() Source {
 type Case struct {
 	// When reports whether the case may be selected. It is called on the
 	// clock goroutine, when the switch selects a child, and must be quick.
-	// A nil When, like [Always], is always true.
+	// A nil When always holds.
 	When func() bool
 	// Source is what the case plays.
 	Source Source
 }
 
-// Always is a predicate that is always true. A [Case] guarded by Always
-// (or by a nil When) with an infallible source makes its [Switch]
-// infallible, since that case can always be selected.
-func Always() bool { return true }
-
-// SwitchOptions configure [Switch]. A nil *SwitchOptions is valid.
+// SwitchOptions configure the switching operators: [Fallback], [Switch],
+// [Random], [Rotate] and [Sequence]. A nil *SwitchOptions is valid; each
+// field says which operators read it.
 type SwitchOptions struct {
-	// ID names the operator. It defaults to "switch".
+	// ID names the operator. It defaults to the operator's name
+	// ("fallback", "switch", ...).
 	ID string
-	// Immediate re-evaluates the cases at every frame and switches in the
-	// middle of a track. By default the switch selects only at track
-	// boundaries, or when the current child stops being ready.
+	// Immediate (Fallback, Switch) selects again at every frame and
+	// changes child in the middle of a track: a child of higher priority,
+	// or a case whose predicate started to hold, cuts in. By default the
+	// operator selects only at track boundaries, or when the child playing
+	// stops being ready.
 	Immediate bool
 	// Transitions[i], when set, builds the transition played when the
-	// switch changes to case i. Cases without one use Transition.
+	// operator changes to child i. Children without one use Transition.
 	Transitions []Transition
-	// Transition is the default transition. It defaults to none.
+	// Transition is the transition for children without their own in
+	// Transitions. It defaults to none: the new child starts at once.
 	Transition Transition
 	// TransitionLength caps every transition. It defaults to 5s.
 	TransitionLength time.Duration
-	// DisableMetadataReplay turns off the replay of a child's current
-	// metadata when the switch changes to it in the middle of its track.
+	// DisableMetadataReplay turns off the replay of metadata. By default,
+	// when the operator changes to a child in the middle of that child's
+	// track, it inserts the child's current metadata at the change, so
+	// that consumers know what plays.
 	DisableMetadataReplay bool
+	// Weights (Random, Rotate) are per child, in order; a missing weight
+	// is 1 and a weight of 0 never plays its child. For Random they are
+	// relative probabilities, for Rotate the number of tracks a child
+	// plays in its turn.
+	Weights []int
+	// Seed (Random) seeds the random choices, for reproducible runs. 0
+	// picks a random seed.
+	Seed uint64
 }
 
-// Switch returns a source that plays the first case whose predicate holds
-// and whose source is ready. It is infallible when an infallible source is
-// guarded by [Always] (or a nil When). opts may be nil. It returns an error
-// wrapping [ErrInvalidOption] when cases is empty, a source is nil, or an
-// option is out of range.
-func Switch(cases []Case, opts *SwitchOptions) (*Switcher, error) {
+// switchConfigOf returns the configuration opts give an operator named
+// name.
+func switchConfigOf(opts *SwitchOptions, name string) switchConfig {
 	o := valueOr(opts)
-	p := &predicates{when: make([]func() bool, len(cases))}
-	sources := make([]Source, len(cases))
-	fallible := true
-	for i, c := range cases {
-		sources[i] = c.Source
-		p.when[i] = c.When
-		if isAlways(c.When) && c.Source != nil && !c.Source.Node().Fallible() {
-			fallible = false
-		}
-	}
-	cfg := switchConfig{
-		id:          idOr(o.ID, "switch"),
+	return switchConfig{
+		id:          idOr(o.ID, name),
 		immediate:   o.Immediate,
 		replay:      !o.DisableMetadataReplay,
 		transition:  o.Transition,
 		transitions: o.Transitions,
 		transLen:    o.TransitionLength,
 	}
-	return newSwitcher(sources, cfg, p, fallible)
 }
 
-func isAlways(fn func() bool) bool {
-	return fn == nil || reflect.ValueOf(fn).Pointer() == reflect.ValueOf(Always).Pointer()
+// Switch returns a source that plays the first case whose predicate holds
+// and whose source is ready. It is infallible when an infallible source is
+// in a case without a predicate (a nil When). opts may be nil. It returns an error
+// wrapping [ErrInvalidOption] when cases is empty, a source is nil, or an
+// option is out of range.
+func Switch(cases []Case, opts *SwitchOptions) (*Switcher, error) {
+	p := &predicates{when: make([]func() bool, len(cases))}
+	sources := make([]Source, len(cases))
+	fallible := true
+	for i, c := range cases {
+		sources[i] = c.Source
+		p.when[i] = c.When
+		if c.When == nil && c.Source != nil && !c.Source.Node().Fallible() {
+			fallible = false
+		}
+	}
+	return newSwitcher(sources, switchConfigOf(opts, "switch"), p, fallible)
 }
 
 // predicates is Switch's policy: the first ready case whose predicate holds.
@@ -151,94 +162,3 @@ func (p *predicates) ready(s *switcher) bool {
 	}
 	return false
 }
-
-// Schedule builds time-based predicates for [Switch] cases, such as
-// "weekdays from 8h to 10h". A zero Schedule reads the wall clock in the
-// local time zone. A Schedule is safe for concurrent use.
-type Schedule struct {
-	// Now returns the current time. It defaults to time.Now; tests set it
-	// to a fake clock.
-	Now func() time.Time
-	// Location is the time zone of the schedule. It defaults to the
-	// location of the times Now returns.
-	Location *time.Location
-}
-
-func (s Schedule) now() time.Time {
-	var t time.Time
-	if s.Now != nil {
-		t = s.Now()
-	} else {
-		t = time.Now()
-	}
-	if s.Location != nil {
-		t = t.In(s.Location)
-	}
-	return t
-}
-
-// Between returns a predicate that holds from start to end each day, both
-// given as time since midnight (8*time.Hour for 8h, 13*time.Hour +
-// 30*time.Minute for 13h30). The interval includes start and excludes end;
-// when start is after end it spans midnight (22h to 2h).
-func (s Schedule) Between(start, end time.Duration) func() bool {
-	return func() bool {
-		t := s.now()
-		h, m, sec := t.Clock()
-		d := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute +
-			time.Duration(sec)*time.Second + time.Duration(t.Nanosecond())
-		if start <= end {
-			return d >= start && d < end
-		}
-		return d >= start || d < end
-	}
-}
-
-// On returns a predicate that holds on the given days of the week.
-func (s Schedule) On(days ...time.Weekday) func() bool {
-	var set [7]bool
-	for _, d := range days {
-		if d >= time.Sunday && d <= time.Saturday {
-			set[d] = true
-		}
-	}
-	return func() bool { return set[s.now().Weekday()] }
-}
-
-// Weekdays returns a predicate that holds from Monday to Friday.
-func (s Schedule) Weekdays() func() bool {
-	return s.On(time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday)
-}
-
-// Weekend returns a predicate that holds on Saturday and Sunday.
-func (s Schedule) Weekend() func() bool { return s.On(time.Saturday, time.Sunday) }
-
-// AllOf returns a predicate that holds when every one of preds holds (nil
-// predicates are skipped): AllOf(sched.Weekdays(), sched.Between(8h, 10h)).
-func AllOf(preds ...func() bool) func() bool {
-	preds = append([]func() bool(nil), preds...)
-	return func() bool {
-		for _, p := range preds {
-			if p != nil && !p() {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-// AnyOf returns a predicate that holds when at least one of preds holds.
-func AnyOf(preds ...func() bool) func() bool {
-	preds = append([]func() bool(nil), preds...)
-	return func() bool {
-		for _, p := range preds {
-			if p != nil && p() {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-// Not returns a predicate that holds when p does not.
-func Not(p func() bool) func() bool { return func() bool { return !p() } }

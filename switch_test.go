@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/schedule"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,12 +16,12 @@ func TestSwitchFollowsPredicates(t *testing.T) {
 	night := h.src(opsScript{id: 2, tracks: []int{15}})
 	// A fake clock: each tick is an hour of wall time from midnight.
 	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) // a Monday
-	sched := onair.Schedule{Now: func() time.Time { return t0.Add(time.Duration(h.tick()) * time.Hour) }}
+	sched := schedule.Schedule{Now: func() time.Time { return t0.Add(time.Duration(h.tick()) * time.Hour) }}
 	sw := opsMust[*onair.Switcher](t)(onair.Switch([]onair.Case{
 		{When: sched.Between(3*time.Hour, 6*time.Hour), Source: morning},
-		{When: onair.Always, Source: night},
+		{Source: night},
 	}, nil))
-	assert.False(t, sw.Node().Fallible(), "an infallible source under Always")
+	assert.False(t, sw.Node().Fallible(), "an infallible source in a case without a predicate")
 	c := h.run(sw, 9, false)
 	// Night plays until its track boundary at sample 30 (tick 4, 4h, when
 	// the morning case holds); morning plays two tracks (its boundary at
@@ -63,10 +64,10 @@ func TestSwitchFallibility(t *testing.T) {
 		cases    []onair.Case
 		fallible bool
 	}{
-		{"always infallible", []onair.Case{{When: cond, Source: fal}, {When: onair.Always, Source: inf}}, false},
+		{"always infallible", []onair.Case{{When: cond, Source: fal}, {Source: inf}}, false},
 		{"nil when infallible", []onair.Case{{Source: inf}}, false},
 		{"predicate guards the infallible source", []onair.Case{{When: cond, Source: inf}}, true},
-		{"always guards a fallible source", []onair.Case{{When: onair.Always, Source: fal}}, true},
+		{"always guards a fallible source", []onair.Case{{Source: fal}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sw := opsMust[*onair.Switcher](t)(onair.Switch(tc.cases, nil))
@@ -77,37 +78,4 @@ func TestSwitchFallibility(t *testing.T) {
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
 	_, err = onair.Switch([]onair.Case{{When: cond}}, nil)
 	require.ErrorIs(t, err, onair.ErrInvalidOption)
-}
-
-func TestSchedulePredicates(t *testing.T) {
-	var now time.Time
-	s := onair.Schedule{Now: func() time.Time { return now }, Location: time.UTC}
-	at := func(day, h, m int) { now = time.Date(2026, 3, day, h, m, 0, 0, time.UTC) } // 2026-03-02 is a Monday
-	day := s.Between(8*time.Hour, 10*time.Hour+30*time.Minute)
-	night := s.Between(22*time.Hour, 2*time.Hour)
-	weekendAfternoon := onair.AllOf(s.Weekend(), s.Between(13*time.Hour, 15*time.Hour))
-	for _, tc := range []struct {
-		day, h, m        int
-		day_, night, wkd bool
-	}{
-		{2, 7, 59, false, false, false},
-		{2, 8, 0, true, false, false},
-		{2, 10, 29, true, false, false},
-		{2, 10, 30, false, false, false},
-		{2, 23, 0, false, true, false},
-		{3, 1, 59, false, true, false},
-		{3, 2, 0, false, false, false},
-		{7, 14, 0, false, false, true}, // Saturday
-		{8, 15, 0, false, false, false},
-	} {
-		at(tc.day, tc.h, tc.m)
-		assert.Equal(t, tc.day_, day(), "day at %v", now)
-		assert.Equal(t, tc.night, night(), "night at %v", now)
-		assert.Equal(t, tc.wkd, weekendAfternoon(), "weekend afternoon at %v", now)
-	}
-	at(4, 12, 0)
-	assert.True(t, s.Weekdays()())
-	assert.True(t, s.On(time.Wednesday)())
-	assert.False(t, onair.Not(s.Weekdays())())
-	assert.True(t, onair.AnyOf(s.Weekend(), s.On(time.Wednesday))())
 }

@@ -55,7 +55,7 @@ func TestDelayInitial(t *testing.T) {
 	h := newOpsHarness(t)
 	s := h.src(opsScript{id: 1, tracks: []int{100}})
 	d := opsMust[*onair.Node](t)(onair.Delay(s, 20*time.Millisecond, &onair.DelayOptions{Initial: true}))
-	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{d, onair.Blank(nil)}, &onair.FallbackOptions{Immediate: true}))
+	fb := opsMust[*onair.Switcher](t)(onair.Fallback([]onair.Source{d, onair.Blank(nil)}, &onair.SwitchOptions{Immediate: true}))
 	out := h.run(fb, 6, false)
 	for i := range 20 {
 		require.Zero(t, out.id[i], "silence while delayed (20 ms), sample %d", i)

@@ -80,7 +80,7 @@ func TestHTTPIcecast(t *testing.T) {
 	require.NoError(t, err)
 	defer src.Close()
 	live := decode.HTTPLive(src)
-	fb, err := onair.Fallback([]onair.Source{src, onair.Blank(nil)}, &onair.FallbackOptions{Immediate: true})
+	fb, err := onair.Fallback([]onair.Source{src, onair.Blank(nil)}, &onair.SwitchOptions{Immediate: true})
 	require.NoError(t, err)
 	r := newRig(t, fb, false)
 	selected := func() *onair.Node { return fb.Selected().Node() }

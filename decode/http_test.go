@@ -221,7 +221,7 @@ func TestHTTPReconnect(t *testing.T) {
 	defer src.Close()
 	live := decode.HTTPLive(src)
 	sine := onair.Sine(440, nil)
-	fb, err := onair.Fallback([]onair.Source{src, sine}, &onair.FallbackOptions{Immediate: true})
+	fb, err := onair.Fallback([]onair.Source{src, sine}, &onair.SwitchOptions{Immediate: true})
 	require.NoError(t, err)
 	r := newRig(t, fb, false)
 	selected := func() *onair.Node {

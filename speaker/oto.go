@@ -134,7 +134,9 @@ func (d *otoDevice) Close() error {
 	if d.p == nil {
 		return nil
 	}
-	err := d.p.Close()
+	// oto's Player needs no Close since v3.4: pausing it stops the
+	// sound, and dropping it lets the garbage collector release it.
+	d.p.Pause()
 	d.p = nil
-	return err
+	return nil
 }

@@ -4,7 +4,7 @@
 //
 //	h, err := harbor.New(&harbor.Options{Addr: ":8005", Password: "hackme"})
 //	live, err := h.Mount("/live", &harbor.MountOptions{Prebuffer: time.Second})
-//	show, err := onair.Fallback([]onair.Source{live, playlist}, &onair.FallbackOptions{Immediate: true})
+//	show, err := onair.Fallback([]onair.Source{live, playlist}, &onair.SwitchOptions{Immediate: true})
 //	go h.Run(ctx)
 //
 // A [Mount] is fallible: it is ready while a client streams and its

@@ -46,9 +46,9 @@ func TestMetadataRequests(t *testing.T) {
 		{"undeclared Latin-1", "mode=updinfo&mount=/live&song=" + url.QueryEscape("Na\xefve"), onair.Metadata{"title": "Naïve"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, body := get(t, tc.query, false)
+			code, _ := get(t, tc.query, false)
 			assert.Equal(t, 401, code, "the first try without credentials is challenged")
-			code, body = get(t, tc.query, true)
+			code, body := get(t, tc.query, true)
 			require.Equal(t, 200, code, body)
 			assert.Equal(t, "<?xml version=\"1.0\"?>\n<iceresponse><message>Metadata update successful</message><return>1</return></iceresponse>\n", body)
 			fh.sink.mu.Lock()

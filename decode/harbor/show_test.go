@@ -36,7 +36,7 @@ func TestShowCutsInAndReturns(t *testing.T) {
 			playlist = onair.Blank(&onair.GenOptions{ID: "playlist", Duration: time.Second, Metadata: onair.Metadata{"title": "playlist"}})
 			var err error
 			mount = m
-			show, err = onair.Fallback([]onair.Source{m, playlist}, &onair.FallbackOptions{Immediate: true})
+			show, err = onair.Fallback([]onair.Source{m, playlist}, &onair.SwitchOptions{Immediate: true})
 			require.NoError(t, err)
 			return show
 		},

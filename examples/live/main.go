@@ -105,7 +105,7 @@ func run(ctx context.Context, log *slog.Logger, addr, mount, password, music, ou
 	if err != nil {
 		return err
 	}
-	show, err = onair.Fallback([]onair.Source{live, songs, onair.Blank(nil)}, &onair.FallbackOptions{
+	show, err = onair.Fallback([]onair.Source{live, songs, onair.Blank(nil)}, &onair.SwitchOptions{
 		ID:        "show",
 		Immediate: true, // the DJ cuts in at once, not at the end of a song
 	})
