@@ -206,3 +206,20 @@ func TestChaosReproSkipAfterInputSkipDeadAir(t *testing.T) {
 	}})
 	reproSteps(t, c.Audio[0], 0.01)
 }
+
+// A splice inside a fade, found by the chaos suite (seed 2) and reduced
+// by TestChaosReduce to these five faults, none of them a Skip: around
+// tick 20311 the starting side of a transition changes from one track to
+// another at the same gain (0.21), a step of 0.11 where the material's
+// largest is 0.0126. Deterministic, on the manual clock.
+func TestChaosReproSpliceInFade(t *testing.T) {
+	keep := []chaosEvent{
+		{tick: 10733, kind: "reload"}, {tick: 11395, kind: "reload"},
+		{tick: 13794, kind: "unready in crossfade", n: 225}, {tick: 14198, kind: "reload in crossfade"},
+		{tick: 14759, kind: "reload"},
+	}
+	v, _ := chaosRun(t, 2, 30000, 20400, func([]chaosEvent) []chaosEvent { return keep })
+	if n := v.count["no clicks"]; n > 0 {
+		t.Errorf("%d clicks: %v", n, v.first["no clicks"])
+	}
+}
