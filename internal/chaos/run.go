@@ -193,6 +193,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}()
 	go func() { // the monitor: playlists, lag, warm-up memory
 		defer bg.Done()
+		var lagSince time.Time
+		lagReported := false
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -201,10 +203,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				return
 			case <-warm:
 				rep.HeapWarm, rep.RSSWarm = heapRSS()
-			case <-t.C:
+			case now := <-t.C:
 				rs.checkHLS()
-				if lag := st.clock.Status().Lag; lag > rep.MaxLag {
-					rep.setMaxLag(lag)
+				lag := st.clock.Status().Lag
+				rep.setMaxLag(lag)
+				if !cfg.RealTime {
+					continue
+				}
+				// a real-time clock late after a fault must catch up
+				rs.count("check: clock lag back to 0")
+				switch {
+				case lag == 0:
+					lagSince, lagReported = time.Time{}, false
+				case lagSince.IsZero():
+					lagSince = now
+				case now.Sub(lagSince) > 30*time.Second && !lagReported:
+					lagReported = true
+					rs.violation("clock lag back to 0", fmt.Sprintf("the clock has been late for %s (lag %s) at %s of stream",
+						now.Sub(lagSince).Round(time.Second), lag.Round(time.Millisecond), st.clock.Status().Time.Round(time.Second)))
 				}
 			}
 		}
