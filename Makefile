@@ -6,7 +6,7 @@ SHELL := /bin/bash
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-graph bench-loudness bench-delivery vet
+.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-graph bench-loudness bench-delivery vet soak
 
 all: test
 
@@ -62,6 +62,13 @@ bench-radio: ffmpeg
 bench-delivery: setup
 	$(FFENV) && go test -run '^$$' -bench 'S3' -benchtime 1x -timeout 60m ./mux/hls
 	$(FFENV) && go test -run '^$$' -bench 'OutputCPU' -benchtime 1x -timeout 30m ./mux/rtmp ./mux/srt
+
+# The media chaos station (internal/chaos) for HOURS of stream on the
+# real-time clock, with its report table: make soak HOURS=24 ARGS="-seed 3".
+# It mounts a tmpfs for the disk-full fault, so it runs as root.
+HOURS ?= 1
+soak: setup
+	$(FFENV) && go run ./internal/cmd/soak -hours $(HOURS) $(ARGS)
 
 # What the graph itself costs: an hour of stream of sine -> amplify ->
 # fallback -> sink, and of blank, on a free-running clock (pure Go, no

@@ -310,18 +310,32 @@ func (x *Crossfader) fadeOutNow(n int) {
 		n = min(n, int(m-head))
 	}
 	n = min(n, x.la.len())
-	if n <= 0 {
+	g0 := 1.0
+	if x.rampPos < x.rampLen {
+		// The track is still fading in (after a skip, or a degraded
+		// transition): fade out from where it is.
+		g0 = xfCurve(float64(x.rampPos) / float64(x.rampLen))
+	}
+	if n <= 0 || g0 == 0 {
 		return
 	}
 	a := &x.endBuf
 	a.reserve(len(x.la.chans), n)
 	a.rate, a.start = x.format.SampleRate, false
 	x.la.readAudio(head, n, a.audio, 0)
+	if g0 < 1 {
+		for _, ch := range a.audio {
+			for i := range ch {
+				ch[i] *= float32(g0)
+			}
+		}
+	}
 	x.la.copySide(a, head, n)
 	x.la.drop(n)
-	x.fast = newXfMix(TrackEnd{buf: a}, TrackEnd{buf: &x.startBuf}, n, 0, true)
-	x.startBuf.reserve(len(x.la.chans), 0)
-	x.startBuf.start = false
+	b := &x.startBuf // no starting side: the next track follows as body
+	b.reserve(len(x.la.chans), 0)
+	b.start = false
+	x.fast = newXfMix(TrackEnd{buf: a}, TrackEnd{buf: b}, n, 0, true)
 }
 
 // durations returns the end and start lengths for the current track,

@@ -199,6 +199,7 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 			b.marks = append(b.marks, int(im-m)) // tiny tracks taken with it
 		}
 	}
+	b.smoothJoins(x.format.Samples(5 * time.Millisecond))
 	var startMeta Metadata
 	for _, md := range x.la.meta {
 		switch {

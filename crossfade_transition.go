@@ -149,6 +149,30 @@ func (t *xfTrack) reserve(channels, n int) {
 	t.meta = t.meta[:0]
 }
 
+// smoothJoins ramps the audio down over r samples before each inner mark
+// and up over r samples after it (at most half of each side's track), so
+// that the tracks a starting side holds are not spliced at whatever gain
+// the transition has there.
+func (t *xfTrack) smoothJoins(r int) {
+	prev := 0
+	for k, p := range t.marks {
+		next := t.n
+		if k+1 < len(t.marks) {
+			next = t.marks[k+1]
+		}
+		down, up := min(r, (p-prev)/2), min(r, (next-p)/2)
+		for _, ch := range t.audio {
+			for i := range down {
+				ch[p-1-i] *= float32(xfCurve(float64(i) / float64(down)))
+			}
+			for i := range up {
+				ch[p+i] *= float32(xfCurve(float64(i) / float64(up)))
+			}
+		}
+		prev = p
+	}
+}
+
 // level returns the RMS level in dB of n samples from off.
 func (t *xfTrack) level(off, n int) float64 {
 	if n <= 0 || len(t.audio) == 0 {
