@@ -274,20 +274,29 @@ func (g *xfGen) Remaining() int {
 	return -1
 }
 
-// Skip ends the current track (during a transition, the track it
-// started), without a click: what plays fades out over a frame's duration,
-// the rest of the track is dropped from the lookahead (and the input is
-// skipped when the lookahead does not reach the next track yet), and the
-// next track fades in over a frame's duration. A user transition (not a
-// built-in one) stops at once.
+// Skip ends one track without a click. During a transition it ends the
+// ending track at once: that side fades out over a frame's duration and
+// the starting track goes on (a user transition, which cannot be taken
+// apart, stops at once and the starting track goes on from the lookahead,
+// fading in over a frame). Otherwise the track playing fades out over a
+// frame's duration, the rest of it is dropped from the lookahead (and the
+// input is skipped when the lookahead does not reach the next track yet),
+// and the next track fades in over a frame's duration.
 func (g *xfGen) Skip() {
 	x := (*Crossfader)(g)
 	r := x.frameSize
 	switch {
-	case x.fast != nil:
-		x.fast.cut(r)
+	case x.fast != nil && x.fast.b.start:
+		x.fast.cutEnding(r)
+		return
 	case x.user != nil:
 		x.endTransition()
+		x.rampPos, x.rampLen = 0, r
+		return
+	case x.fast != nil:
+		// The fade-out of an earlier skip: its track is gone already; the
+		// track at the head of the lookahead is the one to end.
+		x.fast.cut(r)
 	default:
 		x.fadeOutNow(r)
 	}

@@ -249,6 +249,7 @@ type xfMix struct {
 	node            *Node
 	pairs           []xfPair // the other tracks of the sides
 	cutPos, cutLen  int      // a Skip's fade to silence, from cutPos
+	cutBoth         bool     // of both sides (else of the ending side only)
 }
 
 func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
@@ -309,15 +310,30 @@ func (m *xfMix) gains(t int) (ga, gb float64) {
 	}
 	if m.cutLen > 0 && t >= m.cutPos {
 		g := xfCurve(max(0, 1-float64(t-m.cutPos)/float64(m.cutLen)))
-		ga, gb = ga*g, gb*g
+		ga = ga * g
+		if m.cutBoth {
+			gb = gb * g
+		}
 	}
 	return ga, gb
+}
+
+// cutEnding ends the ending side early: it fades to silence over the next
+// n samples while the starting side goes on (a Skip during a transition).
+// A starting side that was to follow the ending one starts when that fade
+// ends.
+func (m *xfMix) cutEnding(n int) {
+	m.cutPos, m.cutLen, m.cutBoth = m.pos, max(n, 1), false
+	if m.offB > m.pos+m.cutLen {
+		m.offB = m.pos + m.cutLen
+		m.length = m.offB + m.b.n
+	}
 }
 
 // cut ends the transition early: both sides fade to silence over the
 // next n samples (a Skip).
 func (m *xfMix) cut(n int) {
-	m.cutPos, m.cutLen = m.pos, max(n, 1)
+	m.cutPos, m.cutLen, m.cutBoth = m.pos, max(n, 1), true
 	m.length = min(m.length, m.pos+m.cutLen)
 	m.b.start = m.b.start && m.offB < m.length // no mark for a side cut before it starts
 }
