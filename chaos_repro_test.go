@@ -147,6 +147,7 @@ func TestChaosReproSkipCuts(t *testing.T) {
 // the slow track's start in time: the jingle fades out to silence and the
 // playlist fades in from it, while the jingle was ready all along.
 func TestChaosReproSlowChildDeadAir(t *testing.T) {
+	requireOpenChaos(t)
 	a := onairtest.NewSource(&onairtest.Script{ID: "playlist", Fallible: true, MaxPerTick: 20,
 		Ready:    func(tick uint64) bool { return tick < 100 || tick >= 102 }, // ticks of the crossfade's child clock
 		Segments: []onairtest.Segment{{Len: 20 * 8000, Value: 0.5}}})
