@@ -39,13 +39,22 @@ func (h *Harbor) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		h.iceResponse(w, r, http.StatusBadRequest, fmt.Sprintf("Unsupported mode %q (only updinfo)", mode), log)
 		return
 	}
-	if m == nil || !m.Connected() {
+	if m == nil {
 		h.iceResponse(w, r, http.StatusBadRequest, "Source does not exist", log)
 		return
 	}
 	md := metadataFromQuery(q)
 	if len(md) == 0 {
 		h.iceResponse(w, r, http.StatusBadRequest, "No metadata (song, title or artist)", log)
+		return
+	}
+	if !m.Connected() {
+		if !m.holdEarly(md) {
+			h.iceResponse(w, r, http.StatusBadRequest, "Source does not exist", log)
+			return
+		}
+		log.Info("harbor: metadata before the stream, applied when it starts", "metadata", md)
+		h.iceResponse(w, r, http.StatusOK, "Metadata update successful", nil)
 		return
 	}
 	if m.newMetadata(md) {

@@ -85,3 +85,30 @@ func TestMetadataRequests(t *testing.T) {
 	assert.Len(t, fh.sink.meta, 6, "refused and repeated updates insert nothing")
 	fh.sink.mu.Unlock()
 }
+
+// A metadata update that arrives while the source client's stream is
+// being taken (its request is in, the stream not accepted yet: Liquidsoap
+// sends both at once) is kept and applied when the stream starts, instead
+// of being refused and lost.
+func TestMetadataBeforeStreamStarts(t *testing.T) {
+	fh := startFake(t, Options{})
+	m := fh.m
+	m.mu.Lock()
+	m.client = &Client{Mount: "/live"} // connecting: not accepted yet
+	m.mu.Unlock()
+	req, err := http.NewRequest(http.MethodGet, "http://"+fh.addr+"/admin/metadata?mode=updinfo&mount=/live&song=Early%20Bird", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("source", "hackme")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	fh.sink.mu.Lock()
+	require.Empty(t, fh.sink.meta, "not applied before the stream")
+	fh.sink.mu.Unlock()
+	m.accept()
+	fh.sink.mu.Lock()
+	defer fh.sink.mu.Unlock()
+	require.Len(t, fh.sink.meta, 1)
+	assert.Equal(t, onair.Metadata{"title": "Early Bird"}, fh.sink.meta[0])
+}

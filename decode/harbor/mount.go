@@ -84,6 +84,7 @@ type Mount struct {
 	accepted bool       // the client was answered and streams
 	cancel   context.CancelCauseFunc
 	lastMeta onair.Metadata // the client's last metadata update
+	early    onair.Metadata // an update that came before the stream did
 }
 
 // Node returns the mount's graph source.
@@ -145,14 +146,34 @@ func (m *Mount) claim(c *Client, cancel context.CancelCauseFunc) bool {
 // accept marks the claimed client as streaming.
 func (m *Mount) accept() {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.accepted, m.lastMeta = true, nil
+	early := m.early
+	m.early = nil
+	m.mu.Unlock()
+	if early != nil && m.newMetadata(early) {
+		m.sink.InsertMetadata(early)
+	}
+}
+
+// holdEarly keeps md for the source client that is connecting (its
+// request is in, its stream not accepted yet) and reports whether there
+// is one: source clients such as Liquidsoap send their first metadata
+// update on a second connection at the same time as the stream, and it
+// can arrive first. The update is applied when the stream starts.
+func (m *Mount) holdEarly(md onair.Metadata) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.client == nil || m.accepted {
+		return false
+	}
+	m.early = md
+	return true
 }
 
 func (m *Mount) release() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.client, m.cancel, m.accepted = nil, nil, false
+	m.client, m.cancel, m.accepted, m.early = nil, nil, false, nil
 }
 
 // newMetadata reports whether md differs from the client's last update,
