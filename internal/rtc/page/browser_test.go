@@ -139,9 +139,18 @@ func TestBrowserGoesLive(t *testing.T) {
 	require.NoError(t, call(ctx, "stop()"))
 	require.Eventually(t, func() bool { _, on := st.whip.Publisher(); return !on }, waitTimeout, 20*time.Millisecond)
 	n = len(st.output())
-	// The live source's buffer (its prebuffer) plays out, then the
-	// fallback: two seconds of show hold at least the last one of it.
-	require.Eventually(t, func() bool { return len(st.output()) > n+2*rate }, waitTimeout, 20*time.Millisecond)
-	require.Zero(t, liveWindows(st.output()[n+rate:], 1000), "the fallback is back")
-	require.Positive(t, liveWindows(st.output()[n+rate:], 220))
+	// The live source's buffer plays out, then the fallback comes back
+	// (how soon depends on the machine's load: polled, not timed).
+	var back int
+	require.Eventually(t, func() bool {
+		out := st.output()
+		for back = n; back+rate/20 <= len(out); back += rate / 20 {
+			if liveWindows(out[back:back+rate/20], 220) > 0 {
+				return true
+			}
+		}
+		return false
+	}, waitTimeout, 20*time.Millisecond, "the 220 Hz fallback never came back")
+	require.Eventually(t, func() bool { return len(st.output()) > back+rate }, waitTimeout, 20*time.Millisecond)
+	require.Zero(t, liveWindows(st.output()[back:back+rate], 1000), "the fallback stays: no more of the tone")
 }
