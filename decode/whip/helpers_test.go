@@ -1,12 +1,10 @@
 package whip_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"math"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,44 +23,6 @@ const waitTimeout = 30 * time.Second
 
 func init() { astiav.SetLogLevel(astiav.LogLevelError) }
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// waitLog waits until the log has a line containing every substring, and
-// returns it.
-func (l *logBuffer) waitLog(t *testing.T, substr ...string) string {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for time.Now().Before(deadline) {
-		for _, line := range strings.Split(l.String(), "\n") {
-			all := true
-			for _, s := range substr {
-				all = all && strings.Contains(line, s)
-			}
-			if all {
-				return line
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no log line with %q in:\n%s", substr, l.String())
-	return ""
-}
-
 // graphRate is the graph's rate: the publisher's 48 kHz is resampled.
 const graphRate = 44100
 
@@ -73,7 +33,7 @@ type studio struct {
 	mount *whip.Mount
 	url   string
 	base  string
-	logs  *logBuffer
+	logs  *rtctest.Logs
 	api   *rtc.API
 	graph *onair.Graph
 
@@ -91,7 +51,7 @@ func (s *studio) output() []float32 {
 // graph stopped.
 func startStudio(t *testing.T, opts *whip.Options, mopts *whip.MountOptions, run bool) *studio {
 	t.Helper()
-	s := &studio{logs: &logBuffer{}}
+	s := &studio{logs: &rtctest.Logs{}}
 	if opts == nil {
 		opts = &whip.Options{}
 	}

@@ -41,7 +41,7 @@ func TestPublish(t *testing.T) {
 		case <-time.After(waitTimeout):
 			t.Fatal("no disconnect after DELETE")
 		}
-		line := s.logs.waitLog(t, "publisher disconnected", "deleted", fmt.Sprintf("publisher=%s", p.Location[len(p.Location)-24:]))
+		line := s.logs.Wait(t, waitTimeout, "publisher disconnected", "deleted", fmt.Sprintf("publisher=%s", p.Location[len(p.Location)-24:]))
 		require.Contains(t, line, "lost=5 late=0", "show %d", show)
 		// The rest of the show plays out (the prebuffer), then the
 		// fallback for at least a second.
@@ -100,8 +100,8 @@ func TestRefused(t *testing.T) {
 		require.Equal(t, tc.code, code, "%s: %s", tc.name, body)
 		require.Contains(t, body, tc.want, tc.name)
 	}
-	s.logs.waitLog(t, "publisher refused", "status=401")
-	s.logs.waitLog(t, "publisher refused", "recvonly")
+	s.logs.Wait(t, waitTimeout, "publisher refused", "status=401")
+	s.logs.Wait(t, waitTimeout, "publisher refused", "recvonly")
 
 	p := s.publish(t, "dj")
 	tone := opusTone(t, 1000, time.Second)
@@ -115,7 +115,7 @@ func TestRefused(t *testing.T) {
 	var se *rtctest.StatusError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, http.StatusConflict, se.Code)
-	s.logs.waitLog(t, "publisher refused", "status=409")
+	s.logs.Wait(t, waitTimeout, "publisher refused", "status=409")
 	info, on := s.mount.Publisher()
 	require.True(t, on)
 	require.Equal(t, "/dj", info.Mount)
@@ -126,7 +126,7 @@ func TestRefused(t *testing.T) {
 func TestNoMedia(t *testing.T) {
 	s := startStudio(t, &whip.Options{MediaTimeout: 300 * time.Millisecond}, nil, true)
 	s.publish(t, "")
-	s.logs.waitLog(t, "publisher disconnected", "sent no audio")
+	s.logs.Wait(t, waitTimeout, "publisher disconnected", "sent no audio")
 	require.Eventually(t, func() bool { _, on := s.mount.Publisher(); return !on }, waitTimeout, 10*time.Millisecond)
 	p := s.publish(t, "")
 	require.NotEmpty(t, p.Location)
@@ -139,7 +139,7 @@ func TestInactive(t *testing.T) {
 	var se *rtctest.StatusError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, http.StatusServiceUnavailable, se.Code, se.Body)
-	s.logs.waitLog(t, "publisher refused", "status=503")
+	s.logs.Wait(t, waitTimeout, "publisher refused", "status=503")
 }
 
 // A publisher that offers video too (OBS sends H.264 beside Opus) gets its
@@ -179,5 +179,5 @@ func TestAudioAndVideoOffer(t *testing.T) {
 		require.NoError(t, video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(i), Timestamp: uint32(1800 * i)},
 			Payload: []byte{0x65, 0x88, 0x84, 0x00}}))
 	}
-	s.logs.waitLog(t, "publisher on air")
+	s.logs.Wait(t, waitTimeout, "publisher on air")
 }

@@ -60,9 +60,9 @@ func TestBadRequests(t *testing.T) {
 		require.Equal(t, tc.code, code, "%s: %s", tc.name, body)
 		require.Contains(t, body, tc.body2, tc.name)
 	}
-	st.logs.waitLog(t, "listener refused", "status=401")
-	st.logs.waitLog(t, "listener refused", "without Opus")
-	st.logs.waitLog(t, "listener refused", "no such session")
+	st.logs.Wait(t, waitTimeout, "listener refused", "status=401")
+	st.logs.Wait(t, waitTimeout, "listener refused", "without Opus")
+	st.logs.Wait(t, waitTimeout, "listener refused", "no such session")
 
 	// A good listener still plays, and answers OPTIONS with CORS headers.
 	p := st.play(t, "s3cret", false, false)
@@ -84,7 +84,7 @@ func TestLimits(t *testing.T) {
 	var se *rtctest.StatusError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, http.StatusServiceUnavailable, se.Code)
-	st.logs.waitLog(t, "listener refused", "status=503")
+	st.logs.Wait(t, waitTimeout, "listener refused", "status=503")
 	require.Equal(t, 1, st.srv.Listeners())
 }
 
@@ -105,7 +105,7 @@ func TestNeverConnects(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, code, body)
 	require.Equal(t, 1, st.srv.Listeners())
-	st.logs.waitLog(t, "listener disconnected", "peer connection failed", "connected=false")
+	st.logs.Wait(t, waitTimeout, "listener disconnected", "peer connection failed", "connected=false")
 	require.Eventually(t, func() bool { return st.srv.Listeners() == 0 }, waitTimeout, 10*time.Millisecond)
 }
 
@@ -132,7 +132,7 @@ func TestSlowListener(t *testing.T) {
 	slow, err := rtctest.Play(ctx, st.api, st.url, "", false, false)
 	require.NoError(t, err)
 	defer slow.Close(ctx, false)
-	st.logs.waitLog(t, "listener connected")
+	st.logs.Wait(t, waitTimeout, "listener connected")
 	ok := st.play(t, "", false, false)
 	require.Eventually(t, func() bool { return st.mount.Stats().Dropped == 1 }, waitTimeout, 10*time.Millisecond)
 	close(release)
@@ -142,7 +142,7 @@ func TestSlowListener(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("the slow listener was not dropped")
 	}
-	st.logs.waitLog(t, "listener disconnected", "too slow")
+	st.logs.Wait(t, waitTimeout, "listener disconnected", "too slow")
 	n := ok.Packets.Load()
 	require.Eventually(t, func() bool { return ok.Packets.Load() > n+10 }, waitTimeout, 10*time.Millisecond)
 }

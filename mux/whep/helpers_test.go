@@ -1,13 +1,10 @@
 package whep_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"math"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,43 +23,6 @@ const waitTimeout = 30 * time.Second
 
 func init() { astiav.SetLogLevel(astiav.LogLevelError) }
 
-// logBuffer is a slog handler's output, safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// waitLog waits until the log has a line containing every substring.
-func (l *logBuffer) waitLog(t *testing.T, substr ...string) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for time.Now().Before(deadline) {
-		for _, line := range strings.Split(l.String(), "\n") {
-			all := true
-			for _, s := range substr {
-				all = all && strings.Contains(line, s)
-			}
-			if all {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no log line with %q in:\n%s", substr, l.String())
-}
-
 // station is a running graph with a WHEP mount of a sine.
 type station struct {
 	srv   *whep.Server
@@ -71,7 +31,7 @@ type station struct {
 	sine  *onair.Node
 	url   string // the mount's endpoint
 	base  string
-	logs  *logBuffer
+	logs  *rtctest.Logs
 	api   *rtc.API // for clients
 }
 
@@ -86,7 +46,7 @@ func startStation(t *testing.T, freq float64, opts *whep.Options, mopts *whep.Mo
 // nil, and a real-time clock with copts, when not nil.
 func startStationOf(t testing.TB, src onair.Source, copts *onair.ClockOptions, freq float64, opts *whep.Options, mopts *whep.MountOptions) *station {
 	t.Helper()
-	st := &station{logs: &logBuffer{}}
+	st := &station{logs: &rtctest.Logs{}}
 	if opts == nil {
 		opts = &whep.Options{}
 	}

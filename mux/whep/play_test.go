@@ -51,7 +51,7 @@ func TestPlay(t *testing.T) {
 		t.Fatal("no disconnect after DELETE")
 	}
 	require.Equal(t, 0, st.srv.Listeners())
-	st.logs.waitLog(t, "listener disconnected", "deleted")
+	st.logs.Wait(t, waitTimeout, "listener disconnected", "deleted")
 }
 
 // Two listeners get the same packets: encoded and packetized once.

@@ -19,6 +19,7 @@ import (
 	"github.com/onair-go/onair/decode/whip"
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/internal/rtc/page"
+	"github.com/onair-go/onair/internal/rtc/rtctest"
 	"github.com/onair-go/onair/mux/whep"
 	"github.com/stretchr/testify/require"
 )
@@ -27,23 +28,6 @@ const waitTimeout = 30 * time.Second
 
 func init() { astiav.SetLogLevel(astiav.LogLevelError) }
 
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // station is the example's station: a WHIP mount /dj (token "dj") cutting
 // into a 220 Hz tone, encoded once to Opus and served by the WHEP mount
 // /live, with the pages at /; the show's audio is recorded.
@@ -51,7 +35,7 @@ type station struct {
 	url  string
 	whip *whip.Mount
 	whep *whep.Mount
-	logs *logBuffer
+	logs *rtctest.Logs
 
 	mu  sync.Mutex
 	out []float32 // left channel of the show
@@ -67,7 +51,7 @@ func startStation(t *testing.T) *station {
 // startStationWith is startStation with music as the fallback.
 func startStationWith(t *testing.T, music onair.Source) *station {
 	t.Helper()
-	st := &station{logs: &logBuffer{}}
+	st := &station{logs: &rtctest.Logs{}}
 	log := slog.New(slog.NewTextHandler(st.logs, nil))
 	ice := whep.ICE{Loopback: true}
 	in, err := whip.NewServer(&whip.Options{ICE: ice, Token: "dj", Logger: log})
