@@ -205,10 +205,19 @@ func TestCloseDrainsEndedMount(t *testing.T) {
 			case <-time.After(waitTimeout):
 				t.Fatal("Serve did not return")
 			}
+			var d disconnect
+			if c.name == "cut" {
+				// The client reads only after the listener was cut: read
+				// at once, it could take the rest of the stream in the
+				// moment before the drain timer fires (a loaded machine).
+				d = ev.waitDisconnect(t)
+			}
 			require.NoError(t, cl.conn.SetReadDeadline(time.Now().Add(waitTimeout)))
 			body, err := io.ReadAll(cl.resp.Body)
 			cl.conn.Close()
-			d := ev.waitDisconnect(t)
+			if c.name == "drained" {
+				d = ev.waitDisconnect(t)
+			}
 			if c.name == "drained" {
 				require.NoError(t, err, "the body ends with its last chunk")
 				assert.Equal(t, written, int64(len(body)), "the whole stream")
