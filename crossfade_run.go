@@ -168,9 +168,11 @@ func (x *Crossfader) ramp(f *Frame, base, k int) {
 // window, and about half of a track shorter than both), so that the short
 // track keeps an end of its own to cross into the track after it. When
 // the input stalled before the start window of the next track arrived,
-// the transition degrades to a clean fade: the ending track fades out over
-// its whole buffered end, then the starting track fades in, the fade going
-// on over the data that comes later (see ramp), never a splice.
+// the transition degrades: the ending track fades out over its whole
+// buffered end, and what arrived of the starting track enters late so
+// that both end together, its fade-in going on over the data that comes
+// later (see ramp). Nothing is spliced, and the output dips to silence
+// only when none of the starting track arrived.
 func (x *Crossfader) startTransition(m int64, stalled bool) {
 	endLen, startLen := x.durations()
 	head := x.la.head
@@ -240,9 +242,9 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 		if x.opts.Transition == nil {
 			fadeIn = x.format.Samples(x.opts.FadeIn)
 		}
-		x.log.Warn("crossfade: the next track did not arrive in time: fading out, then in", "source", x.node.id,
+		x.log.Warn("crossfade: the next track did not arrive in time: a shorter transition", "source", x.node.id,
 			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))
-		mx := newXfMix(ending, starting, lenA, 0, true)
+		mx := newXfMix(ending, starting, lenA, 0, false)
 		mx.fadeIn = fadeIn
 		x.fast = mx
 		if fadeIn > lenB {
