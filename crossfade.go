@@ -275,8 +275,9 @@ func (g *xfGen) Remaining() int {
 }
 
 // Skip ends one track without a click. During a transition it ends the
-// ending track at once: that side fades out over a frame's duration and
-// the starting track goes on (a user transition, which cannot be taken
+// ending track at once: that side fades out over a frame's duration while
+// the starting track rises to full level over the same frame (a user
+// transition, which cannot be taken
 // apart, stops at once and the starting track goes on from the lookahead,
 // fading in over a frame). Otherwise the track playing fades out over a
 // frame's duration, the rest of it is dropped from the lookahead (and the
@@ -288,6 +289,7 @@ func (g *xfGen) Skip() {
 	switch {
 	case x.fast != nil && x.fast.b.start:
 		x.fast.cutEnding(r)
+		x.rampPos, x.rampLen = 0, 0 // the starting side ends at full level
 		return
 	case x.user != nil:
 		x.endTransition()

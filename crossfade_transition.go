@@ -250,6 +250,10 @@ type xfMix struct {
 	pairs           []xfPair // the other tracks of the sides
 	cutPos, cutLen  int      // a Skip's fade to silence, from cutPos
 	cutBoth         bool     // of both sides (else of the ending side only)
+	// The starting side's rise to full level after cutEnding: from gain
+	// riseFrom at output position riseAt, over riseLen samples.
+	riseAt, riseLen int
+	riseFrom        float64
 }
 
 func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
@@ -307,6 +311,10 @@ func (m *xfMix) gains(t int) (ga, gb float64) {
 		if u < m.fadeIn {
 			gb = xfCurve(float64(u) / float64(m.fadeIn))
 		}
+		if m.riseLen > 0 && t >= m.riseAt {
+			x := min(1, float64(t-m.riseAt)/float64(m.riseLen))
+			gb = m.riseFrom + (1-m.riseFrom)*xfCurve(x)
+		}
 	}
 	if m.cutLen > 0 && t >= m.cutPos {
 		g := xfCurve(max(0, 1-float64(t-m.cutPos)/float64(m.cutLen)))
@@ -318,15 +326,22 @@ func (m *xfMix) gains(t int) (ga, gb float64) {
 	return ga, gb
 }
 
-// cutEnding ends the ending side early: it fades to silence over the next
-// n samples while the starting side goes on (a Skip during a transition).
-// A starting side that was to follow the ending one starts when that fade
-// ends.
+// cutEnding ends the ending side early (a Skip during a transition): it
+// fades to silence over the next n samples while the starting side rises
+// from the gain it has to full level over the same samples (or what is
+// left of it), entering at once when it was to enter later. The skip
+// neither dips to silence nor clicks, and the starting side ends at full
+// level.
 func (m *xfMix) cutEnding(n int) {
-	m.cutPos, m.cutLen, m.cutBoth = m.pos, max(n, 1), false
-	if m.offB > m.pos+m.cutLen {
-		m.offB = m.pos + m.cutLen
-		m.length = m.offB + m.b.n
+	n = max(n, 1)
+	_, from := m.gains(m.pos)
+	m.cutPos, m.cutLen, m.cutBoth = m.pos, n, false
+	if m.offB > m.pos {
+		m.offB, from = m.pos, 0
+	}
+	m.length = max(min(m.a.n, m.pos+n), m.offB+m.b.n)
+	if left := m.offB + m.b.n - m.pos; left > 0 {
+		m.riseAt, m.riseLen, m.riseFrom = m.pos, min(n, left), from
 	}
 }
 
