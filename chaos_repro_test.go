@@ -243,3 +243,24 @@ func TestChaosReproSkipInTransitionDeadAir(t *testing.T) {
 		}
 	}
 }
+
+// A click after a Skip, found by the chaos suite (seed 1) and reduced to
+// five faults: the crossfade's Skip fades the track out over a frame, and
+// the next track, shorter than the crossfade's end window, goes straight
+// into a transition as its ending side. Its fade-in after the skip was
+// dropped there: it started at full level (a step of 0.14).
+func TestChaosReproSkipToShortTrackClick(t *testing.T) {
+	keep := []chaosEvent{
+		{tick: 4467, kind: "reload in crossfade"},
+		{tick: 4708, kind: "reload"},
+		{tick: 4986, kind: "skip playlist"},
+		{tick: 5436, kind: "skip fallback"},
+		{tick: 5581, kind: "skip storm", n: 4},
+	}
+	v, _ := chaosRun(t, 1, 6400, 5600, func([]chaosEvent) []chaosEvent { return keep })
+	for _, inv := range []string{"no dead air", "no clicks"} {
+		if n := v.count[inv]; n > 0 {
+			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
+		}
+	}
+}

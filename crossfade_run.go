@@ -147,15 +147,33 @@ func (x *Crossfader) emitBody(f *Frame, n int) int {
 func (x *Crossfader) ramp(f *Frame, base, k int) {
 	n := min(k, x.rampLen-x.rampPos)
 	for _, tr := range f.Tracks() {
-		if tr.Kind != AudioTrack {
-			continue
-		}
-		for _, ch := range tr.Audio {
-			for i := range n {
-				ch[base+i] *= float32(xfCurve(float64(x.rampPos+i) / float64(x.rampLen)))
-			}
+		if tr.Kind == AudioTrack {
+			x.applyRamp(tr.Audio, base, n)
 		}
 	}
+	x.rampPos += n
+}
+
+// applyRamp multiplies samples [base, base+n) of audio by the body's
+// fade-in from x.rampPos on.
+func (x *Crossfader) applyRamp(audio [][]float32, base, n int) {
+	for _, ch := range audio {
+		for i := range n {
+			ch[base+i] *= float32(xfCurve(float64(x.rampPos+i) / float64(x.rampLen)))
+		}
+	}
+}
+
+// rampSide goes on with the body's fade-in (see ramp) over the first
+// samples of the ending side: a track still fading in after a skip, or
+// after a degraded transition, that is short enough to go straight into
+// a transition must not jump to full level there.
+func (x *Crossfader) rampSide(audio [][]float32, n int) {
+	n = min(n, x.rampLen-x.rampPos)
+	if n <= 0 {
+		return
+	}
+	x.applyRamp(audio, 0, n)
 	x.rampPos += n
 }
 
@@ -191,6 +209,7 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	a.rate, a.start = rate, false
 	x.la.readAudio(head, lenA, a.audio, 0)
 	x.la.copySide(a, head, lenA)
+	x.rampSide(a.audio, lenA)
 	b := &x.startBuf
 	b.reserve(ch, lenB)
 	b.rate, b.start = rate, true
