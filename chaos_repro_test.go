@@ -264,3 +264,22 @@ func TestChaosReproSkipToShortTrackClick(t *testing.T) {
 		}
 	}
 }
+
+// Two Skips of the crossfade 9 ticks apart, during one transition (seed 2,
+// reduced to three faults): the first ends the ending side; the second
+// must end the starting track. It restarted the ending side's cut instead,
+// which brought that side back at full level over the starting one (a
+// step of 0.33).
+func TestChaosReproSecondSkipInTransitionClick(t *testing.T) {
+	keep := []chaosEvent{
+		{tick: 12920, kind: "unready", n: 287},
+		{tick: 12922, kind: "skip crossfade"},
+		{tick: 12931, kind: "skip crossfade"},
+	}
+	v, _ := chaosRun(t, 2, 13000, 12950, func([]chaosEvent) []chaosEvent { return keep })
+	for _, inv := range []string{"no dead air", "no clicks", "exact accounting (output)"} {
+		if n := v.count[inv]; n > 0 {
+			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
+		}
+	}
+}
