@@ -186,10 +186,11 @@ func (x *Crossfader) rampSide(audio [][]float32, n int) {
 // window, and about half of a track shorter than both), so that the short
 // track keeps an end of its own to cross into the track after it. When
 // the input stalled before the start window of the next track arrived,
-// the transition degrades: the ending track fades out over its whole
-// buffered end, and what arrived of the starting track enters late so
-// that both end together, its fade-in going on over the data that comes
-// later (see ramp). Nothing is spliced, and the output dips to silence
+// the transition degrades: the ending track fades out as in a full
+// transition (the built-in fades; a Transition function fades it over its
+// whole buffered end), and what arrived of the starting track enters late
+// so that both end together, its fade-in going on over the data that
+// comes later (see ramp). Nothing is spliced, and the output dips to silence
 // only when none of the starting track arrived.
 func (x *Crossfader) startTransition(m int64, stalled bool) {
 	endLen, startLen := x.durations()
@@ -257,13 +258,14 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 
 	x.rampPos, x.rampLen = 0, 0
 	if degraded {
-		fadeIn := startLen
+		fadeOut, fadeIn := lenA, startLen
 		if x.opts.Transition == nil {
-			fadeIn = x.format.Samples(x.opts.FadeIn)
+			fadeOut = ending.fadeSamples("liq_fade_out", x.opts.FadeOut)
+			fadeIn = starting.fadeSamples("liq_fade_in", x.opts.FadeIn)
 		}
 		x.log.Warn("crossfade: the next track did not arrive in time: a shorter transition", "source", x.node.id,
 			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))
-		mx := newXfMix(ending, starting, lenA, 0, false)
+		mx := newXfMix(ending, starting, fadeOut, 0, false)
 		mx.fadeIn = fadeIn
 		x.fast = mx
 		if fadeIn > lenB {
