@@ -74,7 +74,10 @@ func (d *chaosDecoder) sample(c *[chaosChannels]float32) {
 	if d.started {
 		step := math.Abs(float64(c[0] - d.prev))
 		d.worstStep = max(d.worstStep, step)
-		if limit := max(gain, d.prevGain, 1)*chaosMaxStep*1.01 + 2e-3; step > limit {
+		// The material's own step, plus the steepest fade the crossfade
+		// makes on purpose: a skip's raised-cosine fade over one frame.
+		fade := chaosAmp * math.Pi / (2 * float64(d.frameSize))
+		if limit := max(gain, d.prevGain, 1)*chaosMaxStep*1.01 + max(fade, 2e-3); step > limit {
 			d.v.add("no clicks", "step %.4f between two samples (limit %.4f, material max %.4f, sum of gains %.3f), segment %d",
 				step, limit, chaosMaxStep, gain, d.k)
 		}
