@@ -74,9 +74,11 @@ func (d *chaosDecoder) sample(c *[chaosChannels]float32) {
 	if d.started {
 		step := math.Abs(float64(c[0] - d.prev))
 		d.worstStep = max(d.worstStep, step)
-		// The material's own step, plus the steepest fade the crossfade
-		// makes on purpose: a skip's raised-cosine fade over one frame.
-		fade := chaosAmp * math.Pi / (2 * float64(d.frameSize))
+		// The material's own step, plus the steepest ramp the crossfade
+		// makes on purpose: the 5 ms raised-cosine ramps that join a
+		// nearly empty track to its neighbours (a skip's fade takes a
+		// frame, 20 ms).
+		fade := chaosAmp * math.Pi / (2 * chaosRate * 0.005)
 		if limit := max(gain, d.prevGain, 1)*chaosMaxStep*1.01 + max(fade, 2e-3); step > limit {
 			d.v.add("no clicks", "step %.4f between two samples (limit %.4f, material max %.4f, sum of gains %.3f), segment %d",
 				step, limit, chaosMaxStep, gain, d.k)

@@ -283,3 +283,18 @@ func TestChaosReproSecondSkipInTransitionClick(t *testing.T) {
 		}
 	}
 }
+
+// Dead air after a Skip that lands on a nearly empty track (seed 4,
+// reduced to two Skips): the 61-sample track went straight into a
+// transition as its whole ending side, and the track after it faded in
+// from silence over the full second of FadeIn. A tiny ending side is now
+// joined to the next track with short ramps.
+func TestChaosReproSkipToTinyTrackDeadAir(t *testing.T) {
+	keep := []chaosEvent{{tick: 363, kind: "skip crossfade"}, {tick: 661, kind: "skip crossfade"}}
+	v, _ := chaosRun(t, 4, 700, 680, func([]chaosEvent) []chaosEvent { return keep })
+	for _, inv := range []string{"no dead air", "no clicks", "exact accounting (output)"} {
+		if n := v.count[inv]; n > 0 {
+			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
+		}
+	}
+}

@@ -257,6 +257,18 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	}
 
 	x.rampPos, x.rampLen = 0, 0
+	if lenA < x.format.Samples(100*time.Millisecond) {
+		// A nearly empty ending side (a tiny track reached by a skip) can
+		// carry no fade: the next track would fade in from silence after
+		// it. The two are joined with short ramps instead, as the tiny
+		// tracks of a starting side are (see smoothJoins).
+		r := x.format.Samples(5 * time.Millisecond)
+		x.fast = newXfMix(ending, starting, min(r, lenA/2), r, true)
+		if lenB < r {
+			x.rampPos, x.rampLen = lenB, r
+		}
+		return
+	}
 	if degraded {
 		fadeOut, fadeIn := lenA, startLen
 		if x.opts.Transition == nil {
