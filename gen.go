@@ -78,7 +78,11 @@ func (s *synth) Generate(f *Frame) error {
 			n = min(n, s.trackLen-s.pos)
 		}
 		start := f.Len()
-		f.Extend(n)
+		if s.fill == nil {
+			f.extendSilent(n)
+		} else {
+			f.Extend(n)
+		}
 		if s.fill != nil {
 			audio := f.Audio()
 			for c, a := range audio {
