@@ -128,7 +128,7 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	api, err := rtc.NewAPI(s.opts.ICE, true)
+	api, err := rtc.NewAPI(s.opts.ICE, true, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("whip: %w", err)
 	}
