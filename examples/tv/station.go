@@ -88,8 +88,8 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 	opts := &hls.Options{
 		SegmentDuration: cfg.Segment, StateFile: "state.json", Logger: log,
 		Variants: []hls.Variant{
-			{Name: "tv", Tracks: []mux.Track{mux.CopyTrack("video"), mux.CopyTrack("audio")}},
-			{Name: "radio", Tracks: []mux.Track{mux.DropTrack("video"), mux.CopyTrack("audio")}},
+			{Name: "tv", Tracks: mux.Only("video", "audio")},
+			{Name: "radio", Tracks: mux.Only("audio")},
 		},
 	}
 	if cfg.S3Bucket != "" {

@@ -81,9 +81,10 @@ type Variant struct {
 	// is required, unique, and made of ASCII letters, digits, '-' and '_'.
 	Name string
 	// Tracks selects the source's tracks, as for the outputs of package
-	// mux: [mux.CopyTrack] makes a track one of the segments' streams,
-	// [mux.DropTrack] (or not naming it) leaves it out. At least one track
-	// is copied; a copied track must hold encoded packets.
+	// mux: [mux.Only] names the tracks the segments hold; in a longer
+	// selection, [mux.CopyTrack] makes a track one of the segments'
+	// streams, [mux.DropTrack] (or not naming it) leaves it out. At least
+	// one track is copied; a copied track must hold encoded packets.
 	Tracks []mux.Track
 	// Container is the segment format. It defaults to
 	// [Options.Container].

@@ -19,7 +19,7 @@ func ExampleNew() {
 	}
 	out, err := icecast.New(mp3, &icecast.Options{
 		URL:    "http://source:secret@radio.example:8000/live.mp3",
-		Tracks: []mux.Track{mux.CopyTrack("audio_mp3")},
+		Tracks: mux.Only("audio_mp3"),
 		Name:   "My Radio",
 		Genre:  "test",
 	})

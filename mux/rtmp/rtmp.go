@@ -3,7 +3,7 @@
 // and AAC audio, or AAC alone, copied from the graph's shared encoders.
 //
 //	out, err := rtmp.New(av, "rtmp://live.example/app/STREAM-KEY", &rtmp.Options{
-//		Tracks: []mux.Track{mux.CopyTrack("video_h264"), mux.CopyTrack("audio_aac")},
+//		Tracks: mux.Only("video_h264", "audio_aac"),
 //	})
 //	graph.Add(out)
 //

@@ -5,7 +5,7 @@
 //	out, err := srt.New(av, "playout.example:9000", &srt.Options{
 //		Latency:    300 * time.Millisecond,
 //		Passphrase: "a shared secret",
-//		Tracks:     []mux.Track{mux.CopyTrack("video_h264"), mux.CopyTrack("audio_aac")},
+//		Tracks:     mux.Only("video_h264", "audio_aac"),
 //	})
 //	graph.Add(out)
 //
