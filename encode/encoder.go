@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	"github.com/asticode/go-astiav"
@@ -185,7 +184,9 @@ func (e *Encoder) AddVideo(width, height int, frameRate onair.Rational, opts *Vi
 
 // Open creates the file at path and writes the container header. The
 // container is format (an FFmpeg muxer name such as "mp4", "matroska",
-// "ogg") or, when format is "", guessed from path's extension.
+// "ogg") or, when format is "", guessed from path's extension. A format
+// FFmpeg does not know, or cannot guess, is an error wrapping
+// mux.ErrFormat.
 func (e *Encoder) Open(path, format string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -194,17 +195,15 @@ func (e *Encoder) Open(path, format string) error {
 	}
 	m, err := avmux.Create(path, e.muxOptions(format))
 	if err != nil {
-		if errors.Is(err, avmux.ErrFormat) {
-			err = fmt.Errorf("%w: %q (extension %q): %w", ErrUnknownFormat, path, filepath.Ext(path), err)
-		}
-		return e.lc.fail(err)
+		return e.lc.fail(fmt.Errorf("encode: %w", err))
 	}
 	return e.start(m)
 }
 
 // OpenWriter writes the container to w, in format (required: an FFmpeg
 // muxer name). When w is not seekable the output is written sequentially:
-// MP4 becomes fragmented MP4. w is not closed by Close.
+// MP4 becomes fragmented MP4. w is not closed by Close. A missing or
+// unknown format is an error wrapping mux.ErrFormat.
 func (e *Encoder) OpenWriter(w io.Writer, format string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -212,14 +211,11 @@ func (e *Encoder) OpenWriter(w io.Writer, format string) error {
 		return err
 	}
 	if format == "" {
-		return e.lc.fail(fmt.Errorf("%w: OpenWriter needs an explicit format", ErrUnknownFormat))
+		return e.lc.fail(fmt.Errorf("encode: %w: OpenWriter needs an explicit format", avmux.ErrFormat))
 	}
 	m, err := avmux.NewWriter(w, format, e.muxOptions(""))
 	if err != nil {
-		if errors.Is(err, avmux.ErrFormat) {
-			err = fmt.Errorf("%w: %q: %w", ErrUnknownFormat, format, err)
-		}
-		return e.lc.fail(err)
+		return e.lc.fail(fmt.Errorf("encode: %w", err))
 	}
 	return e.start(m)
 }

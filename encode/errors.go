@@ -15,9 +15,6 @@ var (
 	// ErrInvalidOption reports an option value the codec rejects, or an
 	// invalid field of AudioOptions or VideoOptions.
 	ErrInvalidOption = errors.New("invalid option value")
-	// ErrUnknownFormat reports a container format FFmpeg cannot write, or
-	// a path whose extension names none.
-	ErrUnknownFormat = errors.New("encode: unknown container format")
 )
 
 // OptionError reports a codec option that could not be applied. Err is

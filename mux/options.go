@@ -21,7 +21,9 @@ var (
 	// ErrTemplate reports a path template with an unknown % directive.
 	ErrTemplate = errors.New("mux: invalid path template")
 	// ErrFormat reports a container format FFmpeg does not know, or one it
-	// cannot guess from a file name.
+	// cannot guess from a file name. The outputs of this package and of
+	// its subpackages report it, and so do encode's Encoder.Open and
+	// Encoder.OpenWriter.
 	ErrFormat = avmux.ErrFormat
 )
 

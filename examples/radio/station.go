@@ -105,7 +105,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (st 
 	if err != nil {
 		return nil, err
 	}
-	xf.Node().OnTrack(func(m onair.Metadata) { fmt.Fprintf(cfg.Out, "now playing: %s\n", listen.DefaultSong(m)) })
+	xf.Node().OnTrack(func(m onair.Metadata) { fmt.Fprintf(cfg.Out, "now playing: %s\n", m.Song()) })
 	// On air, a look-ahead limiter keeps the true peak under -1 dBTP.
 	air, err := dynamics.Limit(xf, nil)
 	if err != nil {

@@ -114,9 +114,10 @@ type Options struct {
 	// Metadata says how title changes are sent. It defaults to
 	// [MetadataAuto].
 	Metadata MetadataMode
-	// Song makes the title sent through the admin API from a metadata.
-	// It defaults to "artist - title", or whichever of them is set, or the
-	// "song" field; an empty result sends nothing.
+	// Song makes the title sent through the admin API from a metadata;
+	// an empty result sends nothing. It defaults to [onair.Metadata.Song]
+	// ("artist - title", or whichever of them is set, or the "song"
+	// field).
 	Song func(m onair.Metadata) string
 
 	// QueueSize bounds, in bytes, the data waiting for the network. When a
@@ -217,7 +218,7 @@ func resolve(opts *Options) (*config, error) {
 		return nil, fmt.Errorf("%w: unknown metadata mode %d", ErrOptions, c.Metadata)
 	}
 	if c.Song == nil {
-		c.Song = DefaultSong
+		c.Song = onair.Metadata.Song
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = 256 << 10
@@ -303,8 +304,3 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
-
-// DefaultSong is the default [Options.Song]: [onair.Metadata.Song], that is
-// "artist - title", or whichever of the two is set, or the metadata's
-// "song" field, keys matched without regard to case.
-func DefaultSong(m onair.Metadata) string { return m.Song() }

@@ -65,18 +65,3 @@ func TestOptions(t *testing.T) {
 		})
 	}
 }
-
-func TestDefaultSong(t *testing.T) {
-	for _, tc := range []struct {
-		m    onair.Metadata
-		want string
-	}{
-		{onair.Metadata{"artist": "A", "title": "T"}, "A - T"},
-		{onair.Metadata{"title": "T"}, "T"},
-		{onair.Metadata{"ARTIST": "A"}, "A"},
-		{onair.Metadata{"song": "S", "album": "X"}, "S"},
-		{onair.Metadata{"album": "X"}, ""},
-	} {
-		assert.Equal(t, tc.want, icecast.DefaultSong(tc.m), "%v", tc.m)
-	}
-}
