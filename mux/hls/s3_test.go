@@ -222,9 +222,9 @@ func TestS3Rejected(t *testing.T) {
 	o = base
 	o.Endpoint = "ftp://127.0.0.1"
 	_, err = hls.NewS3(ctx, &o)
-	assert.ErrorIs(t, err, hls.ErrOptions, "not http")
+	assert.ErrorIs(t, err, hls.ErrOption, "not http")
 	_, err = hls.NewS3(ctx, &hls.S3Options{Endpoint: w.Endpoint})
-	assert.ErrorIs(t, err, hls.ErrOptions, "no bucket")
+	assert.ErrorIs(t, err, hls.ErrOption, "no bucket")
 
 	// The environment variables stand in for the options.
 	t.Setenv("AWS_ENDPOINT_URL", w.Endpoint)

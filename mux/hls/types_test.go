@@ -240,7 +240,7 @@ func (g *gappy) Generate(f *onair.Frame) error {
 }
 
 // TestOptionsErrors checks that invalid options are refused with
-// ErrOptions, naming the problem.
+// ErrOption, naming the problem.
 func TestOptionsErrors(t *testing.T) {
 	v := []hls.Variant{{Name: "a", Tracks: only("audio_aac_low")}}
 	for _, c := range []struct {
@@ -263,7 +263,8 @@ func TestOptionsErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := hls.New(onair.Sine(440, nil), t.TempDir(), c.opts)
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, hls.ErrOptions), "wraps ErrOptions: %v", err)
+			assert.True(t, errors.Is(err, hls.ErrOption), "wraps ErrOption: %v", err)
+			assert.ErrorIs(t, err, onair.ErrInvalidOption, "the root sentinel matches too")
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}

@@ -33,5 +33,5 @@ func ExampleNew() {
 	fmt.Println(err)
 	// Output:
 	// http://radio.example:8000/live.mp3 audio/mpeg idle
-	// icecast: invalid options: no Format given and none known for mount "/live"
+	// icecast: invalid option: no Format given and none known for mount "/live"
 }

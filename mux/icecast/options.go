@@ -189,18 +189,18 @@ func resolve(opts *Options) (*config, error) {
 		c.Password = "hackme"
 	}
 	if c.Method != MethodPut && c.Method != MethodSource {
-		return nil, fmt.Errorf("%w: unknown method %v", ErrOptions, c.Method)
+		return nil, fmt.Errorf("%w: unknown method %v", ErrOption, c.Method)
 	}
 	if c.Format == "" {
 		c.Format = mux.FormatOfPath(c.mount)
 		if c.Format == "" {
-			return nil, fmt.Errorf("%w: no Format given and none known for mount %q", ErrOptions, c.mount)
+			return nil, fmt.Errorf("%w: no Format given and none known for mount %q", ErrOption, c.mount)
 		}
 	}
 	if c.ContentType == "" {
 		c.ContentType = mux.ContentType(c.Format)
 		if c.ContentType == "" {
-			return nil, fmt.Errorf("%w: no ContentType given and none known for format %q", ErrOptions, c.Format)
+			return nil, fmt.Errorf("%w: no ContentType given and none known for format %q", ErrOption, c.Format)
 		}
 	}
 	if c.Name == "" {
@@ -215,7 +215,7 @@ func resolve(opts *Options) (*config, error) {
 		c.inBand = true
 	case MetadataOff:
 	default:
-		return nil, fmt.Errorf("%w: unknown metadata mode %d", ErrOptions, c.Metadata)
+		return nil, fmt.Errorf("%w: unknown metadata mode %d", ErrOption, c.Metadata)
 	}
 	if c.Song == nil {
 		c.Song = onair.Metadata.Song
@@ -237,12 +237,12 @@ func resolve(opts *Options) (*config, error) {
 	for k, v := range map[string]string{"Name": c.Name, "Description": c.Description, "Genre": c.Genre,
 		"StreamURL": c.StreamURL, "AudioInfo": c.AudioInfo, "ContentType": c.ContentType, "User": c.User} {
 		if strings.ContainsAny(v, "\r\n") {
-			return nil, fmt.Errorf("%w: %s has a line break", ErrOptions, k)
+			return nil, fmt.Errorf("%w: %s has a line break", ErrOption, k)
 		}
 	}
 	for k, v := range c.Headers {
 		if k == "" || strings.ContainsAny(k, "\r\n: ") || strings.ContainsAny(v, "\r\n") {
-			return nil, fmt.Errorf("%w: header %q: bad name or value", ErrOptions, k)
+			return nil, fmt.Errorf("%w: header %q: bad name or value", ErrOption, k)
 		}
 	}
 	return c, nil
@@ -253,19 +253,19 @@ func (c *config) server() error {
 	host, port, mount := c.Host, c.Port, c.Mount
 	if c.URL != "" {
 		if host != "" || port != 0 || mount != "" {
-			return fmt.Errorf("%w: give URL or Host/Port/Mount, not both", ErrOptions)
+			return fmt.Errorf("%w: give URL or Host/Port/Mount, not both", ErrOption)
 		}
 		u, err := url.Parse(c.URL)
 		if err != nil {
-			return fmt.Errorf("%w: URL: %w", ErrOptions, err)
+			return fmt.Errorf("%w: URL: %w", ErrOption, err)
 		}
 		if u.Scheme != "http" && u.Scheme != "icecast" {
-			return fmt.Errorf("%w: URL scheme %q: only http (or icecast) is supported", ErrOptions, u.Scheme)
+			return fmt.Errorf("%w: URL scheme %q: only http (or icecast) is supported", ErrOption, u.Scheme)
 		}
 		host, mount = u.Hostname(), u.Path
 		if p := u.Port(); p != "" {
 			if port, err = strconv.Atoi(p); err != nil {
-				return fmt.Errorf("%w: URL port %q", ErrOptions, p)
+				return fmt.Errorf("%w: URL port %q", ErrOption, p)
 			}
 		}
 		if u.User != nil {
@@ -282,14 +282,14 @@ func (c *config) server() error {
 		port = 8000
 	}
 	if port < 0 || port > 65535 {
-		return fmt.Errorf("%w: port %d", ErrOptions, port)
+		return fmt.Errorf("%w: port %d", ErrOption, port)
 	}
 	mount = "/" + strings.TrimLeft(mount, "/")
 	if mount == "/" {
-		return fmt.Errorf("%w: no mount", ErrOptions)
+		return fmt.Errorf("%w: no mount", ErrOption)
 	}
 	if strings.ContainsAny(mount, " \r\n?#") {
-		return fmt.Errorf("%w: mount %q has a space, line break, ? or #", ErrOptions, mount)
+		return fmt.Errorf("%w: mount %q has a space, line break, ? or #", ErrOption, mount)
 	}
 	c.host, c.mount = net.JoinHostPort(host, strconv.Itoa(port)), mount
 	return nil

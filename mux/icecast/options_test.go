@@ -54,7 +54,7 @@ func TestOptions(t *testing.T) {
 			}
 			out, err := icecast.New(src, opts)
 			if tc.err != "" {
-				require.ErrorIs(t, err, icecast.ErrOptions)
+				require.ErrorIs(t, err, icecast.ErrOption)
 				assert.Contains(t, err.Error(), tc.err)
 				return
 			}
