@@ -362,7 +362,8 @@ func CheckFormat(name string) error {
 	return nil
 }
 
-// IsOgg reports whether format is one of FFmpeg's Ogg muxers.
+// IsOgg reports whether format is one of FFmpeg's Ogg muxers, whose
+// metadata travels in band (a new chained stream).
 func IsOgg(format string) bool {
 	switch format {
 	case "ogg", "oga", "opus", "spx", "ogv":

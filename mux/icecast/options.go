@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/avmux"
 	"github.com/onair-go/onair/mux"
 )
 
@@ -192,13 +193,13 @@ func resolve(opts *Options) (*config, error) {
 		return nil, fmt.Errorf("%w: unknown method %v", ErrOption, c.Method)
 	}
 	if c.Format == "" {
-		c.Format = mux.FormatOfPath(c.mount)
+		c.Format = avmux.FormatOfPath(c.mount)
 		if c.Format == "" {
 			return nil, fmt.Errorf("%w: no Format given and none known for mount %q", ErrOption, c.mount)
 		}
 	}
 	if c.ContentType == "" {
-		c.ContentType = mux.ContentType(c.Format)
+		c.ContentType = avmux.ContentType(c.Format)
 		if c.ContentType == "" {
 			return nil, fmt.Errorf("%w: no ContentType given and none known for format %q", ErrOption, c.Format)
 		}
@@ -208,7 +209,7 @@ func resolve(opts *Options) (*config, error) {
 	}
 	switch c.Metadata {
 	case MetadataAuto:
-		c.inBand, c.adminAPI = mux.IsOgg(c.Format), !mux.IsOgg(c.Format)
+		c.inBand, c.adminAPI = avmux.IsOgg(c.Format), !avmux.IsOgg(c.Format)
 	case MetadataAdmin:
 		c.adminAPI = true
 	case MetadataInBand:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/avmux"
 	"github.com/onair-go/onair/mux"
 )
 
@@ -172,7 +173,7 @@ func resolveMount(p string, o *MountOptions, log *slog.Logger) (mountConfig, err
 		c.ID = "listen:" + p
 	}
 	if c.Format == "" {
-		if c.Format = mux.FormatOfPath(p); c.Format == "" {
+		if c.Format = avmux.FormatOfPath(p); c.Format == "" {
 			return c, fmt.Errorf("listen: mount %s: %w: no Format and no known extension (.mp3, .aac, .ogg, .opus, .ts)", p, mux.ErrFormat)
 		}
 	}
@@ -184,7 +185,7 @@ func resolveMount(p string, o *MountOptions, log *slog.Logger) (mountConfig, err
 	}
 	c.ogg = c.Format == "ogg"
 	if c.ContentType == "" {
-		if c.ContentType = mux.ContentType(c.Format); c.ContentType == "" {
+		if c.ContentType = avmux.ContentType(c.Format); c.ContentType == "" {
 			c.ContentType = "application/octet-stream"
 		}
 	}
