@@ -12,9 +12,10 @@ import (
 	"github.com/onair-go/onair/internal/avmux"
 )
 
-// EncoderOptions configure an [Encoder]. A nil *EncoderOptions means all
-// defaults.
-type EncoderOptions struct {
+// Options configure the standalone [Encoder] (the codecs of its streams,
+// and of the graph's shared encoders, take [AudioOptions] and
+// [VideoOptions]). A nil *Options means all defaults.
+type Options struct {
 	// MuxerOptions are FFmpeg muxer options ("movflags", ...). An option
 	// the muxer does not know is an error naming it. Default none; a
 	// non-seekable MP4 output is written as fragmented MP4.
@@ -45,7 +46,7 @@ type EncoderOptions struct {
 type Encoder struct {
 	mu      sync.Mutex
 	lc      lifecycle
-	opts    EncoderOptions
+	opts    Options
 	log     *slog.Logger
 	streams []*streamEnc
 	mux     *avmux.Muxer
@@ -82,7 +83,7 @@ func (s *streamEnc) close() {
 }
 
 // New returns an Encoder in [StateCreated]. opts may be nil.
-func New(opts *EncoderOptions) *Encoder {
+func New(opts *Options) *Encoder {
 	e := &Encoder{}
 	if opts != nil {
 		e.opts = *opts

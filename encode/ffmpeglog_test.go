@@ -87,7 +87,7 @@ func TestFFmpegMessagesToLogger(t *testing.T) {
 	defer astiav.SetLogLevel(level)
 	stderr := captureStderr(t)
 	rec := newRecorder()
-	enc := encode.New(&encode.EncoderOptions{Logger: slog.New(rec)})
+	enc := encode.New(&encode.Options{Logger: slog.New(rec)})
 	v, err := enc.AddVideo(64, 48, onair.Rational{Num: 25, Den: 1}, &encode.VideoOptions{Preset: "ultrafast"})
 	require.NoError(t, err)
 	a, err := enc.AddAudio(44100, 2, &encode.AudioOptions{Codec: "libmp3lame"})

@@ -111,10 +111,6 @@ type normalizer struct {
 
 func (g *normalizer) WakeUp(*onair.Format) error { g.set(0); return nil }
 
-func (g *normalizer) Ready() bool { return g.src.Node().Ready() }
-
-func (g *normalizer) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *normalizer) set(db float64) {
 	g.lin = float32(math.Pow(10, db/20))
 	g.n.gain.Store(math.Float64bits(db))

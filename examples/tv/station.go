@@ -56,7 +56,7 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 	// folder runs dry).
 	var sound onair.Source = onair.Sine(220, &onair.GenOptions{Amplitude: 0.2, ID: "tone"})
 	if cfg.Music != "" {
-		music, err := decode.Playlist(cfg.Music, &decode.PlaylistOptions{Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log})
+		music, err := decode.Playlist(cfg.Music, &decode.PlaylistOptions{Order: decode.Shuffle, Reload: decode.ReloadWatch, Logger: log})
 		if err != nil {
 			return fail(fmt.Errorf("music folder: %w", err))
 		}

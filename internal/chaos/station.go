@@ -87,7 +87,7 @@ func build(cfg *Config, lib *library, hlsDir, archDir, iceURL string, log *slog.
 	if err != nil {
 		return fail(err)
 	}
-	st.playlist, err = decode.Playlist(lib.musicDir, &decode.PlaylistOptions{Seed: cfg.Seed + 1, Mode: decode.Randomize, Logger: log})
+	st.playlist, err = decode.Playlist(lib.musicDir, &decode.PlaylistOptions{Seed: cfg.Seed + 1, Order: decode.Shuffle, Logger: log})
 	if err != nil {
 		return fail(fmt.Errorf("music: %w", err))
 	}
