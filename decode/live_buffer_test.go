@@ -7,6 +7,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,7 +19,7 @@ import (
 func TestLiveOverrun(t *testing.T) {
 	ctx := deadline(t)
 	data := readFile(t, makeTone(t, t.TempDir(), tone{name: "a.mp3", seconds: 3, codec: mp3Codec, tags: map[string]string{"title": "T"}}))
-	logs := &logLines{}
+	logs := &logtest.Handler{}
 	src, err := decode.Live(&decode.LiveOptions{Prebuffer: 200 * time.Millisecond, MaxBuffer: time.Second, Logger: slog.New(logs)})
 	require.NoError(t, err)
 	r := newRig(t, src, true)
@@ -27,13 +28,13 @@ func TestLiveOverrun(t *testing.T) {
 	assert.Equal(t, time.Second, st.Buffered, "the buffer is full")
 	assert.Positive(t, st.Overruns)
 	assert.InDelta(t, 2*time.Second, st.Dropped, float64(20*time.Millisecond), "3s decoded, 1s kept")
-	recs := logs.find("overrun")
+	recs := logs.Find("overrun")
 	require.NotEmpty(t, recs)
 	var logged int64
 	var loggedDrop time.Duration
 	for _, rec := range recs {
-		logged += attr(rec, "overruns").Int64()
-		loggedDrop += attr(rec, "dropped").Duration()
+		logged += logtest.Attr(rec, "overruns").Int64()
+		loggedDrop += logtest.Attr(rec, "dropped").Duration()
 	}
 	assert.Equal(t, int64(st.Overruns), logged, "every overrun is logged, in at most one line per second")
 	assert.InDelta(t, st.Dropped, loggedDrop, float64(time.Millisecond))

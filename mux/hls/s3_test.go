@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/stretchr/testify/assert"
@@ -299,40 +300,13 @@ func TestS3Transient5xx(t *testing.T) {
 	assert.True(t, parse(t, pl).endlist)
 }
 
-// logCount counts log records whose message contains a string.
-type logCount struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (l *logCount) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logCount) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	l.msgs = append(l.msgs, r.Message)
-	l.mu.Unlock()
-	return nil
-}
-func (l *logCount) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logCount) WithGroup(string) slog.Handler      { return l }
-func (l *logCount) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, m := range l.msgs {
-		if strings.Contains(m, s) {
-			n++
-		}
-	}
-	return n
-}
-
 // TestS3ServerDown kills SeaweedFS mid-stream: the clock goes on (the
 // manual clock's Tick returns), rounds that cannot be stored are dropped
 // and logged, and when the server is back the stream goes on after a
 // discontinuity and plays through ENDLIST.
 func TestS3ServerDown(t *testing.T) {
 	w := peertest.StartSeaweedFS(t)
-	logs := &logCount{}
+	logs := &logtest.Handler{}
 	st, err := hls.NewS3(context.Background(), &hls.S3Options{
 		Endpoint: w.Endpoint, Bucket: w.Bucket, Prefix: "down", Timeout: time.Second,
 		AccessKeyID: w.AccessKey, SecretAccessKey: w.SecretKey, Logger: slog.New(logs),
@@ -366,9 +340,9 @@ func TestS3ServerDown(t *testing.T) {
 	require.NoError(t, g.Close())
 
 	assert.Empty(t, chk.problems, "upload order")
-	assert.Positive(t, logs.count("segments dropped"), "drops are logged")
-	assert.Positive(t, logs.count("writing segment failed"), "failed uploads are logged")
-	assert.Positive(t, logs.count("retrying"), "retries are logged")
+	assert.Positive(t, len(logs.Find("segments dropped")), "drops are logged")
+	assert.Positive(t, len(logs.Find("writing segment failed")), "failed uploads are logged")
+	assert.Positive(t, len(logs.Find("retrying")), "retries are logged")
 	pl, err := chk.get("aac.m3u8")
 	require.NoError(t, err)
 	p := parse(t, pl)
