@@ -57,7 +57,7 @@ func TestLiveSleep(t *testing.T) {
 	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
 	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk})
 	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Dummy(src, &onair.OutputOptions{Fallible: true})))
+	require.NoError(t, g.Add(onair.Sink(src, nil, &onair.OutputOptions{Fallible: true})))
 	require.NoError(t, g.Start())
 	gt := newGate(data)
 	done := playAsync(ctx, src, gt, "")

@@ -25,7 +25,7 @@ func TestCompressFollowsItsInput(t *testing.T) {
 	src := onairtest.Tracks("t", 44100)
 	comp, err = dynamics.Compress(src, nil)
 	require.NoError(t, err)
-	_, clk := onairtest.StartGraph(t, nil, onair.Dummy(comp, nil))
+	_, clk := onairtest.StartGraph(t, nil, onair.Sink(comp, nil, nil))
 	clk.Tick()
 	assert.Positive(t, src.Node().Remaining())
 	assert.Equal(t, src.Node().Remaining(), comp.Node().Remaining())

@@ -27,7 +27,7 @@ func TestSharedFollowsItsInput(t *testing.T) {
 	src := onairtest.Tracks("t", 44100)
 	enc, err = encode.Audio(src, &encode.AudioOptions{Codec: "pcm_s16le"})
 	require.NoError(t, err)
-	_, clk := onairtest.StartGraph(t, nil, onair.Dummy(enc, nil))
+	_, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, nil, nil))
 	clk.Tick()
 	clk.Tick()
 	assert.Positive(t, src.Node().Remaining())

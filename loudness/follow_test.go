@@ -30,7 +30,7 @@ func TestOperatorsFollowTheirInput(t *testing.T) {
 			src := onairtest.Tracks("t", 44100)
 			n, err = op(src)
 			require.NoError(t, err)
-			_, clk := onairtest.StartGraph(t, nil, onair.Dummy(n, nil))
+			_, clk := onairtest.StartGraph(t, nil, onair.Sink(n, nil, nil))
 			clk.Tick()
 			assert.Positive(t, src.Node().Remaining())
 			assert.Equal(t, src.Node().Remaining(), n.Node().Remaining())

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/gain"
 )
 
 // Metadata keys read by [Normalize] (matched without regard to case).
@@ -161,7 +162,7 @@ func (g *normalizer) trackGain(f *onair.Frame, pos int) float64 {
 		}
 	}
 	if amp != "" {
-		if x, err := onair.ParseGain(amp); err == nil && x > 0 {
+		if x, err := gain.Parse(amp); err == nil && x > 0 {
 			return 20 * math.Log10(x) // as given: not capped
 		}
 	}

@@ -130,7 +130,7 @@ func TestShortFollowsItsInput(t *testing.T) {
 
 	src := onairtest.Tracks("t", 1000)
 	short := onairtest.Short(src, 100)
-	_, clk := onairtest.StartGraph(t, nil, onair.Dummy(short, nil))
+	_, clk := onairtest.StartGraph(t, nil, onair.Sink(short, nil, nil))
 	clk.Tick()
 	assert.Equal(t, 900, short.Node().Remaining())
 }

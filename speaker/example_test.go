@@ -44,7 +44,7 @@ func Example() {
 func Example_clockConflict() {
 	build := func(buffered bool) *onair.Graph {
 		tone := onair.Sine(440, &onair.GenOptions{ID: "tone"})
-		recorder := onair.Dummy(tone, &onair.OutputOptions{ID: "recorder"})
+		recorder := onair.Sink(tone, nil, &onair.OutputOptions{ID: "recorder"})
 		onair.Assign(onair.NewClock("main", nil), recorder)
 		var played onair.Source = tone
 		if buffered {
