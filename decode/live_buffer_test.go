@@ -8,6 +8,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/internal/logtest"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,11 +55,7 @@ func TestLiveSleep(t *testing.T) {
 	data := readFile(t, makeTone(t, t.TempDir(), tone{name: "a.mp3", codec: mp3Codec}))
 	src, err := decode.Live(nil)
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Sink(src, nil, &onair.OutputOptions{Fallible: true})))
-	require.NoError(t, g.Start())
+	g, _ := onairtest.StartGraph(t, &onairtest.Options{AsyncCallbacks: true}, onair.Sink(src, nil, &onair.OutputOptions{Fallible: true}))
 	gt := newGate(data)
 	done := playAsync(ctx, src, gt, "")
 	gt.allow(len(data)/2, false)

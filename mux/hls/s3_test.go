@@ -22,7 +22,9 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
+	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,8 +100,8 @@ func (b *bucketChecker) onFile(ev hls.FileEvent) {
 }
 
 var s3Variants = []hls.Variant{
-	{Name: "aac", Tracks: only("audio_aac_low")},
-	{Name: "fmp4", Tracks: only("audio_aac_high"), Container: hls.FMP4},
+	{Name: "aac", Tracks: mux.Only("audio_aac_low")},
+	{Name: "fmp4", Tracks: mux.Only("audio_aac_high"), Container: hls.FMP4},
 }
 
 // TestS3Live streams 20 s of a sine as HLS (MPEG-TS and fMP4 variants, a
@@ -318,11 +320,7 @@ func TestS3ServerDown(t *testing.T) {
 		Queue: 2, Logger: slog.New(logs),
 	})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	tickUntil := func(what string, cond func(hls.Stats) bool) {
 		t.Helper()
 		deadline := time.Now().Add(2 * time.Minute)
