@@ -155,7 +155,11 @@ func TestPlaylistAllBad(t *testing.T) {
 	assert.Equal(t, 20*882, r.cap.samples, "the fallback keeps the stream going")
 	assert.Equal(t, 0.0, rms(r.cap.audio[0]))
 
-	makeTone(t, dir, tone{name: "later.wav", seconds: 1, codec: []string{"-c:a", "pcm_s16le"}})
+	// The file appears whole (made elsewhere, then renamed): the playlist
+	// retries by itself after its pause, and could otherwise open it
+	// while ffmpeg writes it.
+	made := makeTone(t, t.TempDir(), tone{name: "later.wav", seconds: 1, codec: []string{"-c:a", "pcm_s16le"}})
+	require.NoError(t, os.Rename(made, missing))
 	pl.Reload()
 	r.run(20)
 	assert.True(t, pl.Node().Ready(), "ready again after a reload")

@@ -48,7 +48,7 @@ func Example_clockConflict() {
 		onair.Assign(onair.NewClock("main", nil), recorder)
 		var played onair.Source = tone
 		if buffered {
-			buf, err := onair.Buffer(tone, nil)
+			buf, err := onair.NewBuffer(tone, nil)
 			if err != nil {
 				log.Fatal(err)
 			}

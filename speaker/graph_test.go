@@ -70,7 +70,7 @@ func TestBufferBetweenClocks(t *testing.T) {
 		main := onair.NewClock("main", nil)
 		rec := onair.Sink(src, nil, &onair.OutputOptions{ID: "recorder"})
 		onair.Assign(main, rec)
-		buf, err := onair.Buffer(src, &onair.BufferOptions{Prebuffer: 500 * time.Millisecond})
+		buf, err := onair.NewBuffer(src, &onair.BufferOptions{Prebuffer: 500 * time.Millisecond})
 		require.NoError(t, err)
 		r := startRig(t, buf, &speaker.Options{Fallible: true}, rec)
 		synctest.Wait()
