@@ -3,9 +3,9 @@ package onair
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"sync/atomic"
+
+	"github.com/onair-go/onair/internal/gain"
 )
 
 // AmplifyOptions configure [Amplify]. A nil *AmplifyOptions is valid.
@@ -90,7 +90,7 @@ func (g *amplifier) Generate(f *Frame) error {
 			for _, m := range f.meta {
 				if m.Pos == pos {
 					if v, ok := m.Metadata[g.key]; ok {
-						if x, err := ParseGain(v); err == nil {
+						if x, err := gain.Parse(v); err == nil {
 							g.override, g.has = x, true
 						}
 					}
@@ -109,24 +109,6 @@ func (g *amplifier) Generate(f *Frame) error {
 		pos = next
 	}
 	return nil
-}
-
-// ParseGain parses a gain given as a linear factor ("0.5") or in decibels
-// ("-6 dB", "+3dB"), and returns it as a linear factor.
-func ParseGain(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	db := false
-	if len(s) >= 2 && strings.EqualFold(s[len(s)-2:], "db") {
-		s, db = strings.TrimSpace(s[:len(s)-2]), true
-	}
-	x, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		return 0, fmt.Errorf("%w: gain %q", ErrInvalidOption, s)
-	}
-	if db {
-		return math.Pow(10, x/20), nil
-	}
-	return x, nil
 }
 
 // scaleAudio multiplies the audio of f in [from, to) by g.

@@ -46,7 +46,7 @@ func chainGraph(tb testing.TB, n int, kind onair.ClockKind, mksafe, async bool, 
 			s = gain(s, 0.99)
 		}
 	}
-	require.NoError(tb, g.Add(onair.Dummy(s, nil)))
+	require.NoError(tb, g.Add(onair.Sink(s, nil, nil)))
 	require.NoError(tb, g.Start())
 	for range 50 { // warm up: every buffer reaches its steady size
 		clk.Tick()

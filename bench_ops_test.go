@@ -80,7 +80,7 @@ func startOp(t testing.TB, src onair.Source) *onair.Clock {
 	clk := onair.NewClock("bench", &onair.ClockOptions{Kind: onair.Manual})
 	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
 	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Dummy(src, &onair.OutputOptions{Fallible: true})))
+	require.NoError(t, g.Add(onair.Sink(src, nil, &onair.OutputOptions{Fallible: true})))
 	require.NoError(t, g.Start())
 	t.Cleanup(func() { g.Close() })
 	for range 500 { // 10 s: every kind of junction has happened

@@ -100,9 +100,9 @@ func TestCrossfadeTenThousandTracks(t *testing.T) {
 
 // xfBufferGraph starts src -> Buffer -> sink with the source in clock
 // in and the consumer in clock out.
-func xfBufferGraph(t testing.TB, format onair.Format, src onair.Source, opts *onair.BufferOptions, send func(*onair.Frame) error) (*onair.Buffered, *onair.Clock, *onair.Clock) {
+func xfBufferGraph(t testing.TB, format onair.Format, src onair.Source, opts *onair.BufferOptions, send func(*onair.Frame) error) (*onair.Buffer, *onair.Clock, *onair.Clock) {
 	in, out := xfManual("in"), xfManual("out")
-	b, err := onair.Buffer(src, opts)
+	b, err := onair.NewBuffer(src, opts)
 	require.NoError(t, err)
 	sink := onair.Sink(b, send, &onair.OutputOptions{Fallible: true})
 	onair.Assign(out, sink)

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// BufferOptions configure [Buffer]. A zero BufferOptions is valid.
+// BufferOptions configure [NewBuffer]. A zero BufferOptions is valid.
 type BufferOptions struct {
 	// ID names the buffer. It defaults to "buffer"; its input side is
 	// named ID+".input".
@@ -37,11 +37,12 @@ type BufferStats struct {
 	Dropped               time.Duration
 }
 
-// Buffered is the consumer side of a [Buffer]: a source that plays, in
-// its own clock, what the buffer's input side wrote in the source's clock.
+// Buffer is a buffer between two clocks, made by [NewBuffer]: a source
+// that plays, in its own clock, what the buffer's input side wrote in the
+// clock of the buffered source.
 //
 // Its methods are safe to call from any goroutine.
-type Buffered struct {
+type Buffer struct {
 	node *Node
 	in   *Output
 	src  Source
@@ -61,7 +62,7 @@ type Buffered struct {
 	log       *slog.Logger
 }
 
-// Buffer returns a source that plays src through a buffer, so that src and
+// NewBuffer returns a source that plays src through a buffer, so that src and
 // the returned source can belong to different clocks: the buffer's input
 // side is an output, owned by the buffer, that pulls src in src's clock and
 // writes into the buffer; the returned source has no children and takes the
@@ -90,9 +91,9 @@ type Buffered struct {
 // no repeat.
 //
 // The returned source is fallible. Errors of src are logged by src's clock
-// and never reach the consumer. opts may be nil; Buffer returns an error
-// wrapping [ErrInvalidOption] for invalid options.
-func Buffer(src Source, opts *BufferOptions) (*Buffered, error) {
+// and never reach the consumer. opts may be nil; NewBuffer returns an
+// error wrapping [ErrInvalidOption] for invalid options.
+func NewBuffer(src Source, opts *BufferOptions) (*Buffer, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w: Buffer of a nil source", ErrInvalidOption)
 	}
@@ -112,20 +113,20 @@ func Buffer(src Source, opts *BufferOptions) (*Buffered, error) {
 	case o.Max <= o.Prebuffer:
 		return nil, fmt.Errorf("%w: buffer %q: max %v must be larger than prebuffer %v", ErrInvalidOption, o.ID, o.Max, o.Prebuffer)
 	}
-	b := &Buffered{src: src, opts: o, buffering: true}
+	b := &Buffer{src: src, opts: o, buffering: true}
 	b.in = NewOutput(src, bufferInput{b}, &OutputOptions{ID: o.ID + ".input", Fallible: true})
 	b.node = NewNode((*bufferGen)(b), &NodeOptions{ID: o.ID, Fallible: true, Owned: []Source{b.in}})
 	return b, nil
 }
 
 // Node returns the buffer's graph node.
-func (b *Buffered) Node() *Node { return b.node }
+func (b *Buffer) Node() *Node { return b.node }
 
 // Input returns the output that feeds the buffer in the source's clock.
-func (b *Buffered) Input() *Output { return b.in }
+func (b *Buffer) Input() *Output { return b.in }
 
 // Stats returns the buffer's fill level and counters.
-func (b *Buffered) Stats() BufferStats {
+func (b *Buffer) Stats() BufferStats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s := b.stats
@@ -141,9 +142,9 @@ func samplesDuration(n, rate int) time.Duration {
 	return time.Duration(int64(n) * int64(time.Second) / int64(rate))
 }
 
-// bufferGen is the generator of a buffer's node: Buffered's fields with
+// bufferGen is the generator of a buffer's node: Buffer's fields with
 // the node methods kept out of the public API.
-type bufferGen Buffered
+type bufferGen Buffer
 
 // WakeUp allocates the buffer storage (once) and starts prebuffering.
 func (b *bufferGen) WakeUp(f *Format) error {
@@ -235,7 +236,7 @@ func (b *bufferGen) Skip() {
 }
 
 // write is the input side: it runs in the source's clock.
-func (b *Buffered) write(f *Frame) {
+func (b *Buffer) write(f *Frame) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.awake {
@@ -269,7 +270,7 @@ func (b *Buffered) write(f *Frame) {
 // rounded up to whole picture intervals of the graph frame rate when the
 // buffer carries video, so that the pictures kept stay on the grid the
 // dropped ones were on. Call with b.mu held.
-func (b *Buffered) dropLen(over int) int {
+func (b *Buffer) dropLen(over int) int {
 	if b.frameRate.Num <= 0 || b.frameRate.Den <= 0 || !b.ring.hasVideo() {
 		return over
 	}
@@ -280,7 +281,7 @@ func (b *Buffered) dropLen(over int) int {
 }
 
 // bufferInput is the sender of a buffer's input output.
-type bufferInput struct{ b *Buffered }
+type bufferInput struct{ b *Buffer }
 
 func (s bufferInput) Send(f *Frame) error {
 	s.b.write(f)

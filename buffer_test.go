@@ -119,13 +119,13 @@ func TestBufferOverflowDropsOldest(t *testing.T) {
 }
 
 func TestBufferOptions(t *testing.T) {
-	_, err := onair.Buffer(onair.Blank(nil), &onair.BufferOptions{Prebuffer: 2 * time.Second, Max: time.Second})
+	_, err := onair.NewBuffer(onair.Blank(nil), &onair.BufferOptions{Prebuffer: 2 * time.Second, Max: time.Second})
 	assert.ErrorIs(t, err, onair.ErrInvalidOption)
-	_, err = onair.Buffer(onair.Blank(nil), &onair.BufferOptions{Prebuffer: -time.Second})
+	_, err = onair.NewBuffer(onair.Blank(nil), &onair.BufferOptions{Prebuffer: -time.Second})
 	assert.ErrorIs(t, err, onair.ErrInvalidOption)
-	_, err = onair.Buffer(nil, nil)
+	_, err = onair.NewBuffer(nil, nil)
 	assert.ErrorIs(t, err, onair.ErrInvalidOption)
-	b, err := onair.Buffer(onair.Blank(nil), nil)
+	b, err := onair.NewBuffer(onair.Blank(nil), nil)
 	require.NoError(t, err)
 	assert.True(t, b.Node().Fallible())
 	assert.Equal(t, "buffer.input", b.Input().ID())

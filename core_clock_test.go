@@ -37,7 +37,7 @@ func mix(id string, srcs ...onair.Source) *onair.Node {
 func TestClockConflictError(t *testing.T) {
 	s := onairtest.Counter("s")
 	a, b := manualClock("a"), manualClock("b")
-	o1, o2 := onair.Dummy(s, nil), onair.Dummy(s, nil)
+	o1, o2 := onair.Sink(s, nil, nil), onair.Sink(s, nil, nil)
 	onair.Assign(a, o1)
 	onair.Assign(b, o2)
 	g, _ := manualGraph(t, &onair.GraphOptions{Clock: a})
@@ -57,7 +57,7 @@ func TestClockConflictReadAheadAndOutput(t *testing.T) {
 	s := onairtest.Counter("s")
 	ra := newReadAhead("fade", s)
 	g, _ := manualGraph(t, nil)
-	require.NoError(t, g.Add(onair.Dummy(ra, nil), onair.Dummy(s, &onair.OutputOptions{ID: "monitor"})))
+	require.NoError(t, g.Add(onair.Sink(ra, nil, nil), onair.Sink(s, nil, &onair.OutputOptions{ID: "monitor"})))
 	err := g.Start()
 	var ce *onair.ClockConflictError
 	require.ErrorAs(t, err, &ce)
@@ -72,7 +72,7 @@ func TestNestedClockError(t *testing.T) {
 	s := onairtest.Counter("s")
 	ra := newReadAhead("fade", s)
 	g, _ := manualGraph(t, nil)
-	require.NoError(t, g.Add(onair.Dummy(mix("add", ra, s), nil)))
+	require.NoError(t, g.Add(onair.Sink(mix("add", ra, s), nil, nil)))
 	err := g.Start()
 	var ne *onair.NestedClockError
 	require.ErrorAs(t, err, &ne)
@@ -109,7 +109,7 @@ func TestSyncConflictError(t *testing.T) {
 	}
 	t.Run("SameClock", func(t *testing.T) {
 		g, _ := manualGraph(t, nil)
-		require.NoError(t, g.Add(onair.Dummy(card("card1", "hw:0"), nil), onair.Dummy(card("card2", "hw:1"), nil)))
+		require.NoError(t, g.Add(onair.Sink(card("card1", "hw:0"), nil, nil), onair.Sink(card("card2", "hw:1"), nil, nil)))
 		err := g.Start()
 		var se *onair.SyncConflictError
 		require.ErrorAs(t, err, &se)
@@ -119,10 +119,10 @@ func TestSyncConflictError(t *testing.T) {
 	})
 	t.Run("OneClockEach", func(t *testing.T) {
 		other := manualClock("other")
-		o2 := onair.Dummy(card("card2", "hw:1"), nil)
+		o2 := onair.Sink(card("card2", "hw:1"), nil, nil)
 		onair.Assign(other, o2)
 		g, clk := manualGraph(t, nil)
-		require.NoError(t, g.Add(onair.Dummy(card("card1", "hw:0"), nil), o2))
+		require.NoError(t, g.Add(onair.Sink(card("card1", "hw:0"), nil, nil), o2))
 		require.NoError(t, g.Start())
 		assert.Equal(t, "card1 (hw:0)", clk.Status().Sync)
 		assert.Equal(t, "card2 (hw:1)", other.Status().Sync)
@@ -132,7 +132,7 @@ func TestSyncConflictError(t *testing.T) {
 func TestClockStatus(t *testing.T) {
 	ra := newReadAhead("fade", onairtest.Counter("s"))
 	g, clk := manualGraph(t, nil)
-	require.NoError(t, g.Add(onair.Dummy(ra, nil), onair.Dummy(onair.Sine(440, nil), nil)))
+	require.NoError(t, g.Add(onair.Sink(ra, nil, nil), onair.Sink(onair.Sine(440, nil), nil, nil)))
 	require.NoError(t, g.Start())
 	tick(clk, 7)
 	st := clk.Status()
@@ -151,10 +151,10 @@ func TestGraphLifecycleErrors(t *testing.T) {
 
 	g, _ := manualGraph(t, &onair.GraphOptions{Clock: clk})
 	require.ErrorIs(t, g.Add(onair.Sine(440, nil)), onair.ErrNotOutput)
-	require.NoError(t, g.Add(onair.Dummy(onair.Sine(440, nil), nil)))
+	require.NoError(t, g.Add(onair.Sink(onair.Sine(440, nil), nil, nil)))
 	require.NoError(t, g.Start())
 	require.ErrorIs(t, g.Start(), onair.ErrStarted)
-	require.ErrorIs(t, g.Add(onair.Dummy(onair.Sine(440, nil), nil)), onair.ErrStarted)
+	require.ErrorIs(t, g.Add(onair.Sink(onair.Sine(440, nil), nil, nil)), onair.ErrStarted)
 	require.ErrorIs(t, g.Run(context.Background()), onair.ErrNoRunnableClock)
 	require.NoError(t, g.Close())
 	require.NoError(t, g.Close(), "Close is idempotent")
@@ -163,7 +163,7 @@ func TestGraphLifecycleErrors(t *testing.T) {
 	assert.Equal(t, uint64(0), clk.Ticks(), "a closed graph's clock does not tick")
 
 	g2, _ := manualGraph(t, &onair.GraphOptions{Clock: clk})
-	require.NoError(t, g2.Add(onair.Dummy(onair.Sine(440, nil), nil)))
+	require.NoError(t, g2.Add(onair.Sink(onair.Sine(440, nil), nil, nil)))
 	require.ErrorContains(t, g2.Start(), "already belongs to another graph")
 
 	_, err := onair.NewGraph(&onair.GraphOptions{Format: onair.Format{SampleRate: -1}})

@@ -65,7 +65,7 @@ func TestFallibleError(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			g, _ := manualGraph(t, nil)
-			require.NoError(t, g.Add(onair.Dummy(src, &onair.OutputOptions{ID: "radio"})))
+			require.NoError(t, g.Add(onair.Sink(src, nil, &onair.OutputOptions{ID: "radio"})))
 			err := g.Start()
 			var fe *onair.FallibleError
 			require.ErrorAs(t, err, &fe)
@@ -78,14 +78,14 @@ func TestFallibleError(t *testing.T) {
 	}
 	t.Run("FixedWithFallibleOutput", func(t *testing.T) {
 		g, _ := manualGraph(t, nil)
-		require.NoError(t, g.Add(onair.Dummy(onair.Fail("dead"), &onair.OutputOptions{Fallible: true})))
+		require.NoError(t, g.Add(onair.Sink(onair.Fail("dead"), nil, &onair.OutputOptions{Fallible: true})))
 		require.NoError(t, g.Start())
 	})
 	t.Run("FixedWithMkSafe", func(t *testing.T) {
 		g, _ := manualGraph(t, nil)
 		safe := onair.MkSafe(onair.Fail("dead"))
 		assert.False(t, safe.Fallible())
-		require.NoError(t, g.Add(onair.Dummy(safe, nil)))
+		require.NoError(t, g.Add(onair.Sink(safe, nil, nil)))
 		require.NoError(t, g.Start())
 	})
 }
@@ -178,16 +178,17 @@ func TestOutputRestartAfterSendError(t *testing.T) {
 	clk := manualClock("test")
 	var sent []uint64
 	var errs []error
-	sender := onair.SenderFunc(func(f *onair.Frame) error {
+	send := func(f *onair.Frame) error {
 		sent = append(sent, clk.Ticks())
 		if clk.Ticks() == 3 {
 			return errors.New("network down")
 		}
 		return nil
-	})
+	}
+
 	l := &logs{}
 	g, _ := manualGraph(t, &onair.GraphOptions{Clock: clk, Logger: slog.New(l)})
-	out := onair.NewOutput(onair.Sine(440, nil), sender, &onair.OutputOptions{
+	out := onair.Sink(onair.Sine(440, nil), send, &onair.OutputOptions{
 		ID: "icecast", RestartDelay: 100 * time.Millisecond, OnError: func(err error) { errs = append(errs, err) },
 	})
 	require.NoError(t, g.Add(out))
@@ -225,7 +226,7 @@ func TestInfallibleOutputUnreadyLogged(t *testing.T) {
 	l := &logs{}
 	src := onairtest.NewSource(&onairtest.Script{Segments: []onairtest.Segment{{Len: 2 * fs}}})
 	g, clk := manualGraph(t, &onair.GraphOptions{Logger: slog.New(l)})
-	require.NoError(t, g.Add(onair.Dummy(src, nil)))
+	require.NoError(t, g.Add(onair.Sink(src, nil, nil)))
 	require.NoError(t, g.Start())
 	tick(clk, 6)
 	assert.Len(t, l.with("infallible source is not ready"), 1)

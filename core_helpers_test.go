@@ -68,7 +68,7 @@ type readAhead struct {
 func newReadAhead(id string, in onair.Source) *readAhead {
 	r := &readAhead{in: in}
 	r.child = onair.NewClock(id+".child", &onair.ClockOptions{Kind: onair.Passive})
-	reader := onair.NewOutput(in, onair.SenderFunc(r.receive), &onair.OutputOptions{ID: id + ".reader", Fallible: true})
+	reader := onair.Sink(in, r.receive, &onair.OutputOptions{ID: id + ".reader", Fallible: true})
 	r.child.AddOutput(reader)
 	r.node = onair.NewNode(r, &onair.NodeOptions{ID: id, Owned: []onair.Source{reader}})
 	return r

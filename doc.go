@@ -90,8 +90,8 @@
 // # Outputs
 //
 // An [Output] pulls its source on every tick of its clock and hands the
-// frame to a [Sender] ([SenderFunc] adapts a function); [Sink] and [Dummy]
-// are the simplest outputs. Senders must not block the clock: those that
+// frame to a [Sender]; [Sink] is the simplest output (a function of each
+// frame, or none to discard them). Senders must not block the clock: those that
 // talk to the network queue the data to goroutines of their own. A Send
 // error stops the output, which starts again after
 // [OutputOptions.RestartDelay].

@@ -62,7 +62,7 @@ func Example() {
 // to fix it.
 func ExampleFallibleError() {
 	g, _ := onair.NewGraph(&onair.GraphOptions{Clock: onair.NewClock("main", &onair.ClockOptions{Kind: onair.Manual})})
-	_ = g.Add(onair.Dummy(onair.Fail("live"), &onair.OutputOptions{ID: "radio"}))
+	_ = g.Add(onair.Sink(onair.Fail("live"), nil, &onair.OutputOptions{ID: "radio"}))
 	fmt.Println(g.Start())
 	// Output:
 	// onair: output "radio": source "live" is fallible: wrap it with onair.MkSafe, add an infallible fallback, or make the output fallible (OutputOptions.Fallible)

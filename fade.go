@@ -37,11 +37,11 @@ func (c FadeCurve) String() string {
 	return "FadeCurve(" + strconv.Itoa(int(c)) + ")"
 }
 
-// Gain returns the gain of the curve at x, the fraction of the fade done
-// (clamped to [0, 1]). Gain(0) is 0 and Gain(1) is 1 for every curve.
+// gain returns the gain of the curve at x, the fraction of the fade done
+// (clamped to [0, 1]). gain(0) is 0 and gain(1) is 1 for every curve.
 // steepness shapes CurveLog and CurveExp (Liquidsoap's curve parameter,
 // 10 when 0 or less).
-func (c FadeCurve) Gain(x, steepness float64) float64 {
+func (c FadeCurve) gain(x, steepness float64) float64 {
 	x = min(max(x, 0), 1)
 	if steepness <= 1 {
 		steepness = 10
@@ -207,7 +207,7 @@ func (g *fader) fadeIn(f *Frame, from, to int) {
 	}
 	n := min(to-from, g.d-g.t)
 	for i := range n {
-		applyGain(f, from+i, float32(g.curve.Gain(float64(g.t+i)/float64(g.d), g.steep)))
+		applyGain(f, from+i, float32(g.curve.gain(float64(g.t+i)/float64(g.d), g.steep)))
 	}
 	g.t += to - from
 }
@@ -216,7 +216,7 @@ func (g *fader) fadeIn(f *Frame, from, to int) {
 func (g *fader) fadeOut(f *Frame, from, to, trackEnd int) {
 	for i := max(from, trackEnd-g.d); i < to; i++ {
 		rem := trackEnd - i - 1 // samples after i in the track
-		applyGain(f, i, float32(g.curve.Gain(float64(rem)/float64(g.d), g.steep)))
+		applyGain(f, i, float32(g.curve.gain(float64(rem)/float64(g.d), g.steep)))
 	}
 }
 

@@ -11,19 +11,19 @@ import (
 
 func TestFadeCurves(t *testing.T) {
 	for _, c := range []onair.FadeCurve{onair.CurveLinear, onair.CurveSin, onair.CurveLog, onair.CurveExp} {
-		assert.InDelta(t, 0, c.Gain(0, 0), 1e-12, c.String())
-		assert.InDelta(t, 1, c.Gain(1, 0), 1e-12, c.String())
-		assert.InDelta(t, 1, c.Gain(2, 0), 1e-12, "%v clamps", c)
+		assert.InDelta(t, 0, onair.CurveGain(c, 0, 0), 1e-12, c.String())
+		assert.InDelta(t, 1, onair.CurveGain(c, 1, 0), 1e-12, c.String())
+		assert.InDelta(t, 1, onair.CurveGain(c, 2, 0), 1e-12, "%v clamps", c)
 		prev := -1.0
 		for i := 0; i <= 100; i++ {
-			g := c.Gain(float64(i)/100, 0)
+			g := onair.CurveGain(c, float64(i)/100, 0)
 			require.Greater(t, g, prev, "%v rises", c)
 			prev = g
 		}
 	}
-	assert.InDelta(t, 0.5, onair.CurveSin.Gain(0.5, 0), 1e-12)
-	assert.Greater(t, onair.CurveLog.Gain(0.5, 0), 0.5, "log rises fast")
-	assert.Less(t, onair.CurveExp.Gain(0.5, 0), 0.5, "exp rises slowly")
+	assert.InDelta(t, 0.5, onair.CurveGain(onair.CurveSin, 0.5, 0), 1e-12)
+	assert.Greater(t, onair.CurveGain(onair.CurveLog, 0.5, 0), 0.5, "log rises fast")
+	assert.Less(t, onair.CurveGain(onair.CurveExp, 0.5, 0), 0.5, "exp rises slowly")
 }
 
 func TestFadeInPerTrack(t *testing.T) {
@@ -59,7 +59,7 @@ func TestFadeOutUsesRemaining(t *testing.T) {
 		a, b := starts[k], starts[k+1]
 		for i := a; i < b; i++ {
 			rem := b - i - 1 // samples after i in its track
-			want := onair.CurveSin.Gain(float64(rem)/17, 0)
+			want := onair.CurveGain(onair.CurveSin, float64(rem)/17, 0)
 			require.InDelta(t, want, out.id[i], 1e-6, "sample %d", i)
 		}
 	}

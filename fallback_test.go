@@ -186,7 +186,7 @@ func TestFallbackFallibility(t *testing.T) {
 
 	g, err := onair.NewGraph(&onair.GraphOptions{Format: opsFormat, Clock: h.clk})
 	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Dummy(fb, nil)))
+	require.NoError(t, g.Add(onair.Sink(fb, nil, nil)))
 	var fe *onair.FallibleError
 	require.ErrorAs(t, g.Start(), &fe, "an infallible output refuses a fallback of fallible sources")
 

@@ -172,9 +172,6 @@ func (f *Frame) Size() int { return f.size }
 // Free returns how many samples can still be appended.
 func (f *Frame) Free() int { return f.size - f.length }
 
-// Full reports whether the frame holds a full frame of data.
-func (f *Frame) Full() bool { return f.length >= f.size }
-
 // Tracks returns the frame's tracks. The slice must not be modified.
 func (f *Frame) Tracks() []Track {
 	f.zero = 0 // the caller may write their audio
@@ -207,14 +204,6 @@ func (f *Frame) Audio() [][]float32 {
 
 // Marks returns the positions of the track marks in the frame, in order.
 func (f *Frame) Marks() []int { return f.marks }
-
-// FirstMark returns the position of the first track mark, if any.
-func (f *Frame) FirstMark() (int, bool) {
-	if len(f.marks) == 0 {
-		return 0, false
-	}
-	return f.marks[0], true
-}
 
 // Metadata returns the frame's timed metadata, in position order.
 func (f *Frame) Metadata() []MetadataAt { return f.meta }

@@ -122,19 +122,3 @@ func (f *Frame) appendTimedShift(src *Frame, from, to int, inclEnd bool, base in
 		}
 	}
 }
-
-// CopyLayout makes f's track layout match src's: missing tracks are added
-// (tracks of f that src lacks are kept). It allocates only for new tracks.
-func (f *Frame) CopyLayout(src *Frame) {
-	for i := range src.tracks {
-		st := &src.tracks[i]
-		if f.track(st.Name) != nil {
-			continue
-		}
-		if st.Kind == AudioTrack {
-			f.AddAudioTrack(st.Name, len(st.Audio))
-		} else {
-			f.AddTrack(st.Name, st.Kind, st.Stream)
-		}
-	}
-}

@@ -106,7 +106,7 @@ func TestGraphSources(t *testing.T) {
 	in := onairtest.NewSource(&onairtest.Script{ID: "in", Loop: true, Segments: []onairtest.Segment{{Len: 1000}}})
 	xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 50 * time.Millisecond, FadeIn: 20 * time.Millisecond, FadeOut: 20 * time.Millisecond})
 	require.NoError(t, err)
-	out := onair.Dummy(xf, &onair.OutputOptions{ID: "out"})
+	out := onair.Sink(xf, nil, &onair.OutputOptions{ID: "out"})
 	g, err := onair.NewGraph(&onair.GraphOptions{Format: opsFormat, Clock: onair.NewClock("m", &onair.ClockOptions{Kind: onair.Manual})})
 	require.NoError(t, err)
 	assert.Nil(t, g.Sources(), "no sources before Start")

@@ -1,7 +1,6 @@
 package onair
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 )
@@ -25,9 +24,6 @@ type MultitrackOptions struct {
 	// Select).
 	ID string
 }
-
-// ErrNoTracks is returned by Multitrack and Select when no track is given.
-var ErrNoTracks = errors.New("onair: multitrack source needs at least one track")
 
 // Multitrack returns a source whose frames hold the given tracks, taken
 // from several sources and renamed: for instance the packet tracks of
@@ -80,7 +76,7 @@ func Select(src Source, tracks map[string]string, opts *MultitrackOptions) (*Nod
 
 func newMultitrack(tracks []TrackSpec, id string) (*Node, error) {
 	if len(tracks) == 0 {
-		return nil, ErrNoTracks
+		return nil, fmt.Errorf("%w: %s: no track (a multitrack source needs at least one)", ErrInvalidOption, id)
 	}
 	m := &multitrack{specs: slices.Clone(tracks)}
 	fallible := false

@@ -171,7 +171,7 @@ func TestMultitrackShortestFrame(t *testing.T) {
 func TestMultitrackErrors(t *testing.T) {
 	s := onair.Sine(440, nil)
 	_, err := onair.Multitrack(nil, nil)
-	assert.ErrorIs(t, err, onair.ErrNoTracks)
+	assert.ErrorIs(t, err, onair.ErrInvalidOption)
 	_, err = onair.Multitrack([]onair.TrackSpec{{Name: "a", Source: s}, {Name: "a", Source: s}}, nil)
 	assert.ErrorIs(t, err, onair.ErrInvalidOption)
 	_, err = onair.Multitrack([]onair.TrackSpec{{Name: "a"}}, nil)
@@ -179,7 +179,7 @@ func TestMultitrackErrors(t *testing.T) {
 	_, err = onair.Multitrack([]onair.TrackSpec{{Source: s}}, nil)
 	assert.ErrorIs(t, err, onair.ErrInvalidOption)
 	_, err = onair.Select(s, nil, nil)
-	assert.ErrorIs(t, err, onair.ErrNoTracks)
+	assert.ErrorIs(t, err, onair.ErrInvalidOption)
 
 	fallible, err := onair.Multitrack([]onair.TrackSpec{{Name: "a", Source: s, Track: "audio"}, {Name: "b", Source: onair.Fail(""), Track: "audio"}}, nil)
 	require.NoError(t, err)

@@ -21,13 +21,6 @@ type Sender interface {
 	Send(f *Frame) error
 }
 
-// SenderFunc is an adapter to allow the use of ordinary functions as
-// Senders.
-type SenderFunc func(f *Frame) error
-
-// Send calls fn(f).
-func (fn SenderFunc) Send(f *Frame) error { return fn(f) }
-
 type starter interface{ Start() error }
 type stopper interface{ Stop() error }
 

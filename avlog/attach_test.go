@@ -1,39 +1,20 @@
 package avlog_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair/avlog"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// logBuf is a concurrency-safe log destination.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *logBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *logBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-func newLogger(level slog.Level) (*slog.Logger, *logBuf) {
-	var b logBuf
-	return slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: level})), &b
+func newLogger(level slog.Level) (*slog.Logger, *logtest.Buffer) {
+	var b logtest.Buffer
+	return b.Logger(level), &b
 }
 
 func codecContext(t *testing.T, name string) *astiav.CodecContext {

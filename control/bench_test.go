@@ -34,10 +34,10 @@ func radioGraph(tb testing.TB) (*onair.Graph, *onair.Clock, onair.Source) {
 	for i := range 3 {
 		enc, err := onair.Amplify(xf, 1, &onair.AmplifyOptions{ID: fmt.Sprintf("enc%d", i)})
 		require.NoError(tb, err)
-		outs = append(outs, onair.Dummy(enc, &onair.OutputOptions{ID: fmt.Sprintf("mount%d", i)}))
+		outs = append(outs, onair.Sink(enc, nil, &onair.OutputOptions{ID: fmt.Sprintf("mount%d", i)}))
 	}
-	outs = append(outs, onair.Dummy(xf, &onair.OutputOptions{ID: "hls"}), onair.Dummy(xf, &onair.OutputOptions{ID: "icecast", Fallible: true}),
-		onair.Dummy(xf, &onair.OutputOptions{ID: "stop-after"}))
+	outs = append(outs, onair.Sink(xf, nil, &onair.OutputOptions{ID: "hls"}), onair.Sink(xf, nil, &onair.OutputOptions{ID: "icecast", Fallible: true}),
+		onair.Sink(xf, nil, &onair.OutputOptions{ID: "stop-after"}))
 	require.NoError(tb, g.Add(outs...))
 	return g, clk, xf
 }

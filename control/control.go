@@ -1,7 +1,6 @@
 package control
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -11,13 +10,15 @@ import (
 	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/decode/harbor"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/opterr"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/onair-go/onair/mux/icecast"
 	"github.com/onair-go/onair/mux/listen"
 )
 
-// ErrOptions reports options a controller cannot use.
-var ErrOptions = errors.New("control: invalid options")
+// ErrOption reports options a controller cannot use.
+// It wraps onair.ErrInvalidOption: errors.Is matches either.
+var ErrOption = opterr.New("control: invalid option")
 
 // Station is what a controller reports on and acts on: a graph and the
 // objects of it that have status of their own. Only Graph is required;
@@ -149,14 +150,14 @@ type outputInfo struct {
 // callbacks and ends the event streams).
 func New(st *Station, opts *Options) (*Controller, error) {
 	if st == nil || st.Graph == nil {
-		return nil, fmt.Errorf("%w: no graph", ErrOptions)
+		return nil, fmt.Errorf("%w: no graph", ErrOption)
 	}
 	if opts == nil {
-		return nil, fmt.Errorf("%w: nil options: actions need a Token (or set ReadOnly)", ErrOptions)
+		return nil, fmt.Errorf("%w: nil options: actions need a Token (or set ReadOnly)", ErrOption)
 	}
 	o := *opts
 	if !o.ReadOnly && len(o.Token) < 16 {
-		return nil, fmt.Errorf("%w: the token must be at least 16 bytes (or set ReadOnly)", ErrOptions)
+		return nil, fmt.Errorf("%w: the token must be at least 16 bytes (or set ReadOnly)", ErrOption)
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = 16 << 10
@@ -201,7 +202,7 @@ func New(st *Station, opts *Options) (*Controller, error) {
 	var outs []onair.Source
 	for _, clk := range o.Clocks {
 		if clk == nil || clk.Kind() == onair.Passive {
-			return nil, fmt.Errorf("%w: clocks must be real-time, free-running or manual", ErrOptions)
+			return nil, fmt.Errorf("%w: clocks must be real-time, free-running or manual", ErrOption)
 		}
 		dup := false
 		for _, h := range c.hooks {

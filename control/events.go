@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
-	"github.com/onair-go/onair/mux/listen"
 )
 
 // Event is one now-playing event, as sent on GET /events (the SSE event
@@ -58,7 +57,7 @@ func songOf(m onair.Metadata) string {
 	if m == nil {
 		return ""
 	}
-	return listen.DefaultSong(m)
+	return m.Song()
 }
 
 func (c *Controller) trackEvent(typ string, n *onair.Node, m onair.Metadata) Event {

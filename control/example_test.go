@@ -19,7 +19,7 @@ func Example() {
 	clk := onair.NewClock("main", &onair.ClockOptions{Kind: onair.Manual})
 	g, _ := onair.NewGraph(&onair.GraphOptions{Clock: clk})
 	sine := onair.Sine(440, &onair.GenOptions{ID: "sine"})
-	_ = g.Add(onair.Dummy(sine, nil))
+	_ = g.Add(onair.Sink(sine, nil, nil))
 	ctl, err := control.New(&control.Station{Graph: g, NowPlaying: sine},
 		&control.Options{Token: "example-token-0123456789", Wait: time.Millisecond})
 	if err != nil {

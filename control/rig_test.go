@@ -61,8 +61,8 @@ func newRig(t *testing.T, opts *control.Options) *rig {
 	require.NoError(t, err)
 	r.rec = onairtest.NewRecorder(r.clk)
 	air := onair.NewOutput(r.main, r.rec, &onair.OutputOptions{ID: "air"})
-	dummy := onair.Dummy(r.main, &onair.OutputOptions{ID: "dummy"})
-	r.backup = onair.Dummy(r.live, &onair.OutputOptions{ID: "backup", Fallible: true})
+	dummy := onair.Sink(r.main, nil, &onair.OutputOptions{ID: "dummy"})
+	r.backup = onair.Sink(r.live, nil, &onair.OutputOptions{ID: "backup", Fallible: true})
 	require.NoError(t, g.Add(air, dummy, r.backup))
 	o := control.Options{Token: token, SampleEvery: 1, PushDirs: []string{r.dir}, Rate: 1000, Burst: 1000}
 	if opts != nil {

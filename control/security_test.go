@@ -125,7 +125,7 @@ func TestReadOnlyAndPublicStatus(t *testing.T) {
 func TestNewOptions(t *testing.T) {
 	r := newRig(t, nil)
 	_, err := control.New(&control.Station{Graph: r.g}, nil)
-	assert.ErrorIs(t, err, control.ErrOptions)
+	assert.ErrorIs(t, err, control.ErrOption)
 	_, err = control.New(&control.Station{Graph: r.g}, &control.Options{Token: "short"})
 	assert.ErrorContains(t, err, "at least 16 bytes")
 	_, err = control.New(&control.Station{}, &control.Options{ReadOnly: true})

@@ -18,8 +18,9 @@ var (
 )
 
 // PathError records a failure to open or decode one media file. Err is
-// ErrNoAudio, ErrUnsupportedCodec, ErrEmpty, an *av.Error from FFmpeg or
-// an error of the file system.
+// [ErrNoAudio], [ErrUnsupportedCodec], [ErrEmpty], an error of the file
+// system, or an FFmpeg error whose message names the FFmpeg call that
+// failed ("ffmpeg: avformat_open_input: ...").
 type PathError struct {
 	Op   string // "open", "probe", "decode", "seek", ...
 	Path string

@@ -14,6 +14,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,7 +73,7 @@ func TestHTTPIcecast(t *testing.T) {
 	require.NoError(t, err, "icecast error log: %s", ic.ErrorLog())
 	setSong(t, ctx, ic, mount, "Artist X - Title Y")
 
-	logs := &logLines{}
+	logs := &logtest.Handler{}
 	src, err := decode.HTTP(ic.URL(mount), &decode.HTTPOptions{
 		Prebuffer: 300 * time.Millisecond, MinDelay: 50 * time.Millisecond, MaxDelay: 200 * time.Millisecond,
 		Logger: slog.New(logs),
@@ -102,14 +103,14 @@ func TestHTTPIcecast(t *testing.T) {
 		}
 	}
 	assert.Greater(t, rms(r.cap.audio[0][r.cap.samples/2:]), 0.05, "the sine plays")
-	req := logs.wait(t, ctx, "live stream connected")
-	assert.Equal(t, "mp3", attr(req, "format").String())
+	req := logs.Wait(t, ctx, "live stream connected")
+	assert.Equal(t, "mp3", logtest.Attr(req, "format").String())
 
 	// Kill icecast (and its source): the fallback takes over.
 	ic.Kill()
 	stopFeed()
 	waitLive(t, ctx, live, "disconnected", func(s decode.LiveState) bool { return !s.Playing })
-	logs.wait(t, ctx, "cannot connect")
+	logs.Wait(t, ctx, "cannot connect")
 	for range 500 {
 		if selected() != src.Node() {
 			break
@@ -128,11 +129,11 @@ func TestHTTPIcecast(t *testing.T) {
 	require.Equal(t, src.Node(), selected(), "the stream plays again")
 	assert.Empty(t, r.cap.short, "the output never missed audio")
 	var statuses []string
-	for _, rec := range logs.find("server error") {
-		statuses = append(statuses, attr(rec, "status").String())
+	for _, rec := range logs.Find("server error") {
+		statuses = append(statuses, logtest.Attr(rec, "status").String())
 	}
 	t.Logf("reconnection: %d refused attempts, statuses while the mount was missing: %v",
-		len(logs.find("cannot connect")), statuses)
+		len(logs.Find("cannot connect")), statuses)
 	for _, s := range statuses {
 		code, _, _ := strings.Cut(s, " ")
 		_, err := strconv.Atoi(code)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,7 +69,7 @@ func TestHTTPErrors(t *testing.T) {
 	stream := &icyStream{data: data, contentType: "audio/mpeg", hold: true,
 		status: func(n int) int { return []int{404, 503, 200}[min(n, 3)-1] }}
 	_, addr := serve(t, "127.0.0.1:0", stream)
-	logs := &logLines{}
+	logs := &logtest.Handler{}
 	src, err := decode.HTTP("http://"+addr+"/live.mp3", &decode.HTTPOptions{
 		Prebuffer: 200 * time.Millisecond, MinDelay: 10 * time.Millisecond, Logger: slog.New(logs)})
 	require.NoError(t, err)
@@ -76,8 +77,8 @@ func TestHTTPErrors(t *testing.T) {
 	newRig(t, src, true)
 	waitLive(t, ctx, decode.HTTPLive(src), "connected", func(s decode.LiveState) bool { return s.Connected })
 	var statuses []string
-	for _, rec := range logs.find("server error") {
-		statuses = append(statuses, attr(rec, "status").String())
+	for _, rec := range logs.Find("server error") {
+		statuses = append(statuses, logtest.Attr(rec, "status").String())
 	}
 	assert.Equal(t, []string{"404 Not Found", "503 Service Unavailable"}, statuses)
 	assert.Equal(t, 3, stream.count())
@@ -104,14 +105,14 @@ func TestHTTPErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, addr := serve(t, "127.0.0.1:0", tc.h)
-			logs := &logLines{}
+			logs := &logtest.Handler{}
 			src, err := decode.HTTP("http://"+addr+"/", &decode.HTTPOptions{
 				MinDelay: time.Hour, Timeout: 100 * time.Millisecond, Logger: slog.New(logs)})
 			require.NoError(t, err)
 			defer src.Close()
 			newRig(t, src, true)
-			rec := logs.wait(t, ctx, "cannot connect")
-			err, _ = attr(rec, "err").Any().(error)
+			rec := logs.Wait(t, ctx, "cannot connect")
+			err, _ = logtest.Attr(rec, "err").Any().(error)
 			assert.True(t, tc.want(err), "logged error: %v", err)
 			t.Logf("%s: %v", tc.name, err)
 		})

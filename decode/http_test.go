@@ -14,6 +14,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -212,7 +213,7 @@ func TestHTTPReconnect(t *testing.T) {
 	stream := &icyStream{data: data, contentType: "audio/mpeg", metaint: 2048,
 		titles: map[int]string{1: "On Air"}, hold: true}
 	srv1, addr := serve(t, "127.0.0.1:0", stream)
-	logs := &logLines{}
+	logs := &logtest.Handler{}
 	src, err := decode.HTTP("http://"+addr+"/live.mp3", &decode.HTTPOptions{
 		Prebuffer: 300 * time.Millisecond, MinDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond,
 		Logger: slog.New(logs),
@@ -241,7 +242,7 @@ func TestHTTPReconnect(t *testing.T) {
 	// Server down: the source reconnects in vain, the sine takes over once
 	// the buffered audio has played.
 	require.NoError(t, srv1.Close())
-	logs.wait(t, ctx, "cannot connect")
+	logs.Wait(t, ctx, "cannot connect")
 	waitLive(t, ctx, live, "disconnected", func(s decode.LiveState) bool { return !s.Playing })
 	for range 100 {
 		if selected() == sine.Node() {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,7 +20,7 @@ import (
 func TestLiveOverrun(t *testing.T) {
 	ctx := deadline(t)
 	data := readFile(t, makeTone(t, t.TempDir(), tone{name: "a.mp3", seconds: 3, codec: mp3Codec, tags: map[string]string{"title": "T"}}))
-	logs := &logLines{}
+	logs := &logtest.Handler{}
 	src, err := decode.Live(&decode.LiveOptions{Prebuffer: 200 * time.Millisecond, MaxBuffer: time.Second, Logger: slog.New(logs)})
 	require.NoError(t, err)
 	r := newRig(t, src, true)
@@ -27,13 +29,13 @@ func TestLiveOverrun(t *testing.T) {
 	assert.Equal(t, time.Second, st.Buffered, "the buffer is full")
 	assert.Positive(t, st.Overruns)
 	assert.InDelta(t, 2*time.Second, st.Dropped, float64(20*time.Millisecond), "3s decoded, 1s kept")
-	recs := logs.find("overrun")
+	recs := logs.Find("overrun")
 	require.NotEmpty(t, recs)
 	var logged int64
 	var loggedDrop time.Duration
 	for _, rec := range recs {
-		logged += attr(rec, "overruns").Int64()
-		loggedDrop += attr(rec, "dropped").Duration()
+		logged += logtest.Attr(rec, "overruns").Int64()
+		loggedDrop += logtest.Attr(rec, "dropped").Duration()
 	}
 	assert.Equal(t, int64(st.Overruns), logged, "every overrun is logged, in at most one line per second")
 	assert.InDelta(t, st.Dropped, loggedDrop, float64(time.Millisecond))
@@ -53,11 +55,7 @@ func TestLiveSleep(t *testing.T) {
 	data := readFile(t, makeTone(t, t.TempDir(), tone{name: "a.mp3", codec: mp3Codec}))
 	src, err := decode.Live(nil)
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Dummy(src, &onair.OutputOptions{Fallible: true})))
-	require.NoError(t, g.Start())
+	g, _ := onairtest.StartGraph(t, &onairtest.Options{AsyncCallbacks: true}, onair.Sink(src, nil, &onair.OutputOptions{Fallible: true}))
 	gt := newGate(data)
 	done := playAsync(ctx, src, gt, "")
 	gt.allow(len(data)/2, false)

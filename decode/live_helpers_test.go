@@ -3,9 +3,7 @@ package decode_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,74 +150,4 @@ func (r *rig) drain(src onair.Source, max int) {
 			return
 		}
 	}
-}
-
-// logLines collects log records, for tests that check what is logged.
-type logLines struct {
-	mu      sync.Mutex
-	lines   []slog.Record
-	changed chan struct{}
-}
-
-func (l *logLines) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logLines) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, r.Clone())
-	if l.changed != nil {
-		close(l.changed)
-		l.changed = nil
-	}
-	return nil
-}
-
-// wait waits until a record whose message contains s is logged.
-func (l *logLines) wait(t *testing.T, ctx context.Context, s string) slog.Record {
-	t.Helper()
-	for {
-		if recs := l.find(s); len(recs) > 0 {
-			return recs[0]
-		}
-		l.mu.Lock()
-		if l.changed == nil {
-			l.changed = make(chan struct{})
-		}
-		ch := l.changed
-		l.mu.Unlock()
-		if recs := l.find(s); len(recs) > 0 {
-			return recs[0]
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			t.Fatalf("no log %q: %v", s, context.Cause(ctx))
-		}
-	}
-}
-func (l *logLines) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logLines) WithGroup(string) slog.Handler      { return l }
-
-// find returns the records whose message contains s.
-func (l *logLines) find(s string) []slog.Record {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []slog.Record
-	for _, r := range l.lines {
-		if strings.Contains(r.Message, s) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func attr(r slog.Record, key string) slog.Value {
-	var v slog.Value
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == key {
-			v = a.Value
-			return false
-		}
-		return true
-	})
-	return v
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -95,7 +96,7 @@ func TestLivePipe(t *testing.T) {
 func TestLivePrebuffer(t *testing.T) {
 	ctx := deadline(t)
 	data := readFile(t, makeTone(t, t.TempDir(), tone{name: "a.mp3", seconds: 4, codec: mp3Codec}))
-	logs := &logLines{}
+	logs := &logtest.Handler{}
 	const prebuffer = 500 * time.Millisecond
 	src, err := decode.Live(&decode.LiveOptions{Prebuffer: prebuffer, Logger: slog.New(logs)})
 	require.NoError(t, err)
@@ -140,7 +141,7 @@ func TestLivePrebuffer(t *testing.T) {
 	assert.Equal(t, 1, st.Underruns)
 	assert.True(t, st.Buffering)
 	assert.True(t, st.Connected)
-	assert.Len(t, logs.find("underrun"), 1, "one underrun, logged once")
+	assert.Len(t, logs.Find("underrun"), 1, "one underrun, logged once")
 	r.clk.Tick()
 	assert.Equal(t, played, r.cap.samples, "unready after the underrun")
 
@@ -149,7 +150,7 @@ func TestLivePrebuffer(t *testing.T) {
 	r.clk.Tick()
 	assert.Equal(t, played+frame, r.cap.samples, "plays again once the prebuffer refilled")
 	assert.Equal(t, []int{0}, r.cap.marks, "an underrun does not end the track")
-	assert.Len(t, logs.find("underrun"), 1)
+	assert.Len(t, logs.Find("underrun"), 1)
 
 	g.allow(-1, true)
 	require.NoError(t, waitErr(t, ctx, done))

@@ -11,16 +11,18 @@ import (
 	"github.com/onair-go/onair"
 )
 
-// Mode is the order in which a playlist plays its entries.
-type Mode int
+// Order is the order in which a playlist plays its entries.
+type Order int
 
 const (
-	// Normal plays the entries in order.
-	Normal Mode = iota
-	// Random picks each entry at random, with repeats.
-	Random
-	// Randomize shuffles the entries at the start of each round.
-	Randomize
+	// InOrder plays the entries in the order of the list.
+	InOrder Order = iota
+	// Shuffle plays every entry once per round, in an order shuffled at
+	// the start of each round.
+	Shuffle
+	// RandomPick picks each entry at random, with repeats: an entry may
+	// come back before the others have played.
+	RandomPick
 )
 
 // ReloadMode says when a playlist reads its file or directory again.
@@ -45,9 +47,9 @@ type PlaylistOptions struct {
 	// Logger receives one error per bad entry, and FFmpeg's messages
 	// about the files (see package avlog). It defaults to discarding.
 	Logger *slog.Logger
-	// Mode defaults to Normal.
-	Mode Mode
-	// Seed seeds the Random and Randomize orders; the same seed gives the
+	// Order defaults to InOrder.
+	Order Order
+	// Seed seeds the Shuffle and RandomPick orders; the same seed gives the
 	// same order. It defaults to 0, which picks a seed from the time.
 	Seed uint64
 	// Once plays the list once and then ends the stream (io.EOF). By
@@ -139,8 +141,8 @@ func newPlaylist(uri string, l []entry, opts *PlaylistOptions) (*PlaylistSource,
 		o.ID = "playlist"
 	}
 	switch {
-	case o.Mode < Normal || o.Mode > Randomize:
-		return nil, fmt.Errorf("%w: playlist mode %d", onair.ErrInvalidOption, o.Mode)
+	case o.Order < InOrder || o.Order > RandomPick:
+		return nil, fmt.Errorf("%w: playlist order %d", onair.ErrInvalidOption, o.Order)
 	case o.Reload < ReloadNever || o.Reload > ReloadWatch:
 		return nil, fmt.Errorf("%w: reload mode %d", onair.ErrInvalidOption, o.Reload)
 	case o.ReloadEvery < 0 || o.Buffer < 0 || o.RetryDelay < 0 || o.MaxRetryDelay < 0:
@@ -216,7 +218,7 @@ type playlistFeed struct {
 	list     []entry
 	order    []int
 	idx      int
-	picked   int // entries played this round (Random)
+	picked   int // entries played this round (RandomPick)
 	rng      *rand.Rand
 	sig      string
 	lastLoad time.Time
@@ -232,7 +234,7 @@ func (f *playlistFeed) newRound() {
 	for i := range f.list {
 		f.order = append(f.order, i)
 	}
-	if f.opts.Mode == Randomize {
+	if f.opts.Order == Shuffle {
 		f.rng.Shuffle(len(f.order), func(i, j int) { f.order[i], f.order[j] = f.order[j], f.order[i] })
 	}
 	f.idx, f.picked = 0, 0
@@ -256,7 +258,7 @@ func (f *playlistFeed) next() (entry, feedStatus) {
 	}
 	f.started = true
 	var e entry
-	if f.opts.Mode == Random {
+	if f.opts.Order == RandomPick {
 		e = f.list[f.rng.IntN(len(f.list))]
 	} else {
 		e = f.list[f.order[f.idx]]

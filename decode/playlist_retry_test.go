@@ -1,7 +1,6 @@
 package decode_test
 
 import (
-	"bytes"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -14,28 +13,10 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// syncBuffer is a bytes.Buffer safe for concurrent use (log output of a
-// helper goroutine).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // TestPlaylistRetriesByItself: a playlist whose entries all fail (the
 // music server is not up yet) pauses after MaxFail failures, tries again
@@ -54,7 +35,7 @@ func TestPlaylistRetriesByItself(t *testing.T) {
 		var mu sync.Mutex
 		var at []time.Duration // when each entry failed, since the start
 		start := time.Now()
-		var logs syncBuffer
+		var logs logtest.Buffer
 		pl, err := decode.PlaylistOf([]string{a, b}, &decode.PlaylistOptions{
 			Synchronous: true, MaxFail: 2, RetryDelay: time.Second, MaxRetryDelay: 3 * time.Second,
 			Logger: slog.New(slog.NewTextHandler(&logs, nil)),

@@ -155,7 +155,11 @@ func TestPlaylistAllBad(t *testing.T) {
 	assert.Equal(t, 20*882, r.cap.samples, "the fallback keeps the stream going")
 	assert.Equal(t, 0.0, rms(r.cap.audio[0]))
 
-	makeTone(t, dir, tone{name: "later.wav", seconds: 1, codec: []string{"-c:a", "pcm_s16le"}})
+	// The file appears whole (made elsewhere, then renamed): the playlist
+	// retries by itself after its pause, and could otherwise open it
+	// while ffmpeg writes it.
+	made := makeTone(t, t.TempDir(), tone{name: "later.wav", seconds: 1, codec: []string{"-c:a", "pcm_s16le"}})
+	require.NoError(t, os.Rename(made, missing))
 	pl.Reload()
 	r.run(20)
 	assert.True(t, pl.Node().Ready(), "ready again after a reload")
@@ -212,26 +216,26 @@ func TestPlaylistRandomModes(t *testing.T) {
 	for _, n := range []string{"a.wav", "b.wav", "c.wav", "d.wav"} {
 		paths = append(paths, makeTone(t, dir, tone{name: n, seconds: 0.06, codec: []string{"-c:a", "pcm_s16le"}}))
 	}
-	play := func(mode decode.Mode, seed uint64) []string {
-		pl, err := decode.PlaylistOf(paths, &decode.PlaylistOptions{Mode: mode, Seed: seed, Synchronous: true})
+	play := func(mode decode.Order, seed uint64) []string {
+		pl, err := decode.PlaylistOf(paths, &decode.PlaylistOptions{Order: mode, Seed: seed, Synchronous: true})
 		require.NoError(t, err)
 		defer pl.Close()
 		r := newRig(t, pl, true)
 		r.run(3 * 24)
 		return filenames(r.cap)
 	}
-	for _, mode := range []decode.Mode{decode.Random, decode.Randomize} {
+	for _, mode := range []decode.Order{decode.RandomPick, decode.Shuffle} {
 		a, b, c := play(mode, 42), play(mode, 42), play(mode, 7)
 		require.GreaterOrEqual(t, len(a), 20)
 		assert.Equal(t, a, b, "mode %d: same seed, same order", mode)
 		assert.NotEqual(t, a, c, "mode %d: another seed, another order", mode)
-		if mode == decode.Randomize {
+		if mode == decode.Shuffle {
 			for i := 0; i+4 <= len(a); i += 4 {
 				assert.ElementsMatch(t, []string{"a.wav", "b.wav", "c.wav", "d.wav"}, a[i:i+4], "round %d is a permutation", i/4)
 			}
 		}
 	}
-	assert.Equal(t, []string{"a.wav", "b.wav", "c.wav", "d.wav", "a.wav"}, play(decode.Normal, 1)[:5])
+	assert.Equal(t, []string{"a.wav", "b.wav", "c.wav", "d.wav", "a.wav"}, play(decode.InOrder, 1)[:5])
 }
 
 // TestPlaylistFormats reads M3U (with annotations) and PLS playlists.

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/onair-go/onair/decode"
-	"github.com/onair-go/onair/mux/icecast"
-	"github.com/onair-go/onair/mux/listen"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,8 +32,7 @@ func TestUntaggedTitle(t *testing.T) {
 		m := r.cap.meta[0].Metadata
 		assert.Equal(t, "Some Artist - Some Song", m["title"], "track metadata")
 		assert.Equal(t, untagged, m["filename"])
-		assert.Equal(t, "Some Artist - Some Song", icecast.DefaultSong(m), "Icecast song")
-		assert.Equal(t, "Some Artist - Some Song", listen.DefaultSong(m), "listener (ICY) song")
+		assert.Equal(t, "Some Artist - Some Song", m.Song(), "the song Icecast and the listeners get")
 	})
 	t.Run("playlist", func(t *testing.T) {
 		pl, err := decode.PlaylistOf([]string{untagged, artistOnly, tagged, `annotate:title="Given":` + untagged},
@@ -48,8 +45,7 @@ func TestUntaggedTitle(t *testing.T) {
 		var titles, songs []string
 		for _, m := range r.cap.meta {
 			titles = append(titles, m.Metadata["title"])
-			songs = append(songs, icecast.DefaultSong(m.Metadata))
-			assert.Equal(t, icecast.DefaultSong(m.Metadata), listen.DefaultSong(m.Metadata))
+			songs = append(songs, m.Metadata.Song())
 		}
 		assert.Equal(t, []string{"Some Artist - Some Song", "track 07", "Tag Title", "Given"}, titles)
 		assert.Equal(t, []string{"Some Artist - Some Song", "Band - track 07", "Tag Title", "Given"}, songs)

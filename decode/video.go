@@ -13,6 +13,7 @@ import (
 	"github.com/onair-go/onair/avlog"
 	"github.com/onair-go/onair/hw"
 	"github.com/onair-go/onair/internal/av"
+	"github.com/onair-go/onair/internal/hwerr"
 )
 
 // Bounds of the video path.
@@ -42,7 +43,7 @@ type videoOptions struct {
 // *hw.Error wrapping hw.ErrUnavailable) in strict mode, else logs the
 // reason once per source and returns nil (decode in software).
 func (o *videoOptions) fallback(op string, err error) error {
-	he := hw.Unavailable(op, o.spec, err)
+	he := hwerr.Unavailable(op, o.spec, err)
 	if o.strict {
 		return he
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/hw"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -44,16 +45,16 @@ func TestFileHardwareFallback(t *testing.T) {
 			if !hwUnavailableHere(t, spec) {
 				// A machine with this device: hardware decoding must give
 				// the same pictures (the success path).
-				w := &warnings{}
+				w := &logtest.Handler{}
 				src, err := decode.File(path, &decode.FileOptions{Synchronous: true, Device: spec, StrictDevice: true, Logger: slog.New(w)})
 				require.NoError(t, err)
 				defer src.Close()
 				c := videoRig(t, src, videoFormat, 200)
 				checkGrid(t, c.pics, c.samples)
-				assert.Empty(t, w.list())
+				assert.Empty(t, w.Messages(slog.LevelWarn))
 				return
 			}
-			w := &warnings{}
+			w := &logtest.Handler{}
 			src, err := decode.File(path, &decode.FileOptions{Synchronous: true, Device: spec, Logger: slog.New(w)})
 			require.NoError(t, err, "without StrictDevice, missing hardware is not an error")
 			c := videoRig(t, src, videoFormat, 200)
@@ -61,7 +62,7 @@ func TestFileHardwareFallback(t *testing.T) {
 			checkGrid(t, c.pics, c.samples)
 			assert.InDelta(t, 50, len(c.pics), 1, "2 s at 25 fps, decoded in software")
 			assert.Greater(t, lumaMean(c.pics[10]), 40.0, "real pictures, not black")
-			msgs := w.list()
+			msgs := w.Messages(slog.LevelWarn)
 			require.Len(t, msgs, 1, "one logged reason: %q", msgs)
 			assert.Contains(t, msgs[0], "hardware video decoding unavailable")
 			assert.Contains(t, msgs[0], "device="+spec)

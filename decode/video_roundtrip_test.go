@@ -11,6 +11,7 @@ import (
 	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/mux"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,11 +37,7 @@ func TestVideoRoundTrip(t *testing.T) {
 	o, err := mux.File(multi, out, &mux.FileOptions{Options: mux.Options{Fallible: true}})
 	require.NoError(t, err)
 
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Format: videoFormat, Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(o))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, &onairtest.Options{Format: videoFormat}, o)
 	for range 3*50 + 10 {
 		clk.Tick()
 	}

@@ -1,14 +1,11 @@
 package decode_test
 
 import (
-	"context"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/onair-go/onair"
@@ -248,32 +245,6 @@ func TestPlaylistVideoGrid(t *testing.T) {
 	assert.InDelta(t, 16, lumaMean(at(c.marks[1])), 0.01, "the wav is black")
 	assert.Less(t, lumaMean(at(c.marks[2])), 20.0, "the flash clip starts black")
 	assert.NotEqual(t, lumaMean(at(c.marks[0])), lumaMean(at(c.marks[2])))
-}
-
-// warnings counts the warnings logged.
-type warnings struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (w *warnings) Enabled(context.Context, slog.Level) bool { return true }
-func (w *warnings) Handle(_ context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelWarn {
-		w.mu.Lock()
-		s := r.Message
-		r.Attrs(func(a slog.Attr) bool { s += " " + a.String(); return true })
-		w.msgs = append(w.msgs, s)
-		w.mu.Unlock()
-	}
-	return nil
-}
-func (w *warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
-func (w *warnings) WithGroup(string) slog.Handler      { return w }
-
-func (w *warnings) list() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.msgs...)
 }
 
 // TestFileVideoCorrupt plays clips with damaged video data in a graph

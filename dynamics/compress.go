@@ -113,10 +113,6 @@ func (g *compressor) WakeUp(f *onair.Format) error {
 	return nil
 }
 
-func (g *compressor) Ready() bool { return g.src.Node().Ready() }
-
-func (g *compressor) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *compressor) Generate(f *onair.Frame) error {
 	cn := g.src.Node()
 	in := cn.Peek()

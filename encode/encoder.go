@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync"
 
 	"github.com/asticode/go-astiav"
@@ -13,9 +12,10 @@ import (
 	"github.com/onair-go/onair/internal/avmux"
 )
 
-// EncoderOptions configure an [Encoder]. A nil *EncoderOptions means all
-// defaults.
-type EncoderOptions struct {
+// Options configure the standalone [Encoder] (the codecs of its streams,
+// and of the graph's shared encoders, take [AudioOptions] and
+// [VideoOptions]). A nil *Options means all defaults.
+type Options struct {
 	// MuxerOptions are FFmpeg muxer options ("movflags", ...). An option
 	// the muxer does not know is an error naming it. Default none; a
 	// non-seekable MP4 output is written as fragmented MP4.
@@ -46,7 +46,7 @@ type EncoderOptions struct {
 type Encoder struct {
 	mu      sync.Mutex
 	lc      lifecycle
-	opts    EncoderOptions
+	opts    Options
 	log     *slog.Logger
 	streams []*streamEnc
 	mux     *avmux.Muxer
@@ -83,7 +83,7 @@ func (s *streamEnc) close() {
 }
 
 // New returns an Encoder in [StateCreated]. opts may be nil.
-func New(opts *EncoderOptions) *Encoder {
+func New(opts *Options) *Encoder {
 	e := &Encoder{}
 	if opts != nil {
 		e.opts = *opts
@@ -185,7 +185,9 @@ func (e *Encoder) AddVideo(width, height int, frameRate onair.Rational, opts *Vi
 
 // Open creates the file at path and writes the container header. The
 // container is format (an FFmpeg muxer name such as "mp4", "matroska",
-// "ogg") or, when format is "", guessed from path's extension.
+// "ogg") or, when format is "", guessed from path's extension. A format
+// FFmpeg does not know, or cannot guess, is an error wrapping
+// mux.ErrFormat.
 func (e *Encoder) Open(path, format string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -194,17 +196,15 @@ func (e *Encoder) Open(path, format string) error {
 	}
 	m, err := avmux.Create(path, e.muxOptions(format))
 	if err != nil {
-		if errors.Is(err, avmux.ErrFormat) {
-			err = fmt.Errorf("%w: %q (extension %q): %w", ErrUnknownFormat, path, filepath.Ext(path), err)
-		}
-		return e.lc.fail(err)
+		return e.lc.fail(fmt.Errorf("encode: %w", err))
 	}
 	return e.start(m)
 }
 
 // OpenWriter writes the container to w, in format (required: an FFmpeg
 // muxer name). When w is not seekable the output is written sequentially:
-// MP4 becomes fragmented MP4. w is not closed by Close.
+// MP4 becomes fragmented MP4. w is not closed by Close. A missing or
+// unknown format is an error wrapping mux.ErrFormat.
 func (e *Encoder) OpenWriter(w io.Writer, format string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -212,14 +212,11 @@ func (e *Encoder) OpenWriter(w io.Writer, format string) error {
 		return err
 	}
 	if format == "" {
-		return e.lc.fail(fmt.Errorf("%w: OpenWriter needs an explicit format", ErrUnknownFormat))
+		return e.lc.fail(fmt.Errorf("encode: %w: OpenWriter needs an explicit format", avmux.ErrFormat))
 	}
 	m, err := avmux.NewWriter(w, format, e.muxOptions(""))
 	if err != nil {
-		if errors.Is(err, avmux.ErrFormat) {
-			err = fmt.Errorf("%w: %q: %w", ErrUnknownFormat, format, err)
-		}
-		return e.lc.fail(err)
+		return e.lc.fail(fmt.Errorf("encode: %w", err))
 	}
 	return e.start(m)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/mux"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -160,13 +161,14 @@ func TestOpenUnknownFormat(t *testing.T) {
 	_, err := enc.AddAudio(44100, 2, nil)
 	require.NoError(t, err)
 	err = enc.Open(filepath.Join(t.TempDir(), "out.nosuchext"), "")
-	assert.ErrorIs(t, err, encode.ErrUnknownFormat)
+	assert.ErrorIs(t, err, mux.ErrFormat)
+	assert.ErrorContains(t, err, "encode: unknown container format")
 	assert.Equal(t, encode.StateFailed, enc.State())
 	require.NoError(t, enc.Close())
 
 	enc = encode.New(nil)
 	_, err = enc.AddAudio(44100, 2, nil)
 	require.NoError(t, err)
-	assert.ErrorIs(t, enc.OpenWriter(&bytes.Buffer{}, ""), encode.ErrUnknownFormat)
+	assert.ErrorIs(t, enc.OpenWriter(&bytes.Buffer{}, ""), mux.ErrFormat)
 	require.NoError(t, enc.Close())
 }

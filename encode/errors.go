@@ -3,6 +3,8 @@ package encode
 import (
 	"errors"
 	"fmt"
+
+	"github.com/onair-go/onair/internal/opterr"
 )
 
 var (
@@ -14,10 +16,8 @@ var (
 	ErrUnknownOption = errors.New("unknown option")
 	// ErrInvalidOption reports an option value the codec rejects, or an
 	// invalid field of AudioOptions or VideoOptions.
-	ErrInvalidOption = errors.New("invalid option value")
-	// ErrUnknownFormat reports a container format FFmpeg cannot write, or
-	// a path whose extension names none.
-	ErrUnknownFormat = errors.New("encode: unknown container format")
+	// It wraps onair.ErrInvalidOption: errors.Is matches either.
+	ErrInvalidOption = opterr.New("invalid option value")
 )
 
 // OptionError reports a codec option that could not be applied. Err is

@@ -2,7 +2,6 @@ package encode_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"os"
 	"strings"
@@ -13,42 +12,10 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// record is one log record, flattened.
-type record struct {
-	level slog.Level
-	msg   string
-	attrs map[string]string
-}
-
-// recorder is a slog.Handler that keeps every record.
-type recorder struct {
-	mu   *sync.Mutex
-	recs *[]record
-}
-
-func newRecorder() recorder { return recorder{mu: &sync.Mutex{}, recs: &[]record{}} }
-
-func (r recorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r recorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
-func (r recorder) WithGroup(string) slog.Handler            { return r }
-func (r recorder) Handle(_ context.Context, rec slog.Record) error {
-	m := map[string]string{}
-	rec.Attrs(func(a slog.Attr) bool { m[a.Key] = a.Value.String(); return true })
-	r.mu.Lock()
-	*r.recs = append(*r.recs, record{rec.Level, rec.Message, m})
-	r.mu.Unlock()
-	return nil
-}
-
-func (r recorder) records() []record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]record(nil), *r.recs...)
-}
 
 // captureStderr sends the process's standard error (file descriptor 2,
 // where FFmpeg's default log callback writes) to a file until the
@@ -86,8 +53,8 @@ func TestFFmpegMessagesToLogger(t *testing.T) {
 	astiav.SetLogLevel(astiav.LogLevelInfo)
 	defer astiav.SetLogLevel(level)
 	stderr := captureStderr(t)
-	rec := newRecorder()
-	enc := encode.New(&encode.EncoderOptions{Logger: slog.New(rec)})
+	rec := &logtest.Handler{}
+	enc := encode.New(&encode.Options{Logger: slog.New(rec)})
 	v, err := enc.AddVideo(64, 48, onair.Rational{Num: 25, Den: 1}, &encode.VideoOptions{Preset: "ultrafast"})
 	require.NoError(t, err)
 	a, err := enc.AddAudio(44100, 2, &encode.AudioOptions{Codec: "libmp3lame"})
@@ -101,9 +68,9 @@ func TestFFmpegMessagesToLogger(t *testing.T) {
 
 	assert.Empty(t, got, "nothing on standard error")
 	var stats []string
-	for _, r := range rec.records() {
-		if r.attrs["ffmpeg"] == "libx264" && r.level == slog.LevelInfo {
-			stats = append(stats, r.msg)
+	for _, r := range rec.Records() {
+		if logtest.Attr(r, "ffmpeg").String() == "libx264" && r.Level == slog.LevelInfo {
+			stats = append(stats, r.Message)
 		}
 	}
 	assert.True(t, slicesContain(stats, "frame I:"), "libx264's statistics reach the logger: %q", stats)
@@ -135,7 +102,7 @@ func TestLAMETail(t *testing.T) {
 			frame = 576
 		}
 		for _, n := range []int{1, 20, 47, 48, frame, frame + 1, frame + 47, 30*frame + 1, 30*frame + 47, 30*frame + 48} {
-			rec := newRecorder()
+			rec := &logtest.Handler{}
 			e, err := encode.NewAudioEncoder(rate, 2, &encode.AudioOptions{Codec: "libmp3lame", Logger: slog.New(rec)})
 			require.NoError(t, err)
 			var pkts []onair.Packet
@@ -143,8 +110,8 @@ func TestLAMETail(t *testing.T) {
 			require.NoError(t, e.Encode(sine(rate, 2, n, 440), keep))
 			require.NoError(t, e.Flush(keep))
 			require.NoError(t, e.Close())
-			for _, r := range rec.records() {
-				assert.NotContains(t, r.msg, "queue is empty", "%d Hz, %d samples", rate, n)
+			for _, r := range rec.Records() {
+				assert.NotContains(t, r.Message, "queue is empty", "%d Hz, %d samples", rate, n)
 			}
 			var total int64
 			for i, p := range pkts {

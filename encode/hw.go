@@ -11,6 +11,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair/hw"
 	"github.com/onair-go/onair/internal/av"
+	"github.com/onair-go/onair/internal/hwerr"
 )
 
 // hwMemo is shared by the encoders made from one VideoOptions value (a
@@ -81,7 +82,7 @@ func (e *VideoEncoder) openOn(o *VideoOptions) error {
 		return nil
 	}
 	e.reset()
-	he := hw.Unavailable("encode", o.Device, err)
+	he := hwerr.Unavailable("encode", o.Device, err)
 	if o.StrictDevice {
 		return &DeviceError{Device: o.Device, Err: he}
 	}

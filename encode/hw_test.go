@@ -1,45 +1,19 @@
 package encode_test
 
 import (
-	"context"
 	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/hw"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// warnLog records the warnings logged.
-type warnLog struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (w *warnLog) Enabled(context.Context, slog.Level) bool { return true }
-func (w *warnLog) Handle(_ context.Context, r slog.Record) error {
-	if r.Level >= slog.LevelWarn {
-		s := r.Message
-		r.Attrs(func(a slog.Attr) bool { s += " " + a.String(); return true })
-		w.mu.Lock()
-		w.msgs = append(w.msgs, s)
-		w.mu.Unlock()
-	}
-	return nil
-}
-func (w *warnLog) WithAttrs([]slog.Attr) slog.Handler { return w }
-func (w *warnLog) WithGroup(string) slog.Handler      { return w }
-func (w *warnLog) list() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]string(nil), w.msgs...)
-}
 
 // missingHere reports whether spec's hardware is missing on this machine
 // as far as the build and /dev tell: this project's FFmpeg has no CUDA
@@ -84,7 +58,7 @@ func TestEncoderMixedDevices(t *testing.T) {
 	for _, spec := range []string{"cuda", "vaapi"} {
 		t.Run(spec, func(t *testing.T) {
 			missing := missingHere(t, spec)
-			w := &warnLog{}
+			w := &logtest.Handler{}
 			enc := encode.New(nil)
 			cpu, err := enc.AddVideo(320, 240, onair.Rational{Num: 30, Den: 1}, &encode.VideoOptions{Device: "cpu", Preset: "ultrafast"})
 			require.NoError(t, err)
@@ -111,7 +85,7 @@ func TestEncoderMixedDevices(t *testing.T) {
 			require.Len(t, p.Streams, 4)
 			assert.Equal(t, "h264", p.Streams[1].CodecName)
 			assert.Empty(t, decodeErrors(t, path, nil))
-			msgs := w.list()
+			msgs := w.Messages(slog.LevelWarn)
 			if !missing {
 				assert.Empty(t, msgs, "encoded on %s", spec)
 				return
@@ -188,7 +162,7 @@ func TestSharedVideoDeviceFallback(t *testing.T) {
 		pos += n
 		return nil
 	}), &onair.NodeOptions{ID: "pictures", Fallible: true})
-	w := &warnLog{}
+	w := &logtest.Handler{}
 	v, err := encode.Video(src, &encode.VideoOptions{Device: spec, Preset: "ultrafast", GOP: 25, Logger: slog.New(w)})
 	require.NoError(t, err)
 	var packets, keys int
@@ -215,6 +189,6 @@ func TestSharedVideoDeviceFallback(t *testing.T) {
 	assert.Greater(t, packets, 25)
 	assert.GreaterOrEqual(t, keys, 2, "each stream starts with a keyframe")
 	if missingHere(t, spec) {
-		assert.Len(t, w.list(), 1, "one reason for the probe and both streams: %q", w.list())
+		assert.Len(t, w.Messages(slog.LevelWarn), 1, "one reason for the probe and both streams: %q", w.Messages(slog.LevelWarn))
 	}
 }

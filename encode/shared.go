@@ -153,8 +153,6 @@ type sharedGen struct {
 	enc          trackEnc
 }
 
-func (g *sharedGen) Ready() bool { return g.src.Node().Ready() }
-
 func (g *sharedGen) WakeUp(f *onair.Format) error {
 	g.enc.format = f
 	return nil

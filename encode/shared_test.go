@@ -375,7 +375,7 @@ func TestSharedAllocations(t *testing.T) {
 	g, clk := manualGraph(t, onair.Format{})
 	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "aac"})
 	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Dummy(enc, nil)))
+	require.NoError(t, g.Add(onair.Sink(enc, nil, nil)))
 	require.NoError(t, g.Start())
 	defer g.Close()
 	for range 20 { // past the codec's delay and the first allocations

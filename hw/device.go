@@ -90,7 +90,7 @@ func Open(spec string) (*Device, error) {
 	t := astiav.FindHardwareDeviceTypeByName(typ)
 	ctx, err := astiav.CreateHardwareDeviceContext(t, name, nil, 0)
 	if err != nil {
-		return nil, Unavailable("open", spec, av.Wrap("av_hwdevice_ctx_create", err))
+		return nil, &Error{Op: "open", Device: spec, Err: fmt.Errorf("%w: %w", ErrUnavailable, av.Wrap("av_hwdevice_ctx_create", err))}
 	}
 	return &Device{spec: spec, typ: typ, name: name, t: t, ctx: ctx}, nil
 }

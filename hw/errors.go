@@ -31,18 +31,3 @@ func (e *Error) Error() string { return fmt.Sprintf("hw: %s %q: %v", e.Op, e.Dev
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
-
-// Unavailable returns an *Error for op on device whose Err wraps both
-// [ErrUnavailable] and reason (unless reason already wraps
-// ErrUnavailable). It is how the decode and encode packages report
-// hardware they could not use.
-func Unavailable(op, device string, reason error) *Error {
-	var he *Error
-	if errors.As(reason, &he) && errors.Is(he, ErrUnavailable) {
-		return &Error{Op: op, Device: device, Err: he.Err}
-	}
-	if errors.Is(reason, ErrUnavailable) {
-		return &Error{Op: op, Device: device, Err: reason}
-	}
-	return &Error{Op: op, Device: device, Err: fmt.Errorf("%w: %w", ErrUnavailable, reason)}
-}

@@ -1,7 +1,6 @@
 package hw_test
 
 import (
-	"errors"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -125,17 +124,4 @@ func TestOpen(t *testing.T) {
 		_, err := hw.Open("vaapi:/dev/dri/renderD999")
 		assert.ErrorIs(t, err, hw.ErrUnavailable)
 	})
-}
-
-func TestUnavailableWraps(t *testing.T) {
-	reason := errors.New("no h264_nvenc encoder in this build")
-	err := hw.Unavailable("encode", "cuda", reason)
-	assert.ErrorIs(t, err, hw.ErrUnavailable)
-	assert.ErrorIs(t, err, reason)
-	assert.Equal(t, `hw: encode "cuda": device unavailable: no h264_nvenc encoder in this build`, err.Error())
-
-	_, openErr := hw.Open("vaapi:/dev/dri/renderD999")
-	again := hw.Unavailable("decode", "vaapi:/dev/dri/renderD999", openErr)
-	assert.Equal(t, "decode", again.Op, "an *Error is re-labelled, not nested")
-	assert.NotContains(t, again.Error(), "hw: open")
 }

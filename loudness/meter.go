@@ -105,10 +105,6 @@ func (g *meter) WakeUp(f *onair.Format) error {
 	return nil
 }
 
-func (g *meter) Ready() bool { return g.src.Node().Ready() }
-
-func (g *meter) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *meter) Generate(f *onair.Frame) error {
 	cn := g.src.Node()
 	in := cn.Peek()

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/gain"
 )
 
 // Metadata keys read by [Normalize] (matched without regard to case).
@@ -111,10 +112,6 @@ type normalizer struct {
 
 func (g *normalizer) WakeUp(*onair.Format) error { g.set(0); return nil }
 
-func (g *normalizer) Ready() bool { return g.src.Node().Ready() }
-
-func (g *normalizer) Remaining() int { return g.src.Node().Remaining() }
-
 func (g *normalizer) set(db float64) {
 	g.lin = float32(math.Pow(10, db/20))
 	g.n.gain.Store(math.Float64bits(db))
@@ -165,7 +162,7 @@ func (g *normalizer) trackGain(f *onair.Frame, pos int) float64 {
 		}
 	}
 	if amp != "" {
-		if x, err := onair.ParseGain(amp); err == nil && x > 0 {
+		if x, err := gain.Parse(amp); err == nil && x > 0 {
 			return 20 * math.Log10(x) // as given: not capped
 		}
 	}

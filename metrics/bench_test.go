@@ -33,9 +33,9 @@ func BenchmarkScrape(b *testing.B) {
 	for i := range 3 {
 		enc, err := onair.Amplify(xf, 1, &onair.AmplifyOptions{ID: fmt.Sprintf("enc%d", i)})
 		require.NoError(b, err)
-		outs = append(outs, onair.Dummy(enc, &onair.OutputOptions{ID: fmt.Sprintf("mount%d", i)}))
+		outs = append(outs, onair.Sink(enc, nil, &onair.OutputOptions{ID: fmt.Sprintf("mount%d", i)}))
 	}
-	outs = append(outs, onair.Dummy(xf, &onair.OutputOptions{ID: "hls"}), onair.Dummy(xf, &onair.OutputOptions{ID: "icecast", Fallible: true}))
+	outs = append(outs, onair.Sink(xf, nil, &onair.OutputOptions{ID: "hls"}), onair.Sink(xf, nil, &onair.OutputOptions{ID: "icecast", Fallible: true}))
 	require.NoError(b, g.Add(outs...))
 	ctl, err := control.New(&control.Station{Graph: g, NowPlaying: xf}, &control.Options{ReadOnly: true, SampleEvery: 1})
 	require.NoError(b, err)

@@ -19,7 +19,7 @@ func Example() {
 	clk := onair.NewClock("main", &onair.ClockOptions{Kind: onair.Manual})
 	g, _ := onair.NewGraph(&onair.GraphOptions{Clock: clk})
 	sine := onair.Sine(440, &onair.GenOptions{ID: "sine"})
-	_ = g.Add(onair.Dummy(sine, &onair.OutputOptions{ID: "out"}))
+	_ = g.Add(onair.Sink(sine, nil, &onair.OutputOptions{ID: "out"}))
 	ctl, err := control.New(&control.Station{Graph: g}, &control.Options{ReadOnly: true})
 	if err != nil {
 		fmt.Println(err)

@@ -8,15 +8,12 @@
 // encoder) into an output stream, [DropTrack] leaves a track out. Tracks the
 // selection does not name are left out too, and with no selection every
 // encoded track is copied. Copied tracks become the container's streams in
-// the order of the selection. This is how one multitrack source feeds
+// the order of the selection. [Only] is the one-word form that copies the
+// named tracks and nothing else. This is how one multitrack source feeds
 // several outputs, each with its own rendition:
 //
 //	ts, err := mux.File(renditions, "aac_low.ts", &mux.FileOptions{Options: mux.Options{
-//		Tracks: []mux.Track{
-//			mux.CopyTrack("audio_aac_low"),
-//			mux.DropTrack("audio_aac_high"),
-//			mux.DropTrack("audio_mp3"),
-//		},
+//		Tracks: mux.Only("audio_aac_low"),
 //	}})
 //
 // Each encoder runs once however many outputs copy its track: the outputs

@@ -17,28 +17,11 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/mux"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// logLines is a concurrency-safe text log.
-type logLines struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // captureStderr sends the process's standard error (file descriptor 2,
 // where FFmpeg's default log callback writes) to a file until the
@@ -101,7 +84,7 @@ func TestLiveShutdownLAME(t *testing.T) {
 	for _, samples := range []int{1152*38 + 1, 1152*38 + 20, 1152*38 + 47, 1152*38 + 48, 44100, 100} {
 		for _, c := range []struct{ inline, early bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
 			inline := c.inline
-			var logs logLines
+			var logs logtest.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			live, err := decode.Live(&decode.LiveOptions{ID: "studio", Logger: log})
 			require.NoError(t, err)

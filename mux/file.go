@@ -1,6 +1,7 @@
 package mux
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/onair-go/onair"
@@ -55,7 +56,7 @@ func File(src onair.Source, path string, opts *FileOptions) (*FileOutput, error)
 	}
 	if fo.Format != "" {
 		if err := avmux.CheckFormat(fo.Format); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("mux: %w", err)
 		}
 	}
 	s, err := newSender(r)

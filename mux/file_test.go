@@ -12,6 +12,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/avmux/avmuxtest"
 	"github.com/onair-go/onair/mux"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,11 +25,7 @@ func TestMain(m *testing.M) {
 // run builds a graph on a manual clock with the given outputs and ticks it.
 func run(t *testing.T, ticks int, outputs ...onair.Source) {
 	t.Helper()
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(outputs...))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, outputs...)
 	for range ticks {
 		clk.Tick()
 	}
@@ -60,11 +57,7 @@ func TestFileCreatedOnlyWithData(t *testing.T) {
 	enc := newEncSource(t, sine, rendition{"audio_aac", "aac", 64000})
 	out, err := mux.File(enc, path, &mux.FileOptions{OnClose: func(string) { n++ }})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	clk.Tick() // first frame: the AAC encoder holds its first samples
 	_, err = os.Stat(path)
 	assert.True(t, os.IsNotExist(err), "no file before the first packet")
@@ -162,11 +155,7 @@ func TestFileReopenOnDemandAndMetadata(t *testing.T) {
 		},
 	})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	for i := range 125 {
 		if i == 60 { // the tick that starts at 1.2 s
 			out.Reopen()

@@ -11,6 +11,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/mux"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,11 +32,7 @@ func TestWriterOnMetadataBytePosition(t *testing.T) {
 		titles = append(titles, m["title"])
 	}})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	var before []int
 	for i := range 150 {
 		if i == 50 || i == 100 {
@@ -72,11 +69,7 @@ func TestWriterReopenWithOggComments(t *testing.T) {
 		},
 	})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	for i := range 100 {
 		if i == 50 {
 			sine.Node().InsertMetadata(onair.Metadata{"title": "Second"}, false)

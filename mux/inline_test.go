@@ -14,6 +14,7 @@ import (
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/internal/avmux/avmuxtest"
 	"github.com/onair-go/onair/mux"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -136,11 +137,7 @@ func TestEncodeVideoTrack(t *testing.T) {
 		mux.EncodeTrack("audio", &encode.AudioOptions{Codec: "aac"}),
 	}}})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true, Format: format})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, &onairtest.Options{Format: format}, out)
 	for range 100 { // 2 s: 50 pictures
 		clk.Tick()
 	}

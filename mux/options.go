@@ -21,7 +21,9 @@ var (
 	// ErrTemplate reports a path template with an unknown % directive.
 	ErrTemplate = errors.New("mux: invalid path template")
 	// ErrFormat reports a container format FFmpeg does not know, or one it
-	// cannot guess from a file name.
+	// cannot guess from a file name. The outputs of this package and of
+	// its subpackages report it, and so do encode's Encoder.Open and
+	// Encoder.OpenWriter.
 	ErrFormat = avmux.ErrFormat
 )
 
@@ -70,6 +72,26 @@ func CopyTrack(name string) Track { return Track{Name: name, Action: Copy} }
 
 // DropTrack returns a selection that leaves the named track out.
 func DropTrack(name string) Track { return Track{Name: name, Action: Drop} }
+
+// Only returns a selection that copies the named encoded tracks, in that
+// order, and leaves every other track of the source out: the one-word
+// form of a rendition picked from a multitrack source, for an output
+// ([Options.Tracks]), an HLS variant or an Icecast stream:
+//
+//	hls.Variant{Name: "aac_high", Tracks: mux.Only("audio_aac_high")}
+//
+// Each named track must hold encoded packets (a [onair.PacketTrack], made
+// by a shared encoder); naming one twice is an error wrapping [ErrTrack]
+// when the output is made. To encode a raw track inside the output, add
+// an [EncodeTrack] selection to the result.
+func Only(name string, more ...string) []Track {
+	l := make([]Track, 0, 1+len(more))
+	l = append(l, CopyTrack(name))
+	for _, n := range more {
+		l = append(l, CopyTrack(n))
+	}
+	return l
+}
 
 // EncodeTrack returns a selection that encodes the named raw audio track
 // inside the output with opts (nil: AAC-LC) and writes the packets to an

@@ -43,10 +43,10 @@ func Writer(src onair.Source, w io.Writer, format string, opts *Options) (*Write
 		return nil, errors.New("mux: Writer needs an io.Writer")
 	}
 	if format == "" {
-		return nil, fmt.Errorf("%w: Writer needs an explicit format", ErrFormat)
+		return nil, fmt.Errorf("mux: %w: Writer needs an explicit format", ErrFormat)
 	}
 	if err := avmux.CheckFormat(format); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mux: %w", err)
 	}
 	r, err := resolve(opts, "mux.writer")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/mux"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,11 +39,7 @@ func TestWriterOnEnd(t *testing.T) {
 		atLen, atWrites = w.buf.Len(), w.writes
 	}})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	for range 100 {
 		clk.Tick()
 	}

@@ -31,8 +31,9 @@ type Options struct {
 	OnTick func(tick int)
 }
 
-// Frame describes one frame a [Recorder] received.
-type Frame struct {
+// FrameRecord describes one frame a [Recorder] received (not the frame
+// itself: its tick, position, length, marks and metadata).
+type FrameRecord struct {
 	// Tick is the clock tick that produced the frame (0 when the recorder
 	// has no clock).
 	Tick uint64
@@ -54,7 +55,7 @@ type Capture struct {
 	// Ticks is the number of ticks run by Collect (0 for a bare Recorder).
 	Ticks int
 	// Frames lists the frames received, in order.
-	Frames []Frame
+	Frames []FrameRecord
 	// Audio holds the main audio track, one slice per channel.
 	Audio [][]float32
 	// Marks are the absolute positions of the track marks.
@@ -137,7 +138,7 @@ func (r *Recorder) Send(f *onair.Frame) error {
 	if r.c.Format.SampleRate == 0 && f.Format() != nil {
 		r.c.Format = *f.Format()
 	}
-	fr := Frame{Tick: tick, Pos: r.pos, Len: f.Len(), Marks: slices.Clone(f.Marks())}
+	fr := FrameRecord{Tick: tick, Pos: r.pos, Len: f.Len(), Marks: slices.Clone(f.Marks())}
 	for _, m := range f.Metadata() {
 		md := metaCopy(m)
 		fr.Metadata = append(fr.Metadata, md)

@@ -129,7 +129,7 @@ func settle(n int) bool {
 func startConform(t *testing.T, check string, src onair.Source, send func(*onair.Frame) error) (*onair.Graph, *onair.Clock, bool) {
 	t.Helper()
 	clk := onair.NewClock("onairtest", &onair.ClockOptions{Kind: onair.Manual})
-	out := onair.NewOutput(src, onair.SenderFunc(send), &onair.OutputOptions{ID: "onairtest", Fallible: true})
+	out := onair.Sink(src, send, &onair.OutputOptions{ID: "onairtest", Fallible: true})
 	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk})
 	if err == nil {
 		err = g.Add(out)

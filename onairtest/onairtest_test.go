@@ -117,6 +117,24 @@ func TestStutter(t *testing.T) {
 	requireCounting(t, c.Audio[0], 0)
 }
 
+// TestShortFollowsItsInput: Short is ready exactly when its input is,
+// and reports its input's remaining track length.
+func TestShortFollowsItsInput(t *testing.T) {
+	// Short takes whole frames here: a partly consumed frame would keep
+	// Stutter ready (a node holding data is ready).
+	c := onairtest.Collect(t, onairtest.Short(onairtest.Stutter(onairtest.Counter("c")), 1<<20), 6, nil)
+	require.Len(t, c.Frames, 3)
+	for i, f := range c.Frames {
+		assert.Equal(t, uint64(2*i+1), f.Tick)
+	}
+
+	src := onairtest.Tracks("t", 1000)
+	short := onairtest.Short(src, 100)
+	_, clk := onairtest.StartGraph(t, nil, onair.Sink(short, nil, nil))
+	clk.Tick()
+	assert.Equal(t, 900, short.Node().Remaining())
+}
+
 func TestShort(t *testing.T) {
 	src := onairtest.Tracks("t", 150, 1000)
 	c := onairtest.Collect(t, onairtest.Short(src, 100), 5, nil)

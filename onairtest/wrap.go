@@ -63,8 +63,6 @@ type short struct {
 	n   int
 }
 
-func (s *short) Ready() bool { return s.src.Node().Ready() }
-
 func (s *short) Generate(f *onair.Frame) error { return pass(s.src, f, s.n) }
 
 // pass appends up to n samples of src's frame to f and consumes them.

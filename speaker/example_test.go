@@ -44,11 +44,11 @@ func Example() {
 func Example_clockConflict() {
 	build := func(buffered bool) *onair.Graph {
 		tone := onair.Sine(440, &onair.GenOptions{ID: "tone"})
-		recorder := onair.Dummy(tone, &onair.OutputOptions{ID: "recorder"})
+		recorder := onair.Sink(tone, nil, &onair.OutputOptions{ID: "recorder"})
 		onair.Assign(onair.NewClock("main", nil), recorder)
 		var played onair.Source = tone
 		if buffered {
-			buf, err := onair.Buffer(tone, nil)
+			buf, err := onair.NewBuffer(tone, nil)
 			if err != nil {
 				log.Fatal(err)
 			}

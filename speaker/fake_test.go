@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/speaker"
 	"github.com/stretchr/testify/require"
 )
@@ -103,7 +104,7 @@ type rig struct {
 	done   chan error
 	runErr error // Run's error, once wait returned
 	ended  bool
-	logs   *logs
+	logs   *logtest.Handler
 }
 
 // wait waits for Run to return and returns its error.
@@ -129,7 +130,7 @@ const runaway = 100000
 // OnError, when nil, cancels the graph with the device error.
 func startRig(t *testing.T, src onair.Source, opts *speaker.Options, more ...onair.Source) *rig {
 	t.Helper()
-	r := &rig{dev: &fakeDevice{}, logs: &logs{}, done: make(chan error, 1)}
+	r := &rig{dev: &fakeDevice{}, logs: &logtest.Handler{}, done: make(chan error, 1)}
 	var o speaker.Options
 	if opts != nil {
 		o = *opts
@@ -181,48 +182,6 @@ func (r *rig) stop(t *testing.T) error {
 	r.cancel(errDone)
 	require.NoError(t, r.spk.Close())
 	return r.wait()
-}
-
-// logs is a slog handler that keeps the records.
-type logs struct {
-	mu   sync.Mutex
-	recs []slog.Record
-}
-
-func (l *logs) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logs) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.recs = append(l.recs, r.Clone())
-	return nil
-}
-func (l *logs) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logs) WithGroup(string) slog.Handler      { return l }
-
-// with returns the records whose message is msg.
-func (l *logs) with(msg string) []slog.Record {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []slog.Record
-	for _, r := range l.recs {
-		if r.Message == msg {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// attr returns the value of the record's attribute key, as a string.
-func attr(r slog.Record, key string) string {
-	var v string
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == key {
-			v = a.Value.String()
-			return false
-		}
-		return true
-	})
-	return v
 }
 
 // ramp returns want samples from..from+n-1, the counter values a device

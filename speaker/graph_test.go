@@ -27,7 +27,7 @@ func noOpen(t *testing.T) speaker.OpenFunc {
 func TestRealTimeClockNeedsBuffer(t *testing.T) {
 	src := onair.Sine(440, &onair.GenOptions{ID: "tone"})
 	main := onair.NewClock("main", nil)
-	rec := onair.Dummy(src, &onair.OutputOptions{ID: "recorder"})
+	rec := onair.Sink(src, nil, &onair.OutputOptions{ID: "recorder"})
 	onair.Assign(main, rec)
 	spk, err := speaker.New(src, &speaker.Options{Open: noOpen(t)})
 	require.NoError(t, err)
@@ -68,9 +68,9 @@ func TestBufferBetweenClocks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := onairtest.Counter("counter")
 		main := onair.NewClock("main", nil)
-		rec := onair.Dummy(src, &onair.OutputOptions{ID: "recorder"})
+		rec := onair.Sink(src, nil, &onair.OutputOptions{ID: "recorder"})
 		onair.Assign(main, rec)
-		buf, err := onair.Buffer(src, &onair.BufferOptions{Prebuffer: 500 * time.Millisecond})
+		buf, err := onair.NewBuffer(src, &onair.BufferOptions{Prebuffer: 500 * time.Millisecond})
 		require.NoError(t, err)
 		r := startRig(t, buf, &speaker.Options{Fallible: true}, rec)
 		synctest.Wait()

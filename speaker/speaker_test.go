@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/onairtest"
 	"github.com/onair-go/onair/speaker"
 	"github.com/stretchr/testify/assert"
@@ -104,7 +105,7 @@ func TestCloseWhileWaiting(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, uint64(6+49), clk.Ticks(), "one tick per frame of wall time")
 		assert.Equal(t, int64(100), r.spk.Stats().Written, "nothing is queued after Close")
-		assert.Empty(t, r.logs.with("speaker: sound device failed; the output keeps its clock at real time without playing"))
+		assert.Empty(t, r.logs.Find("speaker: sound device failed; the output keeps its clock at real time without playing"))
 
 		r.cancel(errDone)
 		require.ErrorIs(t, r.wait(), errDone)
@@ -151,8 +152,8 @@ func TestUnderrun(t *testing.T) {
 		assert.Nil(t, r.dev.consume(t, frameSize), "still empty: the same underrun")
 		assert.Equal(t, int64(1), r.spk.Stats().Underruns)
 		warn := "speaker underrun: the sound device found no audio queued and plays silence"
-		require.Len(t, r.logs.with(warn), 1)
-		assert.Equal(t, "1", attr(r.logs.with(warn)[0], "underruns"))
+		require.Len(t, r.logs.Find(warn), 1)
+		assert.Equal(t, "1", logtest.Attr(r.logs.Find(warn)[0], "underruns").String())
 
 		underrun := func() {
 			t.Helper()
@@ -163,12 +164,12 @@ func TestUnderrun(t *testing.T) {
 		}
 		underrun()
 		assert.Equal(t, int64(2), r.spk.Stats().Underruns, "a write ends an underrun; the next empty read starts another")
-		assert.Len(t, r.logs.with(warn), 1, "logged at most once a second")
+		assert.Len(t, r.logs.Find(warn), 1, "logged at most once a second")
 		time.Sleep(time.Second)
 		underrun()
 		assert.Equal(t, int64(3), r.spk.Stats().Underruns)
-		require.Len(t, r.logs.with(warn), 2)
-		assert.Equal(t, "3", attr(r.logs.with(warn)[1], "underruns"))
+		require.Len(t, r.logs.Find(warn), 2)
+		assert.Equal(t, "3", logtest.Attr(r.logs.Find(warn)[1], "underruns").String())
 		assert.Zero(t, r.spk.Stats().Silence, "underruns happen in the device, not in the graph")
 
 		r.cancel(errDone)
@@ -205,9 +206,9 @@ func TestDeviceFailure(t *testing.T) {
 				require.ErrorIs(t, err, tc.want, "Run returns the device failure through OnError")
 				assert.Equal(t, 3*time.Second+20*time.Millisecond, time.Since(start), "found at the stall timeout, then one frame of wall time")
 				require.ErrorIs(t, r.spk.Err(), tc.want)
-				failed := r.logs.with("speaker: sound device failed; the output keeps its clock at real time without playing")
+				failed := r.logs.Find("speaker: sound device failed; the output keeps its clock at real time without playing")
 				require.Len(t, failed, 1)
-				assert.Contains(t, attr(failed[0], "err"), tc.want.Error())
+				assert.Contains(t, logtest.Attr(failed[0], "err").String(), tc.want.Error())
 				_, closes := r.dev.counts()
 				assert.Equal(t, 1, closes)
 				s := r.spk.Stats()

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/logtest"
 )
 
 // fakeSink stands for the live decoder: it keeps what it is sent.
@@ -105,42 +106,10 @@ func (f *fakeSink) bytes() int {
 	return f.data.Len()
 }
 
-// logBuffer is a slog handler's output, safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// waitLog waits until the log holds substr.
-func (l *logBuffer) waitLog(t *testing.T, substr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !strings.Contains(l.String(), substr) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log has no %q:\n%s", substr, l.String())
-		}
-		<-tick.C
-	}
-}
-
 type fakeHarbor struct {
 	h    *Harbor
 	addr string
-	log  *logBuffer
+	log  *logtest.Buffer
 	sink *fakeSink
 	m    *Mount
 	disc chan error
@@ -150,7 +119,7 @@ type fakeHarbor struct {
 // edit, when given, changes the mount's options.
 func startFake(t *testing.T, o Options, edit ...func(*MountOptions)) *fakeHarbor {
 	t.Helper()
-	lb := &logBuffer{}
+	lb := &logtest.Buffer{}
 	if o.Password == "" && o.Auth == nil {
 		o.Password = "hackme"
 	}

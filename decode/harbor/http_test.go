@@ -39,8 +39,8 @@ func TestLibshoutHandshake(t *testing.T) {
 	fh.sink.wait(t, "the stream", func(f *fakeSink) bool { return f.data.String() == "stream bytes" })
 	require.NoError(t, c.Close())
 	require.NoError(t, <-fh.disc, "a client that closes its stream ends cleanly")
-	fh.log.waitLog(t, "authentication required")
-	fh.log.waitLog(t, "source connected")
+	fh.log.Wait(t, 10*time.Second, "authentication required")
+	fh.log.Wait(t, 10*time.Second, "source connected")
 	fh.sink.mu.Lock()
 	assert.Equal(t, []string{"audio/mpeg"}, fh.sink.ctype)
 	fh.sink.mu.Unlock()
@@ -146,13 +146,13 @@ func TestBadClientsDoNotDisturbTheStream(t *testing.T) {
 			if tc.status != 405 {
 				requireClosed(t, nil, br)
 			}
-			fh.log.waitLog(t, tc.log)
+			fh.log.Wait(t, 10*time.Second, tc.log)
 		})
 	}
 	t.Run("silent client", func(t *testing.T) {
 		c := fh.dial(t)
 		requireClosed(t, c, bufio.NewReader(c))
-		fh.log.waitLog(t, "no complete request before the header timeout")
+		fh.log.Wait(t, 10*time.Second, "no complete request before the header timeout")
 	})
 	t.Run("endless headers", func(t *testing.T) {
 		// A header line every 50 ms, never the end of the headers: the
@@ -170,7 +170,7 @@ func TestBadClientsDoNotDisturbTheStream(t *testing.T) {
 		for i := 0; ; i++ {
 			select {
 			case <-closed:
-				fh.log.waitLog(t, "no complete request before the header timeout")
+				fh.log.Wait(t, 10*time.Second, "no complete request before the header timeout")
 				return
 			case <-tick.C:
 				if _, err := fmt.Fprintf(c, "X-Header-%d: more\r\n", i); err != nil {
@@ -184,7 +184,7 @@ func TestBadClientsDoNotDisturbTheStream(t *testing.T) {
 		resp, br := request(t, "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: TLS/1.0, HTTP/1.1\r\n\r\n")
 		assert.NotEqual(t, http.StatusSwitchingProtocols, resp.StatusCode)
 		requireClosed(t, nil, br)
-		fh.log.waitLog(t, "protocol upgrade refused")
+		fh.log.Wait(t, 10*time.Second, "protocol upgrade refused")
 	})
 
 	feed("second")
@@ -210,7 +210,7 @@ func TestSourceTimeout(t *testing.T) {
 	err = <-fh.disc
 	require.ErrorIs(t, err, ErrTimeout)
 	requireClosed(t, src, br)
-	fh.log.waitLog(t, "source timed out")
+	fh.log.Wait(t, 10*time.Second, "source timed out")
 	assert.False(t, fh.m.Connected())
 	fh.startSource(t)
 	require.Eventually(t, fh.m.Connected, 5*time.Second, 5*time.Millisecond)
@@ -260,7 +260,7 @@ func TestDecoderRefuses(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	body, _ := io.ReadAll(resp.Body)
 	assert.Contains(t, string(body), "live source is not active")
-	fh.log.waitLog(t, "source refused")
+	fh.log.Wait(t, 10*time.Second, "source refused")
 	assert.False(t, connected.Load())
 	assert.False(t, fh.m.Connected())
 	select {

@@ -1,7 +1,6 @@
 package harbor_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode/harbor"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/onairtest"
 )
 
@@ -28,24 +28,6 @@ const (
 	prebuffer = 500 * time.Millisecond
 	frameDur  = 20 * time.Millisecond
 )
-
-// syncBuffer is a log or process output, safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // rig is a harbor with one mount in a graph on a manual clock. A pump
 // goroutine ticks the clock from the data: while a client streams, only
@@ -59,7 +41,7 @@ type rig struct {
 	m       *harbor.Mount
 	port    string
 	rec     *onairtest.Recorder
-	log     *syncBuffer
+	log     *logtest.Buffer
 	disc    chan error
 	conns   chan harbor.Client
 	drained chan struct{} // the audio of a client that left is out
@@ -83,7 +65,7 @@ type rigOptions struct {
 
 func newRig(t *testing.T, o rigOptions) *rig {
 	t.Helper()
-	r := &rig{t: t, log: &syncBuffer{}, disc: make(chan error, 8), conns: make(chan harbor.Client, 8), drained: make(chan struct{}, 8), readyCh: make(chan struct{}, 8)}
+	r := &rig{t: t, log: &logtest.Buffer{}, disc: make(chan error, 8), conns: make(chan harbor.Client, 8), drained: make(chan struct{}, 8), readyCh: make(chan struct{}, 8)}
 	ho := o.harbor
 	ho.Password = password
 	ho.Logger = slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -265,7 +247,7 @@ func (r *rig) waitConnect(timeout time.Duration) harbor.Client {
 // proc is a peer program started by a test and killed when it ends.
 type proc struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *logtest.Buffer
 	done chan error
 }
 
@@ -283,7 +265,7 @@ func startIn(t *testing.T, stdin io.Reader, name string, args ...string) *proc {
 	if err != nil {
 		t.Fatalf("%s not found (%v): run scripts/test-deps.sh (or make test-deps) to install the test peers", name, err)
 	}
-	p := &proc{cmd: exec.Command(path, args...), out: &syncBuffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: exec.Command(path, args...), out: &logtest.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = stdin, p.out, p.out
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, p.cmd.Start())

@@ -1,13 +1,18 @@
 package whip
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/onair-go/onair/internal/opterr"
+)
 
 var (
 	// ErrMount reports a mount path that is not a clean absolute URL path,
 	// or one already mounted.
 	ErrMount = errors.New("whip: invalid mount")
 	// ErrOption reports an option out of range.
-	ErrOption = errors.New("whip: invalid option")
+	// It wraps onair.ErrInvalidOption: errors.Is matches either.
+	ErrOption = opterr.New("whip: invalid option")
 	// ErrClosed is why publishers are disconnected by [Server.Close].
 	ErrClosed = errors.New("whip: server closed")
 	// ErrDeleted is why a publisher that sent DELETE was disconnected.

@@ -13,6 +13,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode/whip"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/rtc"
 	"github.com/onair-go/onair/internal/rtc/rtctest"
 	"github.com/pion/rtp"
@@ -33,7 +34,7 @@ type studio struct {
 	mount *whip.Mount
 	url   string
 	base  string
-	logs  *rtctest.Logs
+	logs  *logtest.Buffer
 	api   *rtc.API
 	graph *onair.Graph
 
@@ -51,7 +52,7 @@ func (s *studio) output() []float32 {
 // graph stopped.
 func startStudio(t *testing.T, opts *whip.Options, mopts *whip.MountOptions, run bool) *studio {
 	t.Helper()
-	s := &studio{logs: &rtctest.Logs{}}
+	s := &studio{logs: &logtest.Buffer{}}
 	if opts == nil {
 		opts = &whip.Options{}
 	}

@@ -72,7 +72,7 @@ func run(ctx context.Context, log *slog.Logger, addr, mount, password, music, ou
 		ID: "music", Amplitude: 0.2, Duration: 20 * time.Second, Metadata: onair.Metadata{"title": "Tone"},
 	})
 	if music != "" {
-		pl, err := decode.Playlist(music, &decode.PlaylistOptions{ID: "music", Logger: log, Mode: decode.Randomize})
+		pl, err := decode.Playlist(music, &decode.PlaylistOptions{ID: "music", Logger: log, Order: decode.Shuffle})
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ func ensureMusic(dir string, withSongs bool) (music, jingle string, err error) {
 // first, so that a playlist watching the folder never sees a half-written
 // file.
 func writeMP3(path, title string, n int, at func(i int) (l, r float32)) error {
-	enc := encode.New(&encode.EncoderOptions{Metadata: map[string]string{"title": title, "artist": artist}})
+	enc := encode.New(&encode.Options{Metadata: map[string]string{"title": title, "artist": artist}})
 	a, err := enc.AddAudio(sampleRate, 2, &encode.AudioOptions{Codec: "libmp3lame", BitRate: 192_000})
 	if err != nil {
 		return err

@@ -34,7 +34,8 @@ func newToken() string {
 
 // operate adds the control API, the metrics and the live page to the
 // station: call it once the graph's outputs are added, before it starts.
-func (st *station) operate(cfg *config, nowPlaying onair.Source, encoders []*encode.Shared) error {
+func (st *station) operate(nowPlaying onair.Source, encoders []*encode.Shared) error {
+	cfg := st.cfg
 	var err error
 	st.ctl, err = control.New(&control.Station{
 		Graph: st.graph, NowPlaying: nowPlaying, Listen: []*listen.Server{st.listen},

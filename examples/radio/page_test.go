@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,7 +28,7 @@ func TestLivePage(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
 	require.NoError(t, err, "chromium is missing: run scripts/test-deps.sh")
 	dir := t.TempDir()
-	var out syncBuffer
+	var out logtest.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	bases := make(chan string, 1)

@@ -63,11 +63,10 @@ var mounts = []struct{ path, track string }{
 
 // station is the running graph and its servers.
 type station struct {
+	cfg    *config
 	graph  *onair.Graph
 	hls    *hls.Output
 	listen *listen.Server
-	mounts []*listen.Mount
-	stop   *onair.Output
 
 	// Operating the station (page.go): control API, metrics, live page.
 	ctl      *control.Controller
@@ -87,108 +86,127 @@ type station struct {
 // Each song is analysed once (cached in the work folder) before it plays:
 // its loudness, for normalize (-14 LUFS), and its cue points, which trim
 // its silences and tell the crossfade where to start.
-func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*station, error) {
-	log := cfg.Logger
+func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (st *station, err error) {
 	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: log})
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	st := &station{graph: g}
-	fail := func(err error) (*station, error) {
-		_ = g.Close()
-		return nil, err
-	}
+	st = &station{cfg: cfg, graph: g}
+	defer closeOnError(g, &err)
 
-	// Sources: the music folder, watched for added and removed files,
-	// shuffled each round; a jingle that loops when there is no music.
-	cache, err := analysis.NewCache(filepath.Join(cfg.Dir, "analysis"), nil, log)
+	// The music, normalized, with the jingle as its safe fallback.
+	music, err := st.music(musicDir, jingle)
 	if err != nil {
-		return fail(err)
+		return nil, err
+	}
+	// The crossfade reads each track's Duration ahead: the longest fade.
+	xf, err := onair.Crossfade(music, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	xf.Node().OnTrack(func(m onair.Metadata) { fmt.Fprintf(cfg.Out, "now playing: %s\n", m.Song()) })
+	// On air, a look-ahead limiter keeps the true peak under -1 dBTP.
+	air, err := dynamics.Limit(xf, nil)
+	if err != nil {
+		return nil, err
+	}
+	multi, encoders, err := encodeRenditions(air, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	outputs, err := st.outputs(multi, air, cancel)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Add(outputs...); err != nil {
+		return nil, err
+	}
+	return st, st.operate(xf, encoders)
+}
+
+// closeOnError closes g when *err is set: the graph of a failed build.
+func closeOnError(g *onair.Graph, err *error) {
+	if *err != nil {
+		_ = g.Close()
+	}
+}
+
+// music is the station's program before the crossfade: the music folder,
+// watched for added and removed files, shuffled each round, each song
+// analysed once and normalized; a jingle that loops when there is no
+// music.
+func (st *station) music(musicDir, jingle string) (onair.Source, error) {
+	log := st.cfg.Logger
+	cache, err := analysis.NewCache(filepath.Join(st.cfg.Dir, "analysis"), nil, log)
+	if err != nil {
+		return nil, err
 	}
 	music, err := decode.Playlist(musicDir, &decode.PlaylistOptions{
-		Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare,
+		Order: decode.Shuffle, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare,
 		OnFail: func(path string, err error) {
-			fmt.Fprintf(cfg.Out, "skipping %s: %v\n", path, err)
+			fmt.Fprintf(st.cfg.Out, "skipping %s: %v\n", path, err)
 			st.metrics.SourceFailed("playlist")
 		},
 	})
 	if err != nil {
-		return fail(fmt.Errorf("music folder: %w", err))
+		return nil, fmt.Errorf("music folder: %w", err)
 	}
 	safe, err := decode.Single(jingle, &decode.SingleOptions{Logger: log})
 	if err != nil {
-		return fail(fmt.Errorf("jingle: %w", err))
+		return nil, fmt.Errorf("jingle: %w", err)
 	}
 	norm, err := loudness.Normalize(music, nil)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
-	fb, err := onair.Fallback([]onair.Source{norm, safe}, nil)
-	if err != nil {
-		return fail(err)
-	}
-	// The crossfade reads Duration of each track ahead: no more than the
-	// longest fade.
-	xf, err := onair.Crossfade(fb, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second, Logger: log})
-	if err != nil {
-		return fail(err)
-	}
-	xf.Node().OnTrack(func(m onair.Metadata) {
-		fmt.Fprintf(cfg.Out, "now playing: %s\n", listen.DefaultSong(m))
-	})
+	return onair.Fallback([]onair.Source{norm, safe}, nil)
+}
 
-	// On air, a look-ahead limiter keeps the true peak under -1 dBTP.
-	air, err := dynamics.Limit(xf, nil)
-	if err != nil {
-		return fail(err)
-	}
-
-	// Three shared encoders, gathered into one multitrack source.
+// encodeRenditions encodes src once per rendition (shared encoders) and
+// gathers the encodings into one multitrack source whose tracks are
+// named after the renditions.
+func encodeRenditions(src onair.Source, log *slog.Logger) (onair.Source, []*encode.Shared, error) {
 	var specs []onair.TrackSpec
 	var encoders []*encode.Shared
 	for _, r := range renditions {
-		enc, err := encode.Audio(air, &encode.AudioOptions{Codec: r.codec, BitRate: r.bitRate, Track: "enc", ID: r.track, Logger: log})
+		enc, err := encode.Audio(src, &encode.AudioOptions{Codec: r.codec, BitRate: r.bitRate, Track: r.track, ID: r.track, Logger: log})
 		if err != nil {
-			return fail(err)
+			return nil, nil, err
 		}
 		encoders = append(encoders, enc)
-		specs = append(specs, onair.TrackSpec{Name: r.track, Source: enc, Track: "enc"})
+		specs = append(specs, onair.TrackSpec{Name: r.track, Source: enc})
 	}
 	multi, err := onair.Multitrack(specs, nil)
-	if err != nil {
-		return fail(err)
-	}
+	return multi, encoders, err
+}
 
-	// HLS: the two AAC renditions as variants of one master playlist.
-	// The MP3 rendition is left out of it: players switch between
+// outputs makes the station's outputs of the renditions in multi: HLS
+// with the two AAC renditions as variants of one master playlist, a
+// listener mount per rendition on the embedded server, Icecast when
+// asked, and a counter of air's ticks that stops the station after
+// cfg.Duration of stream time.
+func (st *station) outputs(multi, air onair.Source, cancel context.CancelFunc) ([]onair.Source, error) {
+	cfg := st.cfg
+	// The MP3 rendition is left out of HLS: players switch between
 	// variants, and some (Chromium's native HLS) stall on a master whose
 	// variants differ in codec.
-	variant := func(name, keep string) hls.Variant {
-		var tracks []mux.Track
-		for _, r := range renditions {
-			if r.track == keep {
-				tracks = append(tracks, mux.CopyTrack(r.track))
-			} else {
-				tracks = append(tracks, mux.DropTrack(r.track))
-			}
-		}
-		return hls.Variant{Name: name, Tracks: tracks}
-	}
+	var err error
 	st.hls, err = hls.New(multi, filepath.Join(cfg.Dir, "hls"), &hls.Options{
-		Variants:        []hls.Variant{variant("aac_high", "audio_aac_high"), variant("aac_low", "audio_aac_low")},
+		Variants: []hls.Variant{
+			{Name: "aac_high", Tracks: mux.Only("audio_aac_high")},
+			{Name: "aac_low", Tracks: mux.Only("audio_aac_low")},
+		},
 		SegmentDuration: cfg.Segment,
 		StateFile:       "state.json",
-		Logger:          log,
+		Logger:          cfg.Logger,
 	})
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
-
-	// The embedded listener server: one mount per rendition.
-	st.listen, err = listen.NewServer(&listen.Options{Addr: cfg.Addr, Logger: log})
+	st.listen, err = listen.NewServer(&listen.Options{Addr: cfg.Addr, Logger: cfg.Logger})
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	outputs := []onair.Source{st.hls}
 	for _, m := range mounts {
@@ -196,40 +214,29 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 			Track: m.track, Name: "onair demo radio", Description: "a station built with onair", Genre: "demo",
 		})
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
-		st.mounts = append(st.mounts, mt)
 		outputs = append(outputs, mt)
 	}
 	if cfg.Icecast != "" {
 		ice, err := icecast.New(multi, &icecast.Options{
-			URL: cfg.Icecast, Tracks: []mux.Track{mux.CopyTrack("audio_mp3")}, Format: "mp3",
-			Name: "onair demo radio", Logger: log,
+			URL: cfg.Icecast, Tracks: mux.Only("audio_mp3"), Format: "mp3", Name: "onair demo radio", Logger: cfg.Logger,
 		})
 		if err != nil {
-			return fail(fmt.Errorf("icecast: %w", err))
+			return nil, fmt.Errorf("icecast: %w", err)
 		}
 		outputs = append(outputs, ice)
 	}
-
-	// Stop after the requested stream time: an output that counts ticks.
 	if cfg.Duration > 0 {
-		frames, n := int(cfg.Duration/g.Format().FrameDuration), 0
-		st.stop = onair.Sink(air, func(*onair.Frame) error {
+		frames, n := int(cfg.Duration/st.graph.Format().FrameDuration), 0
+		outputs = append(outputs, onair.Sink(air, func(*onair.Frame) error {
 			if n++; n == frames {
 				cancel()
 			}
 			return nil
-		}, &onair.OutputOptions{ID: "stop-after"})
-		outputs = append(outputs, st.stop)
+		}, &onair.OutputOptions{ID: "stop-after"}))
 	}
-	if err := g.Add(outputs...); err != nil {
-		return fail(err)
-	}
-	if err := st.operate(cfg, xf, encoders); err != nil {
-		return fail(err)
-	}
-	return st, nil
+	return outputs, nil
 }
 
 // serve starts the HTTP server of the station: the listener mounts, the

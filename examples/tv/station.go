@@ -56,7 +56,7 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 	// folder runs dry).
 	var sound onair.Source = onair.Sine(220, &onair.GenOptions{Amplitude: 0.2, ID: "tone"})
 	if cfg.Music != "" {
-		music, err := decode.Playlist(cfg.Music, &decode.PlaylistOptions{Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log})
+		music, err := decode.Playlist(cfg.Music, &decode.PlaylistOptions{Order: decode.Shuffle, Reload: decode.ReloadWatch, Logger: log})
 		if err != nil {
 			return fail(fmt.Errorf("music folder: %w", err))
 		}
@@ -88,8 +88,8 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 	opts := &hls.Options{
 		SegmentDuration: cfg.Segment, StateFile: "state.json", Logger: log,
 		Variants: []hls.Variant{
-			{Name: "tv", Tracks: []mux.Track{mux.CopyTrack("video"), mux.CopyTrack("audio")}},
-			{Name: "radio", Tracks: []mux.Track{mux.DropTrack("video"), mux.CopyTrack("audio")}},
+			{Name: "tv", Tracks: mux.Only("video", "audio")},
+			{Name: "radio", Tracks: mux.Only("audio")},
 		},
 	}
 	if cfg.S3Bucket != "" {

@@ -79,7 +79,7 @@ func run(ctx context.Context, log *slog.Logger, c config) error {
 		ID: "music", Amplitude: 0.2, Duration: 20 * time.Second, Metadata: onair.Metadata{"title": "Tone"},
 	})
 	if c.music != "" {
-		pl, err := decode.Playlist(c.music, &decode.PlaylistOptions{ID: "music", Logger: log, Mode: decode.Randomize})
+		pl, err := decode.Playlist(c.music, &decode.PlaylistOptions{ID: "music", Logger: log, Order: decode.Shuffle})
 		if err != nil {
 			return err
 		}

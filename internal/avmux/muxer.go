@@ -35,8 +35,10 @@ var (
 	// trailer, any call after Close.
 	ErrState = errors.New("avmux: invalid muxer state")
 	// ErrFormat reports a container format FFmpeg does not know or cannot
-	// guess from a path.
-	ErrFormat = errors.New("avmux: unknown container format")
+	// guess from a path. It is public as mux.ErrFormat, which the outputs
+	// of package mux and encode's Encoder both report; its message names
+	// no package, since both wrap it with their own prefix.
+	ErrFormat = errors.New("unknown container format")
 	// ErrStream reports a stream the muxer cannot add or does not have.
 	ErrStream = errors.New("avmux: invalid stream")
 )
@@ -360,7 +362,8 @@ func CheckFormat(name string) error {
 	return nil
 }
 
-// IsOgg reports whether format is one of FFmpeg's Ogg muxers.
+// IsOgg reports whether format is one of FFmpeg's Ogg muxers, whose
+// metadata travels in band (a new chained stream).
 func IsOgg(format string) bool {
 	switch format {
 	case "ogg", "oga", "opus", "spx", "ogv":

@@ -87,7 +87,7 @@ func build(cfg *Config, lib *library, hlsDir, archDir, iceURL string, log *slog.
 	if err != nil {
 		return fail(err)
 	}
-	st.playlist, err = decode.Playlist(lib.musicDir, &decode.PlaylistOptions{Seed: cfg.Seed + 1, Mode: decode.Randomize, Logger: log})
+	st.playlist, err = decode.Playlist(lib.musicDir, &decode.PlaylistOptions{Seed: cfg.Seed + 1, Order: decode.Shuffle, Logger: log})
 	if err != nil {
 		return fail(fmt.Errorf("music: %w", err))
 	}
@@ -116,7 +116,7 @@ func build(cfg *Config, lib *library, hlsDir, archDir, iceURL string, log *slog.
 		return fail(err)
 	}
 	variant := func(keep string) hls.Variant {
-		return hls.Variant{Name: strings.TrimPrefix(keep, "audio_"), Tracks: []mux.Track{mux.CopyTrack(keep)}}
+		return hls.Variant{Name: strings.TrimPrefix(keep, "audio_"), Tracks: mux.Only(keep)}
 	}
 	st.hls, err = hls.New(multi, hlsDir, &hls.Options{
 		Variants:        []hls.Variant{variant("audio_aac_high"), variant("audio_aac_low")},
@@ -153,7 +153,7 @@ func build(cfg *Config, lib *library, hlsDir, archDir, iceURL string, log *slog.
 		outputs = append(outputs, mt)
 	}
 	st.ice, err = icecast.New(multi, &icecast.Options{
-		URL: iceURL, Tracks: []mux.Track{mux.CopyTrack("audio_mp3")}, Format: "mp3", Name: "chaos", Logger: log,
+		URL: iceURL, Tracks: mux.Only("audio_mp3"), Format: "mp3", Name: "chaos", Logger: log,
 		OnConnect: iceConnect, MinRetryDelay: 200 * time.Millisecond, MaxRetryDelay: 2 * time.Second,
 	})
 	if err != nil {

@@ -5,9 +5,9 @@
 //	out, err := hls.New(renditions, "/var/www/radio", &hls.Options{
 //		SegmentDuration: 4 * time.Second,
 //		Variants: []hls.Variant{
-//			{Name: "aac_low", Tracks: []mux.Track{mux.CopyTrack("audio_aac_low")}},
-//			{Name: "aac_high", Tracks: []mux.Track{mux.CopyTrack("audio_aac_high")}},
-//			{Name: "mp3", Tracks: []mux.Track{mux.CopyTrack("audio_mp3")}},
+//			{Name: "aac_low", Tracks: mux.Only("audio_aac_low")},
+//			{Name: "aac_high", Tracks: mux.Only("audio_aac_high")},
+//			{Name: "mp3", Tracks: mux.Only("audio_mp3")},
 //		},
 //	})
 //	graph.Add(out)

@@ -31,7 +31,7 @@ func ExampleNew() {
 	out, err := hls.New(aac, dir, &hls.Options{
 		SegmentDuration: 2 * time.Second,
 		Window:          3,
-		Variants:        []hls.Variant{{Name: "aac", Tracks: []mux.Track{mux.CopyTrack("audio_aac")}}},
+		Variants:        []hls.Variant{{Name: "aac", Tracks: mux.Only("audio_aac")}},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,8 +26,8 @@ func TestHandler(t *testing.T) {
 	out, err := hls.New(renditions(t, onair.Sine(440, nil)), dir, &hls.Options{
 		SegmentDuration: time.Second, Window: 3, StateFile: "state.json",
 		Variants: []hls.Variant{
-			{Name: "ts", Tracks: only("audio_aac_low")},
-			{Name: "mp4", Tracks: only("audio_aac_high"), Container: hls.FMP4},
+			{Name: "ts", Tracks: mux.Only("audio_aac_low")},
+			{Name: "mp4", Tracks: mux.Only("audio_aac_high"), Container: hls.FMP4},
 		},
 	})
 	require.NoError(t, err)

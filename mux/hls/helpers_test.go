@@ -17,8 +17,8 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
-	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -51,28 +51,11 @@ func renditions(t testing.TB, src onair.Source) onair.Source {
 	return multi
 }
 
-// only selects one track of the renditions and drops the others.
-func only(track string) []mux.Track {
-	var l []mux.Track
-	for _, n := range []string{"audio_aac_low", "audio_aac_high", "audio_mp3"} {
-		if n == track {
-			l = append(l, mux.CopyTrack(n))
-		} else {
-			l = append(l, mux.DropTrack(n))
-		}
-	}
-	return l
-}
-
 // run builds a graph on a manual clock with the outputs, ticks it, and
 // closes it.
 func run(t *testing.T, format onair.Format, ticks int, outputs ...onair.Source) {
 	t.Helper()
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true, Format: format})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(outputs...))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, &onairtest.Options{Format: format}, outputs...)
 	for range ticks {
 		clk.Tick()
 	}

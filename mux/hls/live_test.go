@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,10 +52,10 @@ func (r *recorder) all() []event {
 }
 
 var audioVariants = []hls.Variant{
-	{Name: "aac_low", Tracks: only("audio_aac_low")},
-	{Name: "aac_high", Tracks: only("audio_aac_high")},
-	{Name: "mp3", Tracks: only("audio_mp3")},
-	{Name: "aac_fmp4", Tracks: only("audio_aac_high"), Container: hls.FMP4},
+	{Name: "aac_low", Tracks: mux.Only("audio_aac_low")},
+	{Name: "aac_high", Tracks: mux.Only("audio_aac_high")},
+	{Name: "mp3", Tracks: mux.Only("audio_mp3")},
+	{Name: "aac_fmp4", Tracks: mux.Only("audio_aac_high"), Container: hls.FMP4},
 }
 
 // TestLive runs 30 s of a sine through three shared encoders into four

@@ -9,14 +9,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-go/onair/internal/opterr"
 	"github.com/onair-go/onair/mux"
 )
 
 var (
-	// ErrOptions reports invalid options: no variant, a bad variant name,
+	// ErrOption reports invalid options: no variant, a bad variant name,
 	// a variant that copies no track, a window too short for the HLS
 	// specification, a bad playlist or state file name.
-	ErrOptions = errors.New("hls: invalid options")
+	// It wraps onair.ErrInvalidOption: errors.Is matches either.
+	ErrOption = opterr.New("hls: invalid option")
 	// ErrState reports a state file (see [Options.StateFile]) that cannot
 	// be read or parsed.
 	ErrState = errors.New("hls: invalid state file")
@@ -81,9 +83,10 @@ type Variant struct {
 	// is required, unique, and made of ASCII letters, digits, '-' and '_'.
 	Name string
 	// Tracks selects the source's tracks, as for the outputs of package
-	// mux: [mux.CopyTrack] makes a track one of the segments' streams,
-	// [mux.DropTrack] (or not naming it) leaves it out. At least one track
-	// is copied; a copied track must hold encoded packets.
+	// mux: [mux.Only] names the tracks the segments hold; in a longer
+	// selection, [mux.CopyTrack] makes a track one of the segments'
+	// streams, [mux.DropTrack] (or not naming it) leaves it out. At least
+	// one track is copied; a copied track must hold encoded packets.
 	Tracks []mux.Track
 	// Container is the segment format. It defaults to
 	// [Options.Container].
@@ -216,7 +219,7 @@ type config struct {
 
 func resolve(opts *Options) (*config, error) {
 	if opts == nil {
-		return nil, fmt.Errorf("%w: no options (Variants is required)", ErrOptions)
+		return nil, fmt.Errorf("%w: no options (Variants is required)", ErrOption)
 	}
 	c := &config{Options: *opts}
 	if c.ID == "" {
@@ -255,25 +258,25 @@ func resolve(opts *Options) (*config, error) {
 	}
 	switch {
 	case c.Container != MPEGTS && c.Container != FMP4:
-		return nil, fmt.Errorf("%w: unknown container %v", ErrOptions, c.Container)
+		return nil, fmt.Errorf("%w: unknown container %v", ErrOption, c.Container)
 	case c.Type != Live && c.Type != Event && c.Type != VOD:
-		return nil, fmt.Errorf("%w: unknown playlist type %v", ErrOptions, c.Type)
+		return nil, fmt.Errorf("%w: unknown playlist type %v", ErrOption, c.Type)
 	case c.SegmentDuration < 100*time.Millisecond:
-		return nil, fmt.Errorf("%w: segment duration %v (want at least 100ms)", ErrOptions, c.SegmentDuration)
+		return nil, fmt.Errorf("%w: segment duration %v (want at least 100ms)", ErrOption, c.SegmentDuration)
 	case c.Window < 3:
-		return nil, fmt.Errorf("%w: window of %d segments (want at least 3: RFC 8216 §6.2.2)", ErrOptions, c.Window)
+		return nil, fmt.Errorf("%w: window of %d segments (want at least 3: RFC 8216 §6.2.2)", ErrOption, c.Window)
 	case c.Overhead < 0:
-		return nil, fmt.Errorf("%w: negative overhead %d", ErrOptions, c.Overhead)
+		return nil, fmt.Errorf("%w: negative overhead %d", ErrOption, c.Overhead)
 	case c.Queue < 0:
-		return nil, fmt.Errorf("%w: negative queue size %d", ErrOptions, c.Queue)
+		return nil, fmt.Errorf("%w: negative queue size %d", ErrOption, c.Queue)
 	case c.CloseTimeout < 0:
-		return nil, fmt.Errorf("%w: negative close timeout %v", ErrOptions, c.CloseTimeout)
+		return nil, fmt.Errorf("%w: negative close timeout %v", ErrOption, c.CloseTimeout)
 	case !strings.HasSuffix(c.Master, ".m3u8") || !plainName(c.Master):
-		return nil, fmt.Errorf("%w: master playlist name %q (want a file name ending in .m3u8)", ErrOptions, c.Master)
+		return nil, fmt.Errorf("%w: master playlist name %q (want a file name ending in .m3u8)", ErrOption, c.Master)
 	case c.StateFile != "" && (!plainName(c.StateFile) || servedName(c.StateFile)):
-		return nil, fmt.Errorf("%w: state file name %q (want a file name in the output directory, not ending in .m3u8, .ts, .m4s or .mp4)", ErrOptions, c.StateFile)
+		return nil, fmt.Errorf("%w: state file name %q (want a file name in the output directory, not ending in .m3u8, .ts, .m4s or .mp4)", ErrOption, c.StateFile)
 	case len(c.Variants) == 0:
-		return nil, fmt.Errorf("%w: no variant", ErrOptions)
+		return nil, fmt.Errorf("%w: no variant", ErrOption)
 	}
 	c.target = int(math.Ceil(c.SegmentDuration.Seconds()))
 	seen := map[string]bool{}
@@ -285,10 +288,10 @@ func resolve(opts *Options) (*config, error) {
 			v.Container = c.Container
 		}
 		if v.Container != MPEGTS && v.Container != FMP4 {
-			return nil, fmt.Errorf("%w: variant %q: unknown container %v", ErrOptions, v.Name, v.Container)
+			return nil, fmt.Errorf("%w: variant %q: unknown container %v", ErrOption, v.Name, v.Container)
 		}
 		if v.Name+".m3u8" == c.Master {
-			return nil, fmt.Errorf("%w: variant %q: its playlist would overwrite the master playlist", ErrOptions, v.Name)
+			return nil, fmt.Errorf("%w: variant %q: its playlist would overwrite the master playlist", ErrOption, v.Name)
 		}
 		v.Tracks = append([]mux.Track(nil), v.Tracks...)
 		c.variants = append(c.variants, v)
@@ -299,35 +302,35 @@ func resolve(opts *Options) (*config, error) {
 
 func checkVariant(v Variant, seen map[string]bool) error {
 	if !validName(v.Name) {
-		return fmt.Errorf("%w: variant name %q (want ASCII letters, digits, '-' and '_')", ErrOptions, v.Name)
+		return fmt.Errorf("%w: variant name %q (want ASCII letters, digits, '-' and '_')", ErrOption, v.Name)
 	}
 	if seen[v.Name] {
-		return fmt.Errorf("%w: variant %q given twice", ErrOptions, v.Name)
+		return fmt.Errorf("%w: variant %q given twice", ErrOption, v.Name)
 	}
 	seen[v.Name] = true
 	if v.Bandwidth < 0 {
-		return fmt.Errorf("%w: variant %q: negative bandwidth", ErrOptions, v.Name)
+		return fmt.Errorf("%w: variant %q: negative bandwidth", ErrOption, v.Name)
 	}
 	if strings.ContainsAny(v.Codecs, "\"\r\n") {
-		return fmt.Errorf("%w: variant %q: codecs %q holds a quote or a line break", ErrOptions, v.Name, v.Codecs)
+		return fmt.Errorf("%w: variant %q: codecs %q holds a quote or a line break", ErrOption, v.Name, v.Codecs)
 	}
 	copies := 0
 	tracks := map[string]bool{}
 	for _, t := range v.Tracks {
 		switch {
 		case t.Name == "":
-			return fmt.Errorf("%w: variant %q: %w: empty track name", ErrOptions, v.Name, mux.ErrTrack)
+			return fmt.Errorf("%w: variant %q: %w: empty track name", ErrOption, v.Name, mux.ErrTrack)
 		case tracks[t.Name]:
-			return fmt.Errorf("%w: variant %q: %w: track %q selected twice", ErrOptions, v.Name, mux.ErrTrack, t.Name)
+			return fmt.Errorf("%w: variant %q: %w: track %q selected twice", ErrOption, v.Name, mux.ErrTrack, t.Name)
 		case t.Action == mux.Copy:
 			copies++
 		case t.Action != mux.Drop:
-			return fmt.Errorf("%w: variant %q: %w: track %q: unknown action %v", ErrOptions, v.Name, mux.ErrTrack, t.Name, t.Action)
+			return fmt.Errorf("%w: variant %q: %w: track %q: unknown action %v", ErrOption, v.Name, mux.ErrTrack, t.Name, t.Action)
 		}
 		tracks[t.Name] = true
 	}
 	if copies == 0 {
-		return fmt.Errorf("%w: variant %q copies no track", ErrOptions, v.Name)
+		return fmt.Errorf("%w: variant %q copies no track", ErrOption, v.Name)
 	}
 	return nil
 }

@@ -45,10 +45,10 @@ type Stats struct {
 // are cut on one grid (see the package documentation). When
 // [Options.StateFile] names an existing state file, it is read now: a
 // corrupt one is an error wrapping [ErrState]. Invalid options are an
-// error wrapping [ErrOptions]. opts is required (it lists the variants).
+// error wrapping [ErrOption]. opts is required (it lists the variants).
 func New(src onair.Source, dir string, opts *Options) (*Output, error) {
 	if dir == "" {
-		return nil, fmt.Errorf("%w: empty directory", ErrOptions)
+		return nil, fmt.Errorf("%w: empty directory", ErrOption)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("hls: output directory: %w", err)
@@ -64,7 +64,7 @@ func New(src onair.Source, dir string, opts *Options) (*Output, error) {
 // [Options.StateFile] is set, is read from st now.
 func NewWithStorage(src onair.Source, st Storage, opts *Options) (*Output, error) {
 	if st == nil {
-		return nil, fmt.Errorf("%w: nil storage", ErrOptions)
+		return nil, fmt.Errorf("%w: nil storage", ErrOption)
 	}
 	if d, ok := st.(Dir); ok {
 		return New(src, string(d), opts)
@@ -80,7 +80,7 @@ func NewWithStorage(src onair.Source, st Storage, opts *Options) (*Output, error
 // one) and where names st in logs.
 func newOutput(src onair.Source, st Storage, dir, where string, opts *Options) (*Output, error) {
 	if src == nil {
-		return nil, fmt.Errorf("%w: nil source", ErrOptions)
+		return nil, fmt.Errorf("%w: nil source", ErrOption)
 	}
 	cfg, err := resolve(opts)
 	if err != nil {

@@ -94,7 +94,7 @@ var _ Storage = (*S3)(nil)
 // credentials give an error wrapping [ErrS3Credentials], a missing
 // bucket one wrapping [ErrS3Bucket], a server that cannot be reached one
 // wrapping [ErrS3Unavailable]. A bad endpoint is an error wrapping
-// [ErrOptions].
+// [ErrOption].
 func NewS3(ctx context.Context, opts *S3Options) (*S3, error) {
 	o := S3Options{}
 	if opts != nil {
@@ -120,9 +120,9 @@ func NewS3(ctx context.Context, opts *S3Options) (*S3, error) {
 	}
 	switch {
 	case o.Bucket == "":
-		return nil, fmt.Errorf("%w: S3 bucket name is required", ErrOptions)
+		return nil, fmt.Errorf("%w: S3 bucket name is required", ErrOption)
 	case o.Timeout < 0:
-		return nil, fmt.Errorf("%w: negative S3 timeout %v", ErrOptions, o.Timeout)
+		return nil, fmt.Errorf("%w: negative S3 timeout %v", ErrOption, o.Timeout)
 	}
 	if o.Prefix != "" && !strings.HasSuffix(o.Prefix, "/") {
 		o.Prefix += "/"
@@ -138,7 +138,7 @@ func NewS3(ctx context.Context, opts *S3Options) (*S3, error) {
 		MaxRetries: 1, // retried here, with the errors that are worth it
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: S3 endpoint %q: %w", ErrOptions, o.Endpoint, err)
+		return nil, fmt.Errorf("%w: S3 endpoint %q: %w", ErrOption, o.Endpoint, err)
 	}
 	scheme := "http"
 	if secure {
@@ -278,7 +278,7 @@ func parseEndpoint(ep string) (host string, secure bool, err error) {
 	}
 	u, err := url.Parse(ep)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") {
-		return "", false, fmt.Errorf("%w: S3 endpoint %q (want http(s)://host[:port])", ErrOptions, ep)
+		return "", false, fmt.Errorf("%w: S3 endpoint %q (want http(s)://host[:port])", ErrOption, ep)
 	}
 	return u.Host, u.Scheme == "https", nil
 }

@@ -20,8 +20,11 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
+	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -97,8 +100,8 @@ func (b *bucketChecker) onFile(ev hls.FileEvent) {
 }
 
 var s3Variants = []hls.Variant{
-	{Name: "aac", Tracks: only("audio_aac_low")},
-	{Name: "fmp4", Tracks: only("audio_aac_high"), Container: hls.FMP4},
+	{Name: "aac", Tracks: mux.Only("audio_aac_low")},
+	{Name: "fmp4", Tracks: mux.Only("audio_aac_high"), Container: hls.FMP4},
 }
 
 // TestS3Live streams 20 s of a sine as HLS (MPEG-TS and fMP4 variants, a
@@ -222,9 +225,9 @@ func TestS3Rejected(t *testing.T) {
 	o = base
 	o.Endpoint = "ftp://127.0.0.1"
 	_, err = hls.NewS3(ctx, &o)
-	assert.ErrorIs(t, err, hls.ErrOptions, "not http")
+	assert.ErrorIs(t, err, hls.ErrOption, "not http")
 	_, err = hls.NewS3(ctx, &hls.S3Options{Endpoint: w.Endpoint})
-	assert.ErrorIs(t, err, hls.ErrOptions, "no bucket")
+	assert.ErrorIs(t, err, hls.ErrOption, "no bucket")
 
 	// The environment variables stand in for the options.
 	t.Setenv("AWS_ENDPOINT_URL", w.Endpoint)
@@ -299,40 +302,13 @@ func TestS3Transient5xx(t *testing.T) {
 	assert.True(t, parse(t, pl).endlist)
 }
 
-// logCount counts log records whose message contains a string.
-type logCount struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (l *logCount) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logCount) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	l.msgs = append(l.msgs, r.Message)
-	l.mu.Unlock()
-	return nil
-}
-func (l *logCount) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logCount) WithGroup(string) slog.Handler      { return l }
-func (l *logCount) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, m := range l.msgs {
-		if strings.Contains(m, s) {
-			n++
-		}
-	}
-	return n
-}
-
 // TestS3ServerDown kills SeaweedFS mid-stream: the clock goes on (the
 // manual clock's Tick returns), rounds that cannot be stored are dropped
 // and logged, and when the server is back the stream goes on after a
 // discontinuity and plays through ENDLIST.
 func TestS3ServerDown(t *testing.T) {
 	w := peertest.StartSeaweedFS(t)
-	logs := &logCount{}
+	logs := &logtest.Handler{}
 	st, err := hls.NewS3(context.Background(), &hls.S3Options{
 		Endpoint: w.Endpoint, Bucket: w.Bucket, Prefix: "down", Timeout: time.Second,
 		AccessKeyID: w.AccessKey, SecretAccessKey: w.SecretKey, Logger: slog.New(logs),
@@ -344,11 +320,7 @@ func TestS3ServerDown(t *testing.T) {
 		Queue: 2, Logger: slog.New(logs),
 	})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	tickUntil := func(what string, cond func(hls.Stats) bool) {
 		t.Helper()
 		deadline := time.Now().Add(2 * time.Minute)
@@ -366,9 +338,9 @@ func TestS3ServerDown(t *testing.T) {
 	require.NoError(t, g.Close())
 
 	assert.Empty(t, chk.problems, "upload order")
-	assert.Positive(t, logs.count("segments dropped"), "drops are logged")
-	assert.Positive(t, logs.count("writing segment failed"), "failed uploads are logged")
-	assert.Positive(t, logs.count("retrying"), "retries are logged")
+	assert.Positive(t, len(logs.Find("segments dropped")), "drops are logged")
+	assert.Positive(t, len(logs.Find("writing segment failed")), "failed uploads are logged")
+	assert.Positive(t, len(logs.Find("retrying")), "retries are logged")
 	pl, err := chk.get("aac.m3u8")
 	require.NoError(t, err)
 	p := parse(t, pl)

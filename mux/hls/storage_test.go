@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -140,7 +141,7 @@ func TestStorageFaults(t *testing.T) {
 		}
 		return false
 	}
-	logs := &logCount{}
+	logs := &logtest.Handler{}
 	out, err := hls.NewWithStorage(renditions(t, onair.Sine(440, nil)), m, &hls.Options{
 		SegmentDuration: time.Second, Window: 3, Overhead: 1, Variants: s3Variants[:1], Queue: 64, Logger: slog.New(logs),
 	})
@@ -148,8 +149,8 @@ func TestStorageFaults(t *testing.T) {
 	run(t, onair.Format{}, 600, out)
 	assert.Empty(t, m.problems, "no playlist named a missing file, nothing deleted while named")
 	assert.Equal(t, int64(4), out.Stats().Errors, "one segment, three playlists")
-	assert.Equal(t, 1, logs.count("writing segment failed"))
-	assert.Equal(t, 3, logs.count("writing playlist failed"))
+	assert.Equal(t, 1, len(logs.Find("writing segment failed")))
+	assert.Equal(t, 3, len(logs.Find("writing playlist failed")))
 	final := parse(t, m.get("aac.m3u8"))
 	assert.True(t, final.endlist)
 	assert.Equal(t, []string{"aac_9.ts", "aac_10.ts", "aac_11.ts"}, final.uris)

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,8 +28,8 @@ func TestEventAndVOD(t *testing.T) {
 			out, err := hls.New(renditions(t, onair.Sine(440, nil)), dir, &hls.Options{
 				SegmentDuration: 2 * time.Second, Window: 3, Type: typ, OnFile: rec.onFile,
 				Variants: []hls.Variant{
-					{Name: "aac", Tracks: only("audio_aac_low")},
-					{Name: "mp3", Tracks: only("audio_mp3"), Container: hls.FMP4},
+					{Name: "aac", Tracks: mux.Only("audio_aac_low")},
+					{Name: "mp3", Tracks: mux.Only("audio_mp3"), Container: hls.FMP4},
 				},
 			})
 			require.NoError(t, err)
@@ -66,8 +68,8 @@ func TestResume(t *testing.T) {
 	opts := &hls.Options{
 		SegmentDuration: 2 * time.Second, Window: 4, StateFile: "hls-state.json",
 		Variants: []hls.Variant{
-			{Name: "aac", Tracks: only("audio_aac_low")},
-			{Name: "fmp4", Tracks: only("audio_aac_high"), Container: hls.FMP4},
+			{Name: "aac", Tracks: mux.Only("audio_aac_low")},
+			{Name: "fmp4", Tracks: mux.Only("audio_aac_high"), Container: hls.FMP4},
 		},
 	}
 	first, err := hls.New(renditions(t, onair.Sine(440, nil)), dir, opts)
@@ -137,7 +139,7 @@ func TestQueueFull(t *testing.T) {
 	release := make(chan struct{})
 	out, err := hls.New(renditions(t, onair.Sine(440, nil)), dir, &hls.Options{
 		SegmentDuration: time.Second, Window: 20, Queue: 2,
-		Variants: []hls.Variant{{Name: "aac", Tracks: only("audio_aac_low")}},
+		Variants: []hls.Variant{{Name: "aac", Tracks: mux.Only("audio_aac_low")}},
 		OnFile: func(ev hls.FileEvent) {
 			if ev.Name == "aac_0.ts" {
 				<-release
@@ -145,11 +147,7 @@ func TestQueueFull(t *testing.T) {
 		},
 	})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	for range 500 { // 10 s while the writer is stuck on the first segment
 		clk.Tick()
 	}
@@ -180,14 +178,10 @@ func TestFallibleRestart(t *testing.T) {
 	gap := onair.NewNode(&gappy{src: sine, tick: &tick}, &onair.NodeOptions{ID: "gappy", Children: []onair.Source{sine}, Fallible: true})
 	out, err := hls.New(renditions(t, gap), dir, &hls.Options{
 		SegmentDuration: 2 * time.Second, Window: 10, Fallible: true,
-		Variants: []hls.Variant{{Name: "aac", Tracks: only("audio_aac_low")}, {Name: "mp3", Tracks: only("audio_mp3")}},
+		Variants: []hls.Variant{{Name: "aac", Tracks: mux.Only("audio_aac_low")}, {Name: "mp3", Tracks: mux.Only("audio_mp3")}},
 	})
 	require.NoError(t, err)
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true})
-	require.NoError(t, err)
-	require.NoError(t, g.Add(out))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, out)
 	for tick = range 750 { // 15 s, off from 5 s to 8 s
 		clk.Tick()
 	}
@@ -240,9 +234,9 @@ func (g *gappy) Generate(f *onair.Frame) error {
 }
 
 // TestOptionsErrors checks that invalid options are refused with
-// ErrOptions, naming the problem.
+// ErrOption, naming the problem.
 func TestOptionsErrors(t *testing.T) {
-	v := []hls.Variant{{Name: "a", Tracks: only("audio_aac_low")}}
+	v := []hls.Variant{{Name: "a", Tracks: mux.Only("audio_aac_low")}}
 	for _, c := range []struct {
 		name string
 		opts *hls.Options
@@ -250,7 +244,7 @@ func TestOptionsErrors(t *testing.T) {
 	}{
 		{"nil", nil, "Variants is required"},
 		{"no variant", &hls.Options{}, "no variant"},
-		{"bad name", &hls.Options{Variants: []hls.Variant{{Name: "../x", Tracks: only("audio_mp3")}}}, `variant name "../x"`},
+		{"bad name", &hls.Options{Variants: []hls.Variant{{Name: "../x", Tracks: mux.Only("audio_mp3")}}}, `variant name "../x"`},
 		{"twice", &hls.Options{Variants: append(v, v...)}, `"a" given twice`},
 		{"no copy", &hls.Options{Variants: []hls.Variant{{Name: "a"}}}, "copies no track"},
 		{"window", &hls.Options{Variants: v, Window: 2}, "window of 2 segments"},
@@ -258,12 +252,13 @@ func TestOptionsErrors(t *testing.T) {
 		{"master", &hls.Options{Variants: v, Master: "sub/m.m3u8"}, "master playlist name"},
 		{"master is a variant", &hls.Options{Variants: v, Master: "a.m3u8"}, "overwrite the master"},
 		{"state", &hls.Options{Variants: v, StateFile: "a.ts"}, "state file name"},
-		{"codecs", &hls.Options{Variants: []hls.Variant{{Name: "a", Tracks: only("audio_mp3"), Codecs: `x"y`}}}, "quote"},
+		{"codecs", &hls.Options{Variants: []hls.Variant{{Name: "a", Tracks: mux.Only("audio_mp3"), Codecs: `x"y`}}}, "quote"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := hls.New(onair.Sine(440, nil), t.TempDir(), c.opts)
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, hls.ErrOptions), "wraps ErrOptions: %v", err)
+			assert.True(t, errors.Is(err, hls.ErrOption), "wraps ErrOption: %v", err)
+			assert.ErrorIs(t, err, onair.ErrInvalidOption, "the root sentinel matches too")
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}

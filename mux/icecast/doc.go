@@ -5,7 +5,7 @@
 //	mp3, _ := encode.Audio(radio, &encode.AudioOptions{Codec: "libmp3lame", BitRate: 128000, Track: "audio_mp3"})
 //	out, err := icecast.New(mp3, &icecast.Options{
 //		URL:    "http://source:secret@radio.example:8000/live.mp3",
-//		Tracks: []mux.Track{mux.CopyTrack("audio_mp3")},
+//		Tracks: mux.Only("audio_mp3"),
 //		Name:   "My Radio",
 //	})
 //	...

@@ -3,13 +3,16 @@ package icecast
 import (
 	"errors"
 	"fmt"
+
+	"github.com/onair-go/onair/internal/opterr"
 )
 
 var (
-	// ErrOptions reports options [New] cannot use: no mount, a bad URL, an
+	// ErrOption reports options [New] cannot use: no mount, a bad URL, an
 	// unknown method, a format without a known content type, a header
 	// value with a line break.
-	ErrOptions = errors.New("icecast: invalid options")
+	// It wraps onair.ErrInvalidOption: errors.Is matches either.
+	ErrOption = opterr.New("icecast: invalid option")
 	// ErrAuth reports that the server refused the credentials (HTTP 401):
 	// a wrong user or password.
 	ErrAuth = errors.New("icecast: authentication failed (wrong user or password)")

@@ -19,7 +19,7 @@ func ExampleNew() {
 	}
 	out, err := icecast.New(mp3, &icecast.Options{
 		URL:    "http://source:secret@radio.example:8000/live.mp3",
-		Tracks: []mux.Track{mux.CopyTrack("audio_mp3")},
+		Tracks: mux.Only("audio_mp3"),
 		Name:   "My Radio",
 		Genre:  "test",
 	})
@@ -33,5 +33,5 @@ func ExampleNew() {
 	fmt.Println(err)
 	// Output:
 	// http://radio.example:8000/live.mp3 audio/mpeg idle
-	// icecast: invalid options: no Format given and none known for mount "/live"
+	// icecast: invalid option: no Format given and none known for mount "/live"
 }

@@ -28,7 +28,7 @@ type Output struct {
 
 // New returns an output that streams src's selected encoded tracks to the
 // Icecast server and mount of opts, in the container opts.Format. It
-// validates the options (errors wrap [ErrOptions]) but does not connect:
+// validates the options (errors wrap [ErrOption]) but does not connect:
 // the output connects when its source first has data, after the graph
 // starts. opts may be nil only if nothing is needed beyond the defaults,
 // which have no mount: in practice it is required.
@@ -53,7 +53,7 @@ func New(src onair.Source, opts *Options) (*Output, error) {
 	// Check the format and the track selection now: the muxer itself is
 	// made for each connection.
 	if _, err := mux.Writer(src, io.Discard, cfg.Format, &mux.Options{Tracks: cfg.Tracks}); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		return nil, fmt.Errorf("%w: %w", ErrOption, err)
 	}
 	out := onair.NewOutput(src, c, &onair.OutputOptions{ID: cfg.ID, Fallible: cfg.Fallible})
 	return &Output{out: out, c: c}, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/avmux"
 	"github.com/onair-go/onair/mux"
 )
 
@@ -114,9 +115,10 @@ type Options struct {
 	// Metadata says how title changes are sent. It defaults to
 	// [MetadataAuto].
 	Metadata MetadataMode
-	// Song makes the title sent through the admin API from a metadata.
-	// It defaults to "artist - title", or whichever of them is set, or the
-	// "song" field; an empty result sends nothing.
+	// Song makes the title sent through the admin API from a metadata;
+	// an empty result sends nothing. It defaults to [onair.Metadata.Song]
+	// ("artist - title", or whichever of them is set, or the "song"
+	// field).
 	Song func(m onair.Metadata) string
 
 	// QueueSize bounds, in bytes, the data waiting for the network. When a
@@ -188,18 +190,18 @@ func resolve(opts *Options) (*config, error) {
 		c.Password = "hackme"
 	}
 	if c.Method != MethodPut && c.Method != MethodSource {
-		return nil, fmt.Errorf("%w: unknown method %v", ErrOptions, c.Method)
+		return nil, fmt.Errorf("%w: unknown method %v", ErrOption, c.Method)
 	}
 	if c.Format == "" {
-		c.Format = mux.FormatOfPath(c.mount)
+		c.Format = avmux.FormatOfPath(c.mount)
 		if c.Format == "" {
-			return nil, fmt.Errorf("%w: no Format given and none known for mount %q", ErrOptions, c.mount)
+			return nil, fmt.Errorf("%w: no Format given and none known for mount %q", ErrOption, c.mount)
 		}
 	}
 	if c.ContentType == "" {
-		c.ContentType = mux.ContentType(c.Format)
+		c.ContentType = avmux.ContentType(c.Format)
 		if c.ContentType == "" {
-			return nil, fmt.Errorf("%w: no ContentType given and none known for format %q", ErrOptions, c.Format)
+			return nil, fmt.Errorf("%w: no ContentType given and none known for format %q", ErrOption, c.Format)
 		}
 	}
 	if c.Name == "" {
@@ -207,17 +209,17 @@ func resolve(opts *Options) (*config, error) {
 	}
 	switch c.Metadata {
 	case MetadataAuto:
-		c.inBand, c.adminAPI = mux.IsOgg(c.Format), !mux.IsOgg(c.Format)
+		c.inBand, c.adminAPI = avmux.IsOgg(c.Format), !avmux.IsOgg(c.Format)
 	case MetadataAdmin:
 		c.adminAPI = true
 	case MetadataInBand:
 		c.inBand = true
 	case MetadataOff:
 	default:
-		return nil, fmt.Errorf("%w: unknown metadata mode %d", ErrOptions, c.Metadata)
+		return nil, fmt.Errorf("%w: unknown metadata mode %d", ErrOption, c.Metadata)
 	}
 	if c.Song == nil {
-		c.Song = DefaultSong
+		c.Song = onair.Metadata.Song
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = 256 << 10
@@ -236,12 +238,12 @@ func resolve(opts *Options) (*config, error) {
 	for k, v := range map[string]string{"Name": c.Name, "Description": c.Description, "Genre": c.Genre,
 		"StreamURL": c.StreamURL, "AudioInfo": c.AudioInfo, "ContentType": c.ContentType, "User": c.User} {
 		if strings.ContainsAny(v, "\r\n") {
-			return nil, fmt.Errorf("%w: %s has a line break", ErrOptions, k)
+			return nil, fmt.Errorf("%w: %s has a line break", ErrOption, k)
 		}
 	}
 	for k, v := range c.Headers {
 		if k == "" || strings.ContainsAny(k, "\r\n: ") || strings.ContainsAny(v, "\r\n") {
-			return nil, fmt.Errorf("%w: header %q: bad name or value", ErrOptions, k)
+			return nil, fmt.Errorf("%w: header %q: bad name or value", ErrOption, k)
 		}
 	}
 	return c, nil
@@ -252,19 +254,19 @@ func (c *config) server() error {
 	host, port, mount := c.Host, c.Port, c.Mount
 	if c.URL != "" {
 		if host != "" || port != 0 || mount != "" {
-			return fmt.Errorf("%w: give URL or Host/Port/Mount, not both", ErrOptions)
+			return fmt.Errorf("%w: give URL or Host/Port/Mount, not both", ErrOption)
 		}
 		u, err := url.Parse(c.URL)
 		if err != nil {
-			return fmt.Errorf("%w: URL: %w", ErrOptions, err)
+			return fmt.Errorf("%w: URL: %w", ErrOption, err)
 		}
 		if u.Scheme != "http" && u.Scheme != "icecast" {
-			return fmt.Errorf("%w: URL scheme %q: only http (or icecast) is supported", ErrOptions, u.Scheme)
+			return fmt.Errorf("%w: URL scheme %q: only http (or icecast) is supported", ErrOption, u.Scheme)
 		}
 		host, mount = u.Hostname(), u.Path
 		if p := u.Port(); p != "" {
 			if port, err = strconv.Atoi(p); err != nil {
-				return fmt.Errorf("%w: URL port %q", ErrOptions, p)
+				return fmt.Errorf("%w: URL port %q", ErrOption, p)
 			}
 		}
 		if u.User != nil {
@@ -281,14 +283,14 @@ func (c *config) server() error {
 		port = 8000
 	}
 	if port < 0 || port > 65535 {
-		return fmt.Errorf("%w: port %d", ErrOptions, port)
+		return fmt.Errorf("%w: port %d", ErrOption, port)
 	}
 	mount = "/" + strings.TrimLeft(mount, "/")
 	if mount == "/" {
-		return fmt.Errorf("%w: no mount", ErrOptions)
+		return fmt.Errorf("%w: no mount", ErrOption)
 	}
 	if strings.ContainsAny(mount, " \r\n?#") {
-		return fmt.Errorf("%w: mount %q has a space, line break, ? or #", ErrOptions, mount)
+		return fmt.Errorf("%w: mount %q has a space, line break, ? or #", ErrOption, mount)
 	}
 	c.host, c.mount = net.JoinHostPort(host, strconv.Itoa(port)), mount
 	return nil
@@ -303,8 +305,3 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
-
-// DefaultSong is the default [Options.Song]: [onair.Metadata.Song], that is
-// "artist - title", or whichever of the two is set, or the metadata's
-// "song" field, keys matched without regard to case.
-func DefaultSong(m onair.Metadata) string { return m.Song() }

@@ -54,7 +54,7 @@ func TestOptions(t *testing.T) {
 			}
 			out, err := icecast.New(src, opts)
 			if tc.err != "" {
-				require.ErrorIs(t, err, icecast.ErrOptions)
+				require.ErrorIs(t, err, icecast.ErrOption)
 				assert.Contains(t, err.Error(), tc.err)
 				return
 			}
@@ -63,20 +63,5 @@ func TestOptions(t *testing.T) {
 			assert.Equal(t, tc.ctype, out.ContentType())
 			assert.Equal(t, icecast.StateIdle, out.Status().State)
 		})
-	}
-}
-
-func TestDefaultSong(t *testing.T) {
-	for _, tc := range []struct {
-		m    onair.Metadata
-		want string
-	}{
-		{onair.Metadata{"artist": "A", "title": "T"}, "A - T"},
-		{onair.Metadata{"title": "T"}, "T"},
-		{onair.Metadata{"ARTIST": "A"}, "A"},
-		{onair.Metadata{"song": "S", "album": "X"}, "S"},
-		{onair.Metadata{"album": "X"}, ""},
-	} {
-		assert.Equal(t, tc.want, icecast.DefaultSong(tc.m), "%v", tc.m)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/onair-go/onair"
 )
 
 // ICYMode says whether a mount interleaves ICY metadata blocks into the
@@ -34,11 +32,6 @@ func (m ICYMode) String() string {
 	}
 	return "ICYMode(" + strconv.Itoa(int(m)) + ")"
 }
-
-// DefaultSong is the default [MountOptions.Song]: [onair.Metadata.Song], that is
-// "artist - title", or whichever of the two is set, or the metadata's
-// "song" field, keys matched without regard to case.
-func DefaultSong(m onair.Metadata) string { return m.Song() }
 
 // maxICYTitle is the longest title, in bytes, an ICY block can carry: the
 // block holds at most 255×16 bytes, StreamTitle=” and the ; included.

@@ -31,7 +31,7 @@ func titleRun(t *testing.T, metaint, ticks int, meta map[int]onair.Metadata) ([]
 	m, err := srv.Mount("/radio.mp3", enc, ev.hook(&listen.MountOptions{
 		MetaInterval: metaint,
 		OnMetadata: func(md onair.Metadata, off int64) { // on the clock goroutine: this one
-			if s := listen.DefaultSong(md); s != "" && s != cur {
+			if s := md.Song(); s != "" && s != cur {
 				cur = s
 				changes = append(changes, change{off, s})
 			}

@@ -94,7 +94,7 @@ type oggChain struct {
 }
 
 func (c oggChain) title() string {
-	return listen.DefaultSong(onair.Metadata{"artist": c.comments["ARTIST"], "title": c.comments["TITLE"]})
+	return onair.Metadata{"artist": c.comments["ARTIST"], "title": c.comments["TITLE"]}.Song()
 }
 
 func (c oggChain) String() string { return fmt.Sprintf("@%d %q", c.off, c.title()) }

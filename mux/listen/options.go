@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/avmux"
 	"github.com/onair-go/onair/mux"
 )
 
@@ -82,7 +83,8 @@ type MountOptions struct {
 	// blocks (icy-metaint). It defaults to 16000.
 	MetaInterval int
 	// Song makes the title a listener sees from the source's metadata. An
-	// empty result keeps the current title. It defaults to [DefaultSong].
+	// empty result keeps the current title. It defaults to
+	// [onair.Metadata.Song] ("artist - title").
 	Song func(m onair.Metadata) string
 
 	// BurstSize is how many recent bytes a new listener gets at once, so
@@ -171,19 +173,19 @@ func resolveMount(p string, o *MountOptions, log *slog.Logger) (mountConfig, err
 		c.ID = "listen:" + p
 	}
 	if c.Format == "" {
-		if c.Format = mux.FormatOfPath(p); c.Format == "" {
-			return c, fmt.Errorf("%w: mount %s: no Format and no known extension (.mp3, .aac, .ogg, .opus, .ts)", mux.ErrFormat, p)
+		if c.Format = avmux.FormatOfPath(p); c.Format == "" {
+			return c, fmt.Errorf("listen: mount %s: %w: no Format and no known extension (.mp3, .aac, .ogg, .opus, .ts)", p, mux.ErrFormat)
 		}
 	}
 	if c.Format == "oga" || c.Format == "opus" {
 		c.Format = "ogg"
 	}
 	if newFramer(c.Format) == nil {
-		return c, fmt.Errorf("%w: mount %s: format %q cannot be served to listeners (mp3, adts, ogg, mpegts can)", mux.ErrFormat, p, c.Format)
+		return c, fmt.Errorf("listen: mount %s: %w %q for listeners (mp3, adts, ogg, mpegts can be served)", p, mux.ErrFormat, c.Format)
 	}
 	c.ogg = c.Format == "ogg"
 	if c.ContentType == "" {
-		if c.ContentType = mux.ContentType(c.Format); c.ContentType == "" {
+		if c.ContentType = avmux.ContentType(c.Format); c.ContentType == "" {
 			c.ContentType = "application/octet-stream"
 		}
 	}
@@ -222,7 +224,7 @@ func resolveMount(p string, o *MountOptions, log *slog.Logger) (mountConfig, err
 		c.SendBuffer = DefaultSendBuffer
 	}
 	if c.Song == nil {
-		c.Song = DefaultSong
+		c.Song = onair.Metadata.Song
 	}
 	if c.Logger == nil {
 		c.Logger = log

@@ -96,7 +96,7 @@ func (s *Server) Mount(path string, src onair.Source, opts *MountOptions) (*Moun
 	}
 	mo := &mux.Options{ID: cfg.ID, Fallible: cfg.Fallible, OnMetadata: m.onMetadata, OnEnd: m.onEnd, Logger: cfg.Logger}
 	if cfg.Track != "" {
-		mo.Tracks = []mux.Track{mux.CopyTrack(cfg.Track)}
+		mo.Tracks = mux.Only(cfg.Track)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

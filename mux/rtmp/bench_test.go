@@ -32,7 +32,7 @@ func BenchmarkOutputCPU(b *testing.B) {
 	perHour := func(d time.Duration) float64 { return d.Seconds() / stream.Hours() }
 	for b.Loop() {
 		alone := rec.Source(loops, nil)
-		base := streamtest.RunFree(b, streamtest.AVFormat, onair.Dummy(alone, nil), alone.Done)
+		base := streamtest.RunFree(b, streamtest.AVFormat, onair.Sink(alone, nil, nil), alone.Done)
 		var out *rtmp.Output
 		src := rec.Source(loops, func() bool { return out.Connected() })
 		out, err := rtmp.New(src, srv.URL("bench"), &rtmp.Options{Queue: 100000})

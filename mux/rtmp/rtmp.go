@@ -3,7 +3,7 @@
 // and AAC audio, or AAC alone, copied from the graph's shared encoders.
 //
 //	out, err := rtmp.New(av, "rtmp://live.example/app/STREAM-KEY", &rtmp.Options{
-//		Tracks: []mux.Track{mux.CopyTrack("video_h264"), mux.CopyTrack("audio_aac")},
+//		Tracks: mux.Only("video_h264", "audio_aac"),
 //	})
 //	graph.Add(out)
 //
@@ -47,14 +47,16 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/netout"
+	"github.com/onair-go/onair/internal/opterr"
 	"github.com/onair-go/onair/mux"
 )
 
 var (
-	// ErrOptions reports options [New] cannot use: a URL that is not
+	// ErrOption reports options [New] cannot use: a URL that is not
 	// rtmp:// or rtmps:// with an application and a stream name, a bad
 	// track selection, a negative duration.
-	ErrOptions = errors.New("rtmp: invalid options")
+	// It wraps onair.ErrInvalidOption: errors.Is matches either.
+	ErrOption = opterr.New("rtmp: invalid option")
 	// ErrRejected reports a server that was reached but refused to take
 	// the stream: a wrong stream key or application, or a stream name in
 	// use.
@@ -110,7 +112,7 @@ type Stats struct {
 
 // New returns an output that publishes src's selected tracks to rawURL
 // (rtmp://host[:port]/app/streamkey, or rtmps://). It validates the
-// options (errors wrap [ErrOptions]) but does not connect: it connects
+// options (errors wrap [ErrOption]) but does not connect: it connects
 // when the graph starts it.
 func New(src onair.Source, rawURL string, opts *Options) (*Output, error) {
 	o := Options{}
@@ -136,11 +138,11 @@ func New(src onair.Source, rawURL string, opts *Options) (*Output, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Queue < 0 || o.Timeout < 0 || o.MinRetryDelay < 0 || o.MaxRetryDelay < o.MinRetryDelay {
-		return nil, fmt.Errorf("%w: negative queue or duration, or MaxRetryDelay below MinRetryDelay", ErrOptions)
+		return nil, fmt.Errorf("%w: negative queue or duration, or MaxRetryDelay below MinRetryDelay", ErrOption)
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "rtmp" && u.Scheme != "rtmps") || u.Host == "" || strings.Count(strings.Trim(u.Path, "/"), "/") < 1 {
-		return nil, fmt.Errorf("%w: URL %q (want rtmp://host[:port]/app/streamkey)", ErrOptions, hide(rawURL))
+		return nil, fmt.Errorf("%w: URL %q (want rtmp://host[:port]/app/streamkey)", ErrOption, hide(rawURL))
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -164,7 +166,7 @@ func New(src onair.Source, rawURL string, opts *Options) (*Output, error) {
 	}
 	e, err := netout.New(src, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		return nil, fmt.Errorf("%w: %w", ErrOption, err)
 	}
 	out := onair.NewOutput(src, e, &onair.OutputOptions{ID: o.ID, Fallible: o.Fallible})
 	return &Output{out: out, e: e}, nil

@@ -151,10 +151,10 @@ func TestRejectedKey(t *testing.T) {
 func TestOptions(t *testing.T) {
 	for _, u := range []string{"http://x/app/key", "rtmp:///app/key", "rtmp://host/app", "::"} {
 		_, err := rtmp.New(onair.Sine(440, nil), u, nil)
-		assert.ErrorIs(t, err, rtmp.ErrOptions, u)
+		assert.ErrorIs(t, err, rtmp.ErrOption, u)
 	}
 	_, err := rtmp.New(onair.Sine(440, nil), "rtmp://h/app/k", &rtmp.Options{Tracks: []mux.Track{{Name: "x", Action: 9}}})
-	assert.ErrorIs(t, err, rtmp.ErrOptions)
+	assert.ErrorIs(t, err, rtmp.ErrOption)
 }
 
 // ticks runs n ticks of the manual clock.

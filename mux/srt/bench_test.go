@@ -29,7 +29,7 @@ func BenchmarkOutputCPU(b *testing.B) {
 	perHour := func(d time.Duration) float64 { return d.Seconds() / stream.Hours() }
 	for b.Loop() {
 		alone := rec.Source(loops, nil)
-		base := streamtest.RunFree(b, streamtest.AVFormat, onair.Dummy(alone, nil), alone.Done)
+		base := streamtest.RunFree(b, streamtest.AVFormat, onair.Sink(alone, nil, nil), alone.Done)
 		port := peertest.FreeUDPPort(b)
 		peertest.Start(b, "/dev/null", "", "srt-live-transmit", "-q", "srt://"+addr(port)+"?mode=listener", "file://con")
 		var out *srt.Output

@@ -5,7 +5,7 @@
 //	out, err := srt.New(av, "playout.example:9000", &srt.Options{
 //		Latency:    300 * time.Millisecond,
 //		Passphrase: "a shared secret",
-//		Tracks:     []mux.Track{mux.CopyTrack("video_h264"), mux.CopyTrack("audio_aac")},
+//		Tracks:     mux.Only("video_h264", "audio_aac"),
 //	})
 //	graph.Add(out)
 //
@@ -39,12 +39,14 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/avurl"
 	"github.com/onair-go/onair/internal/netout"
+	"github.com/onair-go/onair/internal/opterr"
 	"github.com/onair-go/onair/mux"
 )
 
 var (
-	// ErrOptions reports options [New] cannot use.
-	ErrOptions = errors.New("srt: invalid options")
+	// ErrOption reports options [New] cannot use.
+	// It wraps onair.ErrInvalidOption: errors.Is matches either.
+	ErrOption = opterr.New("srt: invalid option")
 	// ErrRejected reports a peer that refused the connection: a wrong or
 	// missing passphrase, or a rejected stream ID.
 	ErrRejected = errors.New("srt: connection rejected by the peer (wrong passphrase?)")
@@ -128,7 +130,7 @@ type Stats struct {
 
 // New returns an output that sends src's selected tracks to addr
 // (host:port) as a caller, or waits for a caller on addr as a listener.
-// It validates the options (errors wrap [ErrOptions]) but does not
+// It validates the options (errors wrap [ErrOption]) but does not
 // connect before the graph starts it.
 func New(src onair.Source, addr string, opts *Options) (*Output, error) {
 	o := Options{}
@@ -161,14 +163,14 @@ func New(src onair.Source, addr string, opts *Options) (*Output, error) {
 	}
 	switch {
 	case o.Mode != Caller && o.Mode != Listener:
-		return nil, fmt.Errorf("%w: unknown mode %v", ErrOptions, o.Mode)
+		return nil, fmt.Errorf("%w: unknown mode %v", ErrOption, o.Mode)
 	case o.Passphrase != "" && (len(o.Passphrase) < 10 || len(o.Passphrase) > 79):
-		return nil, fmt.Errorf("%w: passphrase of %d characters (SRT wants 10 to 79)", ErrOptions, len(o.Passphrase))
+		return nil, fmt.Errorf("%w: passphrase of %d characters (SRT wants 10 to 79)", ErrOption, len(o.Passphrase))
 	case o.Latency < 0 || o.Queue < 0 || o.Timeout < 0 || o.MinRetryDelay < 0 || o.MaxRetryDelay < o.MinRetryDelay:
-		return nil, fmt.Errorf("%w: negative latency, queue or duration, or MaxRetryDelay below MinRetryDelay", ErrOptions)
+		return nil, fmt.Errorf("%w: negative latency, queue or duration, or MaxRetryDelay below MinRetryDelay", ErrOption)
 	}
 	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		return nil, fmt.Errorf("%w: address %q (want host:port)", ErrOptions, addr)
+		return nil, fmt.Errorf("%w: address %q (want host:port)", ErrOption, addr)
 	}
 	url, popts := avurl.SRT(addr, o.Mode.String(), o.Latency, o.Passphrase, o.StreamID, o.Timeout)
 	shown := url
@@ -185,7 +187,7 @@ func New(src onair.Source, addr string, opts *Options) (*Output, error) {
 	}
 	e, err := netout.New(src, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		return nil, fmt.Errorf("%w: %w", ErrOption, err)
 	}
 	out := onair.NewOutput(src, e, &onair.OutputOptions{ID: o.ID, Fallible: o.Fallible})
 	return &Output{out: out, e: e}, nil

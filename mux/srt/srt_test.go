@@ -111,8 +111,8 @@ func TestWrongPassphrase(t *testing.T) {
 func TestOptions(t *testing.T) {
 	for _, o := range []*srt.Options{{Passphrase: "short"}, {Mode: 7}, {Latency: -1}} {
 		_, err := srt.New(onair.Sine(440, nil), "127.0.0.1:9", o)
-		assert.ErrorIs(t, err, srt.ErrOptions)
+		assert.ErrorIs(t, err, srt.ErrOption)
 	}
 	_, err := srt.New(onair.Sine(440, nil), "nowhere", nil)
-	assert.ErrorIs(t, err, srt.ErrOptions)
+	assert.ErrorIs(t, err, srt.ErrOption)
 }

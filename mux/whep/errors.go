@@ -1,13 +1,18 @@
 package whep
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/onair-go/onair/internal/opterr"
+)
 
 var (
 	// ErrMount reports a mount path that is not a clean absolute URL path,
 	// or one already mounted.
 	ErrMount = errors.New("whep: invalid mount")
 	// ErrOption reports an option out of range.
-	ErrOption = errors.New("whep: invalid option")
+	// It wraps onair.ErrInvalidOption: errors.Is matches either.
+	ErrOption = opterr.New("whep: invalid option")
 	// ErrSlowListener is why a listener whose queue filled up (a peer that
 	// cannot keep up, or has gone) was dropped.
 	ErrSlowListener = errors.New("whep: listener too slow")

@@ -11,6 +11,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/opus"
 	"github.com/onair-go/onair/internal/rtc"
 	"github.com/onair-go/onair/internal/rtc/rtctest"
@@ -31,7 +32,7 @@ type station struct {
 	sine  *onair.Node
 	url   string // the mount's endpoint
 	base  string
-	logs  *rtctest.Logs
+	logs  *logtest.Buffer
 	api   *rtc.API // for clients
 }
 
@@ -46,7 +47,7 @@ func startStation(t *testing.T, freq float64, opts *whep.Options, mopts *whep.Mo
 // nil, and a real-time clock with copts, when not nil.
 func startStationOf(t testing.TB, src onair.Source, copts *onair.ClockOptions, freq float64, opts *whep.Options, mopts *whep.MountOptions) *station {
 	t.Helper()
-	st := &station{logs: &rtctest.Logs{}}
+	st := &station{logs: &logtest.Buffer{}}
 	if opts == nil {
 		opts = &whep.Options{}
 	}

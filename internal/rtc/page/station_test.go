@@ -18,8 +18,8 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode/whip"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/rtc/page"
-	"github.com/onair-go/onair/internal/rtc/rtctest"
 	"github.com/onair-go/onair/mux/whep"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +35,7 @@ type station struct {
 	url  string
 	whip *whip.Mount
 	whep *whep.Mount
-	logs *rtctest.Logs
+	logs *logtest.Buffer
 
 	mu  sync.Mutex
 	out []float32 // left channel of the show
@@ -51,7 +51,7 @@ func startStation(t *testing.T) *station {
 // startStationWith is startStation with music as the fallback.
 func startStationWith(t *testing.T, music onair.Source) *station {
 	t.Helper()
-	st := &station{logs: &rtctest.Logs{}}
+	st := &station{logs: &logtest.Buffer{}}
 	log := slog.New(slog.NewTextHandler(st.logs, nil))
 	ice := whep.ICE{Loopback: true}
 	in, err := whip.NewServer(&whip.Options{ICE: ice, Token: "dj", Logger: log})

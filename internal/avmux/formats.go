@@ -1,17 +1,15 @@
-package mux
+package avmux
 
 import (
 	"path"
 	"strings"
-
-	"github.com/onair-go/onair/internal/avmux"
 )
 
 // FormatOfPath returns the container (an FFmpeg muxer name) that the
 // extension of a stream path or mount names: .mp3 → "mp3", .aac/.adts →
 // "adts", .ogg/.oga/.opus → "ogg", .webm → "webm", .flac → "flac", .ts →
-// "mpegts"; "" for any other. Network outputs use it to pick a mount's
-// format.
+// "mpegts"; "" for any other. The network outputs (icecast, listen) use
+// it to pick a mount's format.
 func FormatOfPath(p string) string {
 	switch strings.ToLower(path.Ext(p)) {
 	case ".mp3":
@@ -55,8 +53,3 @@ func ContentType(format string) string {
 	}
 	return ""
 }
-
-// IsOgg reports whether format is one of FFmpeg's Ogg muxers, whose
-// metadata travels in band (a new chained stream, see
-// [WriterOutput.ReopenWith]).
-func IsOgg(format string) bool { return avmux.IsOgg(format) }
