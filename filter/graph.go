@@ -168,7 +168,6 @@ func build(desc string, sp graphSpec, threads int, l *slog.Logger) (*graph, erro
 	return g, nil
 }
 
-
 // close frees the graph and detaches its loggers; it is idempotent.
 func (g *graph) close() {
 	if g == nil {
@@ -255,4 +254,3 @@ func unknownFilter(desc string) string {
 	}
 	return ""
 }
-
