@@ -12,7 +12,8 @@ import (
 // Still is an infallible source that shows one picture: on the main video
 // track at every picture slot of the graph's frame rate (one picture every
 // 1/rate from the stream's start), with silence on the audio track. It
-// has one endless track. Make it with [Image] or [Colour].
+// has one endless track. In a graph without video it plays silence. Make
+// it with [Image] or [Colour].
 type Still struct {
 	node *onair.Node
 	gen  *stillGen
@@ -65,8 +66,9 @@ type stillGen struct {
 	vf   onair.VideoFormat
 	rate int
 	pic  onair.Picture
-	pos  int64 // samples generated
-	slot int64 // next picture slot
+	pos    int64 // samples generated
+	slot   int64 // next picture slot
+	silent bool  // the graph has no video
 }
 
 // render makes the picture for format f by pulling the first frame of a
@@ -111,11 +113,8 @@ func (g *stillGen) render(f onair.Format) error {
 }
 
 func (g *stillGen) WakeUp(f *onair.Format) error {
-	g.pos, g.slot = 0, 0
-	if f.Video == nil {
-		return fmt.Errorf("%w: the graph format has no video", ErrInvalidOption)
-	}
-	if *f.Video == g.vf && f.SampleRate == g.rate {
+	g.pos, g.slot, g.silent = 0, 0, f.Video == nil
+	if g.silent || *f.Video == g.vf && f.SampleRate == g.rate {
 		return nil
 	}
 	return g.render(*f)
@@ -128,6 +127,9 @@ func (g *stillGen) slotPos(k int64) int64 {
 func (g *stillGen) Generate(f *onair.Frame) error {
 	start := f.Len()
 	n := f.Extend(f.Free())
+	if g.silent {
+		return nil
+	}
 	end := g.pos + int64(n)
 	for sp := g.slotPos(g.slot); sp < end; sp = g.slotPos(g.slot) {
 		p := g.pic

@@ -21,7 +21,8 @@ import (
 // last filtered picture is repeated (the source's picture before the
 // first); a filter that makes more pictures than it gets has the extra
 // ones dropped past Options.MaxBacklog. Audio, other tracks, track marks
-// and metadata pass through at their positions.
+// and metadata pass through at their positions; in a graph without video
+// the operator passes everything through.
 //
 // Now-playing text. Every picture sent to the filter carries the
 // source's current metadata (the last metadata the source gave, as
@@ -134,7 +135,7 @@ func (g *videoGen) rebuild(f onair.Format) error {
 func (g *videoGen) WakeUp(f *onair.Format) error {
 	g.queue, g.hasLast, g.meta, g.pos = g.queue[:0], false, nil, 0
 	if f.Video == nil {
-		return fmt.Errorf("%w: the graph format has no video", ErrInvalidOption)
+		return nil // nothing to filter: Generate passes everything through
 	}
 	if g.g != nil && g.pushed == 0 && *f.Video == g.vf && f.SampleRate == g.rate {
 		return nil
