@@ -63,9 +63,9 @@ type stillGen struct {
 	fopts []filterOpt
 	o     Options
 
-	vf   onair.VideoFormat
-	rate int
-	pic  onair.Picture
+	vf     onair.VideoFormat
+	rate   int
+	pic    onair.Picture
 	pos    int64 // samples generated
 	slot   int64 // next picture slot
 	silent bool  // the graph has no video
