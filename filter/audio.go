@@ -271,7 +271,10 @@ func (g *audioGen) receive() error {
 			return av.Wrap("av_buffersink_get_frame", err)
 		}
 		n := g.frame.NbSamples()
-		g.q.push(n, func(ch int) []float32 { return av.Float32Plane(g.frame, ch) })
+		g.q.compact()
+		for ch := range g.channels {
+			g.q.add(ch, av.Float32Plane(g.frame, ch)[:n])
+		}
 		g.gOut += int64(n)
 		g.frame.Unref()
 	}
@@ -291,7 +294,7 @@ func (g *audioGen) flush() error {
 		g.q.trim(int(d))
 		g.dropped.Add(d)
 	case d < 0:
-		g.q.push(int(-d), func(int) []float32 { return nil })
+		g.q.addSilence(int(-d))
 	}
 	g.draining = g.q.len() > 0
 	return g.rebuild(onair.Format{SampleRate: g.rate, Channels: g.channels})

@@ -30,19 +30,16 @@ func (q *fifo) compact() {
 	q.head = 0
 }
 
-// push appends n samples per channel; get(ch) returns channel ch's source
-// (nil for silence).
-func (q *fifo) push(n int, get func(ch int) []float32) {
+// add appends s to channel ch; call compact first, once per batch.
+func (q *fifo) add(ch int, s []float32) { q.ch[ch] = append(q.ch[ch], s...) }
+
+// addSilence appends n zero samples to every channel.
+func (q *fifo) addSilence(n int) {
 	q.compact()
 	for i := range q.ch {
-		src := get(i)
-		if src == nil {
-			for range n {
-				q.ch[i] = append(q.ch[i], 0)
-			}
-			continue
+		for range n {
+			q.ch[i] = append(q.ch[i], 0)
 		}
-		q.ch[i] = append(q.ch[i], src[:n]...)
 	}
 }
 

@@ -257,9 +257,21 @@ func (c *cgraph) free() {
 	c.src, c.sink = nil, nil
 }
 
+// The codes every tick meets, boxed once: an astiav.Error made into an
+// error allocates.
+var (
+	errAgain error = astiav.ErrEagain
+	errEOF   error = astiav.ErrEof
+)
+
 func ffErr(ret C.int) error {
-	if ret >= 0 {
+	switch {
+	case ret >= 0:
 		return nil
+	case astiav.Error(ret) == astiav.ErrEagain:
+		return errAgain
+	case astiav.Error(ret) == astiav.ErrEof:
+		return errEOF
 	}
 	return astiav.Error(ret)
 }

@@ -98,6 +98,8 @@ type videoGen struct {
 	pushed  int   // pictures sent to the current filter graph
 	meta    onair.Metadata
 	err     error
+	// passthrough is set in a graph without video.
+	passthrough bool
 }
 
 func (g *videoGen) spec() graphSpec {
@@ -134,7 +136,8 @@ func (g *videoGen) rebuild(f onair.Format) error {
 
 func (g *videoGen) WakeUp(f *onair.Format) error {
 	g.queue, g.hasLast, g.meta, g.pos = g.queue[:0], false, nil, 0
-	if f.Video == nil {
+	g.passthrough = f.Video == nil
+	if g.passthrough {
 		return nil // nothing to filter: Generate passes everything through
 	}
 	if g.g != nil && g.pushed == 0 && *f.Video == g.vf && f.SampleRate == g.rate {
@@ -164,6 +167,10 @@ func (g *videoGen) format() onair.Format {
 }
 
 func (g *videoGen) Generate(f *onair.Frame) error {
+	if g.passthrough {
+		g.src.Node().Pull(f)
+		return nil
+	}
 	if g.g == nil {
 		return g.err
 	}
@@ -190,7 +197,7 @@ func (g *videoGen) Generate(f *onair.Frame) error {
 			marks = marks[1:]
 		}
 		for len(metas) > 0 && metas[0].Pos <= p.Pos {
-			if metas[0].Pos >= start || g.meta == nil {
+			if metas[0].Pos >= start {
 				g.meta = metas[0].Metadata
 			}
 			metas = metas[1:]
