@@ -32,7 +32,8 @@ type Options struct {
 	// is counted in pictures of that duration.
 	MaxBacklog time.Duration
 	// Threads is the filter graph's number of threads. It defaults to 1:
-	// the clock goroutine runs the filters; 0 or less lets FFmpeg choose.
+	// the clock goroutine runs the filters; a negative value lets FFmpeg
+	// choose (slice threads on every core, for heavy video filters).
 	Threads int
 	// Logger receives FFmpeg's messages about the filters, and the
 	// operator's own. It defaults to none (FFmpeg's messages go where avlog

@@ -1,40 +1,47 @@
 #!/usr/bin/env bash
 # filter-bench.sh — the filter operators' cost per frame against the ffmpeg
-# program running the same filter graphs (the ones in
-# filter/bench_test.go). For each graph it prints:
-#   ffmpeg   the ffmpeg program's time per frame with the graph, less its
-#            time with a pass-through graph (anull/null): the filter's own cost;
-#   onair    the operator's time per frame (go test -bench), less the
+# program running the same filter graphs (those of filter/bench_test.go).
+# Costs are CPU time (user + system, all threads), which a busy machine
+# disturbs less than wall time; each is the best of 3 runs. Per graph:
+#   ffmpeg   the ffmpeg program's CPU per frame with the graph, less with a
+#            pass-through graph (anull/null): the filter's own cost;
+#   onair    the operator's CPU per frame (the benchmark binary), less the
 #            source alone: the filter plus the operator (conversions,
-#            buffer source and sink, copies);
+#            buffer source and sink, copies, Go's GC);
 #   overhead onair - ffmpeg: what the operator adds to the filter.
 # Audio frames are 20 ms of 44.1 kHz stereo float; video frames are one
-# 1280x720 yuv420p picture. Each number is the best of 3 runs. Run it on
-# a quiet machine: other work on the cores shows up in every number.
+# 1280x720 yuv420p picture. Both sides run the filter graph on one thread.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/ffmpeg.sh env)"
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 [ -f "$font" ] || { echo "filter-bench.sh: $font missing: run scripts/test-deps.sh" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go test -c -o "$tmp/filter.test" ./filter/
 
-# best_ns FRAMES CMD... : the best of 3 wall times of CMD, in ns per frame.
-best_ns() {
-  local frames=$1 best=0 t0 t1 d
+# cpu_ns FRAMES CMD...: the best of 3 CPU times of CMD, in ns per frame.
+cpu_ns() {
+  local frames=$1 best=0 t
   shift
   for _ in 1 2 3; do
-    t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
-    d=$(( (t1 - t0) / frames ))
-    if [ "$best" = 0 ] || [ "$d" -lt "$best" ]; then best=$d; fi
+    t=$( { TIMEFORMAT='%U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ printf "%d", ($1 + $2) * 1e9 }')
+    t=$(( t / frames ))
+    if [ "$best" = 0 ] || [ "$t" -lt "$best" ]; then best=$t; fi
   done
   echo "$best"
 }
 
-aframes=20000 # 400 s
+aframes=20000 # 400 s of audio
 asrc="sine=f=440:sample_rate=44100:samples_per_frame=882:d=400,aformat=sample_fmts=fltp:channel_layouts=stereo"
-audio_ff() { best_ns $aframes ffmpeg -nostdin -v error -f lavfi -i "$asrc" -af "$1" -f null -; }
-vframes=500 # 20 s at 25 fps
+vframes=500 # 20 s of video at 25 fps
 vsrc="color=c=black:s=1280x720:r=25:d=20,format=yuv420p"
-video_ff() { best_ns $vframes ffmpeg -nostdin -v error -f lavfi -i "$vsrc" -vf "$1" -f null -; }
+ff() { # ff FRAMES SOURCE -af|-vf GRAPH
+  cpu_ns "$1" ffmpeg -nostdin -v error -filter_threads 1 -f lavfi -i "$2" "$3" "$4" -f null -
+}
+on() { # on FRAMES BENCHMARK
+  cpu_ns "$1" "$tmp/filter.test" -test.run '^$' -test.bench "^$2\$" -test.benchtime "${1}x"
+}
 
 declare -A desc=(
   [volume]="volume=0.5"
@@ -42,21 +49,18 @@ declare -A desc=(
   [drawtext]="drawtext=fontfile=$font:text='Benchmark title - 0123456789':fontsize=48:fontcolor=white:x=40:y=40"
   [scale]="scale=640:360,scale=1280:720"
 )
-
-bench=$(go test -run '^$' -bench 'Benchmark(Audio|Video)' -benchtime 2s -count 3 ./filter/)
-# onair_ns NAME: the best ns/op of a benchmark (Video ops are one picture).
-onair_ns() { echo "$bench" | awk -v n="Benchmark$1-" 'index($1, n) == 1 { v = int($3); if (b == 0 || v < b) b = v } END { print b }'; }
-
-anull=$(audio_ff anull); vnull=$(video_ff null)
-anone=$(onair_ns Audio/none); vnone=$(onair_ns Video/none)
-printf '%-14s %12s %12s %12s\n' graph ffmpeg onair overhead
+anull=$(ff $aframes "$asrc" -af anull); vnull=$(ff $vframes "$vsrc" -vf null)
+anone=$(on $aframes BenchmarkAudio/none); vnone=$(on $vframes BenchmarkVideo/none)
+printf '%-20s %12s %12s %12s\n' "CPU per frame" ffmpeg onair overhead
+row() { # row LABEL FFMPEG_NS ONAIR_NS
+  printf '%-20s %9d ns %9d ns %9d ns\n' "$1" "$2" "$3" $(( $3 - $2 ))
+}
+row "audio anull" 0 $(( $(on $aframes BenchmarkAudio/anull) - anone ))
 for g in volume compressecho; do
-  ff=$(( $(audio_ff "${desc[$g]}") - anull )); on=$(( $(onair_ns "Audio/$g") - anone ))
-  printf '%-14s %10d ns %10d ns %10d ns\n' "audio $g" "$ff" "$on" $(( on - ff ))
+  row "audio $g" $(( $(ff $aframes "$asrc" -af "${desc[$g]}") - anull )) $(( $(on $aframes "BenchmarkAudio/$g") - anone ))
 done
+row "video null" 0 $(( $(on $vframes BenchmarkVideo/null) - vnone ))
 for g in drawtext scale; do
-  ff=$(( $(video_ff "${desc[$g]}") - vnull )); on=$(( $(onair_ns "Video/$g") - vnone ))
-  printf '%-14s %10d ns %10d ns %10d ns\n' "video $g" "$ff" "$on" $(( on - ff ))
+  row "video $g" $(( $(ff $vframes "$vsrc" -vf "${desc[$g]}") - vnull )) $(( $(on $vframes "BenchmarkVideo/$g") - vnone ))
 done
-printf 'pass-through   ffmpeg anull %d ns, null %d ns per frame (whole program); onair anull %d ns, null %d ns\n' \
-  "$anull" "$vnull" $(( $(onair_ns Audio/anull) - anone )) $(( $(onair_ns Video/null) - vnone ))
+echo "(the ffmpeg program itself: $anull ns per audio frame with anull, $vnull ns per picture with null)"
