@@ -35,9 +35,10 @@ type Options struct {
 	// the clock goroutine runs the filters; a negative value lets FFmpeg
 	// choose (slice threads on every core, for heavy video filters).
 	Threads int
-	// Logger receives FFmpeg's messages about the filters, and the
-	// operator's own. It defaults to none (FFmpeg's messages go where avlog
-	// routes them, by default standard error).
+	// Logger receives FFmpeg's messages about the filters (errors from
+	// the clock goroutine are logged by the graph, with the node's ID). It
+	// defaults to none: FFmpeg's messages go where package avlog routes
+	// them, by default standard error.
 	Logger *slog.Logger
 }
 
