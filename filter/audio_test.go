@@ -89,7 +89,8 @@ func TestLatencyNoDrift(t *testing.T) {
 // held samples back, and nothing of a track (asetnsamples pads its last
 // block with zeros at the end of stream) reaches the next.
 func TestFlushAtTracks(t *testing.T) {
-	lengths := []int{1000, 3000, 2500, 4410, 882, 7000}
+	// 1764 ends on a frame boundary: the mark is at the end of a frame.
+	lengths := []int{1764, 1000, 3000, 2500, 4410, 882, 7000}
 	a := newAudio(t, onairtest.Tracks("in", lengths...), "asetnsamples=n=1000", &filter.Options{FlushAtTracks: true})
 	c := onairtest.Collect(t, a, 60, nil)
 	require.Len(t, c.Marks, len(lengths))
