@@ -131,7 +131,7 @@ func TestAudioConformance(t *testing.T) {
 // allocates nothing in Go (the filter graph's own buffers are FFmpeg's).
 func TestAudioAllocations(t *testing.T) {
 	a := newAudio(t, onair.Sine(440, nil), "volume=0.5,aecho=0.8:0.9:40:0.3", nil)
-	_, clock := onairtest.StartGraph(t, nil, onair.Dummy(a, nil))
+	_, clock := onairtest.StartGraph(t, nil, onair.Sink(a, nil, nil))
 	for range 100 {
 		clock.Tick()
 	}

@@ -38,7 +38,7 @@ func BenchmarkAudio(b *testing.B) {
 				defer a.Close()
 				src = a
 			}
-			_, clock := onairtest.StartGraph(b, nil, onair.Dummy(src, nil))
+			_, clock := onairtest.StartGraph(b, nil, onair.Sink(src, nil, nil))
 			b.ReportAllocs()
 			for b.Loop() {
 				clock.Tick()
@@ -68,7 +68,7 @@ func BenchmarkVideo(b *testing.B) {
 				defer v.Close()
 				src = v
 			}
-			_, clock := onairtest.StartGraph(b, &onairtest.Options{Format: format}, onair.Dummy(src, nil))
+			_, clock := onairtest.StartGraph(b, &onairtest.Options{Format: format}, onair.Sink(src, nil, nil))
 			b.ReportAllocs()
 			for b.Loop() {
 				clock.Tick()
