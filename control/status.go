@@ -48,6 +48,9 @@ type ClockStatus struct {
 	Sync      string  `json:"sync,omitempty"`
 	Outputs   int     `json:"outputs"`
 	SubClocks int     `json:"sub_clocks"`
+	// Resets counts the times a real-time clock fell more than its
+	// maximum latency behind and reset its outputs.
+	Resets uint64 `json:"resets"`
 	// SampledTick is the tick of the last sample of its sources (0: none
 	// yet, or a clock the controller does not reach).
 	SampledTick uint64 `json:"sampled_tick"`
@@ -152,7 +155,7 @@ func (c *Controller) Status() *Status {
 		for _, cs := range g.Status() {
 			st := ClockStatus{
 				Name: cs.Name, Kind: cs.Kind.String(), Ticks: cs.Ticks, Time: cs.Time.Seconds(), Lag: cs.Lag.Seconds(),
-				Sync: cs.Sync, Outputs: cs.Outputs, SubClocks: cs.SubClocks,
+				Sync: cs.Sync, Outputs: cs.Outputs, SubClocks: cs.SubClocks, Resets: cs.Resets,
 			}
 			for _, p := range parts {
 				if p.clock.Name() == cs.Name {

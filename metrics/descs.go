@@ -7,7 +7,7 @@ type descs struct {
 	up                                   *prometheus.Desc
 	clockTicks, clockTime, clockLag      *prometheus.Desc
 	clockSub                             *prometheus.Desc
-	srcReady, srcActive, srcFail         *prometheus.Desc
+	srcReady, srcActive, faults          *prometheus.Desc
 	outState, outBytes, outDrops         *prometheus.Desc
 	outReconn                            *prometheus.Desc
 	listeners, listenersPeak             *prometheus.Desc
@@ -30,7 +30,7 @@ func newDescs(ns string) descs {
 		clockSub:      n("clock_sub_clocks", "Child clocks registered with the clock (awake read-ahead operators).", "clock"),
 		srcReady:      n("source_ready", "Whether the source can produce data (1) or not (0), as last sampled on its clock.", "source"),
 		srcActive:     n("source_active", "Whether the source has a consumer (1) or sleeps (0).", "source"),
-		srcFail:       n("source_failures_total", "Bad entries the source skipped (missing, unreadable or undecodable files).", "source"),
+		faults:        n("faults_total", "Faults survived, by fault (the event attribute of their log record) and component (the source, output, mount or clock the record names).", "event", "component"),
 		outState:      n("output_state", "The output's state: 1 for the state it is in, 0 for the others.", "output", "state"),
 		outBytes:      n("output_bytes_total", "Bytes the output wrote (the stream's size for a mount, the segments for HLS, the bytes sent for Icecast).", "output", "kind"),
 		outDrops:      n("output_drops_total", "What the output dropped: listeners disconnected as too slow (mount), rounds of segments (HLS), bytes (Icecast).", "output", "kind"),
@@ -55,7 +55,7 @@ func newDescs(ns string) descs {
 
 func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
-		d.up, d.clockTicks, d.clockTime, d.clockLag, d.clockSub, d.srcReady, d.srcActive, d.srcFail,
+		d.up, d.clockTicks, d.clockTime, d.clockLag, d.clockSub, d.srcReady, d.srcActive, d.faults,
 		d.outState, d.outBytes, d.outDrops, d.outReconn, d.listeners, d.listenersPeak,
 		d.hlsSegments, d.hlsDropped, d.hlsErrors, d.encFrames, d.encPackets, d.encStreams,
 		d.harborUp, d.harborBuf, d.harborUnder, d.harborOver, d.harborConns, d.harborAuth, d.subscribers,

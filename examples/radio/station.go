@@ -72,6 +72,8 @@ type station struct {
 	// Operating the station (page.go): control API, metrics, live page.
 	ctl      *control.Controller
 	metrics  *metrics.Collector
+	faults   *onair.FaultCounter
+	log      *slog.Logger // the components' logger: cfg.Logger under the fault counter
 	registry *prometheus.Registry
 	skip     string // the source the page's skip button skips
 }
@@ -88,13 +90,22 @@ type station struct {
 // its loudness, for normalize (-14 LUFS), and its cue points, which trim
 // its silences and tell the crossfade where to start.
 func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*station, error) {
-	log := cfg.Logger
+	// Every fault the station survives (a bad file skipped, a reconnection,
+	// a listener dropped, a clock reset) is one log record with an "event"
+	// attribute; the fault counter under the logger counts them for the
+	// metrics (onair_faults_total).
+	faults := &onair.FaultCounter{}
+	var next slog.Handler
+	if cfg.Logger != nil {
+		next = cfg.Logger.Handler()
+	}
+	log := slog.New(faults.Handler(next))
 	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock})
 	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	st := &station{graph: g}
+	st := &station{graph: g, faults: faults, log: log}
 	fail := func(err error) (*station, error) {
 		_ = g.Close()
 		return nil, err
@@ -110,7 +121,6 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (*st
 		Mode: decode.Randomize, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare,
 		OnFail: func(path string, err error) {
 			fmt.Fprintf(cfg.Out, "skipping %s: %v\n", path, err)
-			st.metrics.SourceFailed("playlist")
 		},
 	})
 	if err != nil {

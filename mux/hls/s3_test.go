@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/peertest"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/stretchr/testify/assert"
@@ -339,9 +340,11 @@ func TestS3ServerDown(t *testing.T) {
 	})
 	require.NoError(t, err)
 	chk := &bucketChecker{t: t, c: w.Client, bucket: w.Bucket, prefix: "down/"}
+	fl := faulttest.New()
+	fl.Next = logs
 	out, err := hls.NewWithStorage(renditions(t, onair.Sine(440, nil)), st, &hls.Options{
 		SegmentDuration: time.Second, Window: 5, Variants: s3Variants[:1], OnFile: chk.onFile,
-		Queue: 2, Logger: slog.New(logs),
+		Queue: 2, Logger: fl.Logger(),
 	})
 	require.NoError(t, err)
 	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
@@ -369,6 +372,9 @@ func TestS3ServerDown(t *testing.T) {
 	assert.Positive(t, logs.count("segments dropped"), "drops are logged")
 	assert.Positive(t, logs.count("writing segment failed"), "failed uploads are logged")
 	assert.Positive(t, logs.count("retrying"), "retries are logged")
+	// Each dropped round and each storage error is one record, counted once.
+	fl.Check(t, onair.FaultSegmentDropped, onair.LogOutput, out.Node().ID(), int(out.Stats().Dropped))
+	fl.Check(t, onair.FaultStorageError, onair.LogOutput, out.Node().ID(), int(out.Stats().Errors), onair.LogPath, onair.LogErr)
 	pl, err := chk.get("aac.m3u8")
 	require.NoError(t, err)
 	p := parse(t, pl)

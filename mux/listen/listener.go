@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/onair-go/onair"
 )
 
 // ListenerInfo describes a listener.
@@ -167,8 +169,11 @@ func (m *Mount) run(l *listener, out sink, head []byte) {
 	err = l.reason
 	if errors.Is(err, ErrSlowListener) {
 		m.dropped.Add(1)
+		m.log.Warn("listener dropped", onair.FaultListenerDropped.Attr(), onair.LogMount, m.path, "id", l.info.ID,
+			onair.LogRemote, l.info.RemoteAddr, "sent", l.sent.Load(), onair.LogErr, err)
+	} else {
+		m.log.Info("listener disconnected", onair.LogMount, m.path, "id", l.info.ID, onair.LogRemote, l.info.RemoteAddr, "sent", l.sent.Load(), "reason", err)
 	}
-	m.log.Info("listener disconnected", "mount", m.path, "id", l.info.ID, "remote", l.info.RemoteAddr, "sent", l.sent.Load(), "reason", err)
 	if m.cfg.OnDisconnect != nil {
 		m.cfg.OnDisconnect(l.snapshot(), err)
 	}
