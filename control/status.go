@@ -120,6 +120,11 @@ type EncoderStatus struct {
 	Frames  int64  `json:"frames"`
 	Packets int64  `json:"packets"`
 	Streams int64  `json:"streams"`
+	// Errors counts the codec's failures; CPU is the time spent in the
+	// codec's calls, the codec's CPU time while a core is free for it
+	// (see encode.Stats).
+	Errors int64   `json:"errors"`
+	CPU    float64 `json:"cpu_seconds"`
 }
 
 // HarborStatus is one harbor mount (a live input).
@@ -208,7 +213,8 @@ func (c *Controller) Status() *Status {
 	}
 	for _, e := range c.st.Encoders {
 		st := e.Stats()
-		s.Encoders = append(s.Encoders, EncoderStatus{ID: e.Node().ID(), Encodes: st.Encodes, Frames: st.Frames, Packets: st.Packets, Streams: st.Streams})
+		s.Encoders = append(s.Encoders, EncoderStatus{ID: e.Node().ID(), Encodes: st.Encodes, Frames: st.Frames, Packets: st.Packets, Streams: st.Streams,
+			Errors: st.Errors, CPU: st.CPU.Seconds()})
 	}
 	for _, m := range c.st.Harbors {
 		st := m.Stats()

@@ -89,6 +89,8 @@ func TestSharedAudioEncodesOnce(t *testing.T) {
 
 	assert.EqualValues(t, ticks, st.Encodes, "one encode per tick for two outputs")
 	assert.EqualValues(t, 1, st.Streams)
+	assert.Zero(t, st.Errors)
+	assert.Positive(t, st.CPU, "CPU time spent in the codec")
 	assert.InDelta(t, ticks*882/1024, st.Frames, 2, "codec frames of 1024 samples")
 	assert.Equal(t, aac.Stats().Packets, int64(len(a.packets)), "every packet, the ones drained at Close included, reaches the outputs")
 	assert.Equal(t, a.packets, b.packets, "both outputs copy the same packets")
@@ -384,4 +386,21 @@ func TestSharedAllocations(t *testing.T) {
 	allocs := testing.AllocsPerRun(200, clk.Tick)
 	t.Logf("%.2f allocations per tick", allocs)
 	assert.LessOrEqual(t, allocs, 3.0)
+}
+
+// An input without the track to encode is an error of each tick, counted
+// in Stats.Errors; the graph goes on.
+func TestSharedErrorsCounted(t *testing.T) {
+	g, clk := manualGraph(t, onair.Format{})
+	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "aac", Input: "missing"})
+	require.NoError(t, err)
+	require.NoError(t, g.Add(onair.Dummy(enc, nil)))
+	require.NoError(t, g.Start())
+	for range 5 {
+		clk.Tick()
+	}
+	require.NoError(t, g.Close())
+	st := enc.Stats()
+	assert.EqualValues(t, 5, st.Errors, "one error a tick")
+	assert.Zero(t, st.Packets)
 }

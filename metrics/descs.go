@@ -13,6 +13,7 @@ type descs struct {
 	listeners, listenersPeak             *prometheus.Desc
 	hlsSegments, hlsDropped, hlsErrors   *prometheus.Desc
 	encFrames, encPackets, encStreams    *prometheus.Desc
+	encErrors, encCPU                    *prometheus.Desc
 	harborUp, harborBuf                  *prometheus.Desc
 	harborUnder, harborOver              *prometheus.Desc
 	harborConns, harborAuth, subscribers *prometheus.Desc
@@ -43,6 +44,8 @@ func newDescs(ns string) descs {
 		encFrames:     n("encoder_frames_total", "Codec frames the shared encoder sent to its codec.", "encoder"),
 		encPackets:    n("encoder_packets_total", "Packets the shared encoder produced.", "encoder"),
 		encStreams:    n("encoder_streams_total", "Codec instances the shared encoder opened (one more after each flush).", "encoder"),
+		encErrors:     n("encoder_errors_total", "Codec failures of the shared encoder (a codec not opened, a frame not encoded).", "encoder"),
+		encCPU:        n("encoder_cpu_seconds_total", "Time the shared encoder spent in its codec's calls (its CPU time while a core is free for it).", "encoder"),
 		harborUp:      n("harbor_connected", "Whether a source client streams to the harbor mount.", "mount"),
 		harborBuf:     n("harbor_buffered_seconds", "Decoded audio the harbor mount holds.", "mount"),
 		harborUnder:   n("harbor_underruns_total", "Times the harbor mount's buffer ran empty while connected.", "mount"),
@@ -57,7 +60,7 @@ func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		d.up, d.clockTicks, d.clockTime, d.clockLag, d.clockSub, d.srcReady, d.srcActive, d.faults,
 		d.outState, d.outBytes, d.outDrops, d.outReconn, d.listeners, d.listenersPeak,
-		d.hlsSegments, d.hlsDropped, d.hlsErrors, d.encFrames, d.encPackets, d.encStreams,
+		d.hlsSegments, d.hlsDropped, d.hlsErrors, d.encFrames, d.encPackets, d.encStreams, d.encErrors, d.encCPU,
 		d.harborUp, d.harborBuf, d.harborUnder, d.harborOver, d.harborConns, d.harborAuth, d.subscribers,
 	}
 }

@@ -181,6 +181,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(d.encFrames, float64(e.Frames), e.ID)
 		counter(d.encPackets, float64(e.Packets), e.ID)
 		counter(d.encStreams, float64(e.Streams), e.ID)
+		counter(d.encErrors, float64(e.Errors), e.ID)
+		counter(d.encCPU, e.CPU, e.ID)
 	}
 	for _, h := range s.Harbors {
 		gauge(d.harborUp, b(h.Connected), h.Mount)

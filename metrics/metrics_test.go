@@ -135,6 +135,8 @@ func TestExpositionPromtool(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 	assert.Regexp(t, `onair_encoder_packets_total\{encoder="mp3"\} [1-9]`, text)
+	assert.Contains(t, text, `onair_encoder_errors_total{encoder="mp3"} 0`)
+	assert.Regexp(t, `onair_encoder_cpu_seconds_total\{encoder="mp3"\} (0\.0*[1-9][0-9]*|[1-9][0-9.]*e-0[1-9])\n`, text, "some CPU time, less than a second for 10 frames")
 	assert.Regexp(t, `onair_output_bytes_total\{kind="mount",output="listen:/radio.mp3"\} [1-9]`, text)
 
 	promtool, err := exec.LookPath("promtool")
