@@ -106,7 +106,7 @@ type Options struct {
 //	GET  /status     the status document (see [Status])
 //	GET  /events     Server-Sent Events (see [Event])
 //	POST /skip       {"source": ID}
-//	POST /push       {"queue": ID, "uri": PATH}
+//	POST /push       {"queue": ID, "uri": PATH, "metadata": {...}}; metadata is optional
 //	POST /metadata   {"source": ID, "metadata": {...}, "new_track": false}
 //	POST /select     {"switch": ID, "child": ID}; "child": "" gives the choice back
 //	POST /stop       {"output": ID}
