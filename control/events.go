@@ -18,14 +18,21 @@ import (
 //
 //   - "track": a new track started on [Station.NowPlaying] (Source,
 //     Metadata, Title); "metadata": new metadata within a track.
-//   - "mount_title": the title a mount's listeners get changed (Mount,
-//     Title, Offset: the size of the mount's stream when the change was
-//     seen, within Options.EventInterval of the byte where the title
-//     applies). This is the title of what the mount's players receive, after
-//     the encoder's and the muxer's delay; a player shows it for the mount
-//     it plays, while the "track" event comes when the graph makes the
-//     track. A player that knows how far it is behind the stream's end (its
-//     buffer, the burst it got on connecting) can delay it by that much.
+//   - "mount_title": the title a mount's listeners hear changed (Mount,
+//     Title, Offset: the stream offset where the title starts). It is
+//     aligned to the listeners, not to the encoder: a title the graph
+//     makes goes through the encoder and the muxer (the mount's Title,
+//     at the end of its stream), then is heard by a listener when its
+//     player plays the title's first byte. A listener that connected
+//     with a whole burst and keeps up plays BurstSize bytes before the
+//     end of the stream (listen.Mount.Heard), so the event comes when the
+//     stream's end is BurstSize bytes past Offset (at 128 kbit/s and the
+//     default 64 KiB burst, 4 s after the muxer), within
+//     Options.EventInterval. A player shows it for the mount it plays,
+//     while the "track" event comes when the graph makes the track.
+//     What a player buffers beyond its burst before it starts playing is
+//     not seen by the server; each listener's own title (the title at
+//     its position minus its burst) is in listen.Mount.Listeners.
 //   - "listeners": a mount's listener count changed (Mount, Listeners).
 //   - "output": an output's state changed (Output, State).
 //   - "lag": a clock's lag crossed 100 ms, up or down (Clock, Lag).
@@ -158,7 +165,7 @@ func (h *hub) close() {
 func (c *Controller) Run(ctx context.Context) error {
 	t := time.NewTicker(c.opts.EventInterval)
 	defer t.Stop()
-	w := &watcher{c: c, outputs: map[string]string{}, listeners: map[string]int{}, titles: map[string]string{}, late: map[string]bool{}}
+	w := newWatcher(c)
 	w.check()
 	for {
 		select {
@@ -168,6 +175,10 @@ func (c *Controller) Run(ctx context.Context) error {
 			w.check()
 		}
 	}
+}
+
+func newWatcher(c *Controller) *watcher {
+	return &watcher{c: c, outputs: map[string]string{}, listeners: map[string]int{}, titles: map[string]string{}, late: map[string]bool{}}
 }
 
 // watcher remembers what the last check saw.
@@ -200,9 +211,9 @@ func (w *watcher) check() {
 				pub(Event{Type: "listeners", Mount: o.Mount, Listeners: &n})
 			}
 		}
-		if o.Mount != "" && o.Title != "" && w.titles[o.Mount] != o.Title {
-			w.titles[o.Mount] = o.Title
-			pub(Event{Type: "mount_title", Mount: o.Mount, Title: o.Title, Offset: o.Bytes})
+		if o.Mount != "" && o.HeardTitle != "" && w.titles[o.Mount] != o.HeardTitle {
+			w.titles[o.Mount] = o.HeardTitle
+			pub(Event{Type: "mount_title", Mount: o.Mount, Title: o.HeardTitle, Offset: o.HeardFrom})
 		}
 	}
 	for _, cl := range s.Clocks {

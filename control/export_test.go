@@ -11,3 +11,7 @@ func (c *Controller) Queued() int {
 	}
 	return n
 }
+
+// Watch returns the check that Run makes every EventInterval, for tests
+// that run it after each tick of a manual clock.
+func (c *Controller) Watch() func() { return newWatcher(c).check }

@@ -107,9 +107,14 @@ type OutputStatus struct {
 	Mount      string `json:"mount,omitempty"`
 	Listeners  *int   `json:"listeners,omitempty"`
 	Peak       int    `json:"peak_listeners,omitempty"`
-	// Title is the title the mount's listeners get now (ICY), Connection
-	// the Icecast connection's state.
+	// Title is the mount's current title, the last the muxer reached (and
+	// what ICY listeners get at the end of the stream); HeardTitle is the
+	// title its listeners hear now, BurstSize bytes of stream earlier
+	// (see listen.Mount.Heard), and HeardFrom the stream offset where it
+	// starts. Connection is the Icecast connection's state.
 	Title      string `json:"title,omitempty"`
+	HeardTitle string `json:"heard_title,omitempty"`
+	HeardFrom  int64  `json:"heard_from,omitempty"`
 	Connection string `json:"connection,omitempty"`
 }
 
@@ -249,6 +254,7 @@ func (c *Controller) outputStatus(ns *nodeSample, ss SourceStatus) OutputStatus 
 		l := st.Listeners
 		os.Mount, os.Listeners, os.Peak, os.Title = info.mount.Path(), &l, st.Peak, st.Title
 		os.Bytes, os.Drops = st.Bytes, int64(st.Dropped)
+		os.HeardTitle, os.HeardFrom = info.mount.Heard()
 	case info.hls != nil:
 		st := info.hls.Stats()
 		os.Bytes, os.Drops, os.Segments, os.Errors = st.Bytes, st.Dropped, st.Segments, st.Errors
