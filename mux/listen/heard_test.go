@@ -19,7 +19,7 @@ import (
 func TestHeardTitle(t *testing.T) {
 	enc, sine := mp3Source(t)
 	srv := newServer(t, nil)
-	const burst = 16 << 10 // 1 s of 128 kbit/s
+	const burst = 16 << 10        // 1 s of 128 kbit/s
 	offsets := map[string]int64{} // OnMetadata runs on the clock goroutine: the test's
 	m, err := srv.Mount("/radio.mp3", enc, &listen.MountOptions{BurstSize: burst, OnMetadata: func(md onair.Metadata, off int64) {
 		offsets[md["title"]] = off
