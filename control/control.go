@@ -84,7 +84,7 @@ type Options struct {
 	// defaults to 500ms.
 	EventInterval time.Duration
 	// MaxSubscribers bounds the event streams served at once (GET
-	// /events); more get 503. It defaults to 10,000 (about 27 KB each,
+	// /events); more get 503. It defaults to 10,000 (about 5 KB each,
 	// see BenchmarkSSE1000).
 	MaxSubscribers int
 	// EventBuffer is the number of events a subscriber may lag behind

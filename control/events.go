@@ -2,8 +2,6 @@ package control
 
 import (
 	"context"
-	"encoding/json"
-	"sync"
 	"time"
 
 	"github.com/onair-go/onair"
@@ -83,82 +81,6 @@ func (c *Controller) Subscribe() (<-chan Event, func()) {
 // Subscribers returns the number of subscriptions (SSE streams included).
 func (c *Controller) Subscribers() int { return c.hub.count() }
 
-// hub fans events out to subscribers without ever blocking the
-// publisher.
-type hub struct {
-	size   int
-	mu     sync.Mutex
-	subs   map[*sub]struct{}
-	closed bool
-}
-
-type sub struct {
-	ch     chan Event
-	missed int // guarded by hub.mu
-}
-
-func newHub(size int) *hub { return &hub{size: size, subs: map[*sub]struct{}{}} }
-
-func (h *hub) subscribe() (<-chan Event, func()) {
-	s := &sub{ch: make(chan Event, h.size)}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		close(s.ch)
-		return s.ch, func() {}
-	}
-	h.subs[s] = struct{}{}
-	var once sync.Once
-	return s.ch, func() {
-		once.Do(func() {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if _, ok := h.subs[s]; ok {
-				delete(h.subs, s)
-				close(s.ch)
-			}
-		})
-	}
-}
-
-func (h *hub) publish(e Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.subs) == 0 {
-		return
-	}
-	e.Missed = 0
-	e.wire, _ = json.Marshal(e)
-	for s := range h.subs {
-		e := e
-		if s.missed > 0 {
-			e.Missed, e.wire = s.missed, nil
-		}
-		select {
-		case s.ch <- e:
-			s.missed = 0
-		default:
-			s.missed++
-		}
-	}
-}
-
-func (h *hub) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs)
-}
-
-func (h *hub) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.closed = true
-	for s := range h.subs {
-		close(s.ch)
-		delete(h.subs, s)
-	}
-}
-
 // Run watches the station for the events that have no callback of their
 // own (listeners, outputs, mount titles, lag), every
 // Options.EventInterval, until ctx is done. It returns ctx's cause.
@@ -195,10 +117,12 @@ type watcher struct {
 func (w *watcher) check() {
 	s := w.c.Status()
 	now := time.Now().UTC()
+	var es []Event
 	pub := func(e Event) {
 		e.Time = now
-		w.c.hub.publish(e)
+		es = append(es, e)
 	}
+	defer func() { w.c.hub.publishAll(es) }()
 	for _, o := range s.Outputs {
 		if o.State != "unknown" && w.outputs[o.ID] != o.State {
 			w.outputs[o.ID] = o.State
