@@ -131,6 +131,7 @@ func ParseGain(s string) (float64, error) {
 
 // scaleAudio multiplies the audio of f in [from, to) by g.
 func scaleAudio(f *Frame, from, to int, g float32) {
+	from = max(from, min(f.zero, to)) // silence scales to itself
 	if g == 1 || from >= to {
 		return
 	}

@@ -34,7 +34,7 @@ type chaosDecoder struct {
 	k          int
 	a, b       chaosSide
 	usedSkips  int // skips (index in skips()) used or too old
-	bs         int // 1 when the starting side is segment k+2 (k+1 played whole)
+	bs         int // segments the starting side played whole (it is segment k+1+bs)
 	kTick      int // tick at which segment k became the ending side
 	prev       float32
 	prevGain   float64
@@ -74,7 +74,12 @@ func (d *chaosDecoder) sample(c *[chaosChannels]float32) {
 	if d.started {
 		step := math.Abs(float64(c[0] - d.prev))
 		d.worstStep = max(d.worstStep, step)
-		if limit := max(gain, d.prevGain, 1)*chaosMaxStep*1.01 + 2e-3; step > limit {
+		// The material's own step, plus the steepest ramp the crossfade
+		// makes on purpose: the 5 ms raised-cosine ramps that join a
+		// nearly empty track to its neighbours (a skip's fade takes a
+		// frame, 20 ms).
+		fade := chaosAmp * math.Pi / (2 * chaosRate * 0.005)
+		if limit := max(gain, d.prevGain, 1)*chaosMaxStep*1.01 + max(fade, 2e-3); step > limit {
 			d.v.add("no clicks", "step %.4f between two samples (limit %.4f, material max %.4f, sum of gains %.3f), segment %d",
 				step, limit, chaosMaxStep, gain, d.k)
 		}
@@ -98,21 +103,29 @@ func (d *chaosDecoder) account(c *[chaosChannels]float32) {
 	} else {
 		why += "; with the next pair: " + why2
 	}
-	// the starting side may have played a short track whole and gone on
-	// with the track after it (a nearly empty track is taken with the
+	// the starting side may have played short tracks whole and gone on
+	// with the track after them (nearly empty tracks are taken with the
 	// next one), while the ending track still fades
-	if B, _, ok := d.led.seg(d.k + 1); ok && d.bs == 0 {
-		sb := fresh(d.b, d.k+1, B)
-		if left := B.from + B.n - sb.pos; left == 0 || !sb.present && left <= chaosLead {
-			saved := d.b
-			d.bs, d.b = 1, chaosSide{}
-			if ok3, _ := d.try(c, false); ok3 {
-				d.missingOK += left
-				return
-			}
-			d.bs, d.b = 0, saved
+	savedBs, savedB, skipped := d.bs, d.b, 0
+	for {
+		kb := d.k + 1 + d.bs
+		B, _, ok := d.led.seg(kb)
+		if !ok {
+			break
+		}
+		sb := fresh(d.b, kb, B)
+		left := B.from + B.n - sb.pos
+		if left != 0 && (sb.present || left > chaosLead) {
+			break
+		}
+		skipped += left
+		d.bs, d.b = d.bs+1, chaosSide{}
+		if ok3, _ := d.try(c, false); ok3 {
+			d.missingOK += skipped
+			return
 		}
 	}
+	d.bs, d.b = savedBs, savedB
 	if d.jump(c) {
 		return
 	}

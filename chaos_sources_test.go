@@ -16,7 +16,7 @@ import (
 //	0: the material, a slow sine (per-track frequency and phase): smooth,
 //	   never silent for long, what the click and dead-air checks read;
 //	1: the track's colour (a small integer; two tracks that can meet in a
-//	   transition have different colours);
+//	   transition have different colours, see chaosColor);
 //	2: the sample's index within its track, modulo chaosMod;
 //	3: 1 (the unit channel: a mix's sum of gains);
 //	4: colour × channel 2;
@@ -43,11 +43,15 @@ var chaosFormat = onair.Format{SampleRate: chaosRate, Channels: chaosChannels, F
 // chaosMaxStep is the largest sample-to-sample step of the material.
 var chaosMaxStep = chaosAmp * 2 * math.Pi * chaosMaxFreq / chaosRate
 
+// chaosColor gives neighbouring tracks of one source different colours,
+// and tracks up to four apart too: a transition's starting side may hold
+// nearly empty tracks taken with the one after them, so its ending side
+// can meet a track several ids later.
 func chaosColor(id int) float32 {
 	if id >= chaosJingleBase {
-		return float32(4 + id%2)
+		return float32(6 + id%5)
 	}
-	return float32(1 + id%3)
+	return float32(1 + id%5)
 }
 
 func chaosFreq(id int) float64 {

@@ -275,27 +275,32 @@ func (g *xfGen) Remaining() int {
 }
 
 // Skip ends one track without a click. During a transition it ends the
-// ending track at once: that side fades out over a frame's duration and
-// the starting track goes on (a user transition, which cannot be taken
-// apart, stops at once and the starting track goes on from the lookahead,
-// fading in over a frame). Otherwise the track playing fades out over a
-// frame's duration, the rest of it is dropped from the lookahead (and the
-// input is skipped when the lookahead does not reach the next track yet),
-// and the next track fades in over a frame's duration.
+// ending track at once: that side fades out over a frame's duration while
+// the starting track rises to full level over the same frame (a user
+// transition, which cannot be taken apart, stops at once and the starting
+// track goes on from the lookahead, fading in over a frame); a Skip after
+// that ends the starting track, as below. Otherwise the track playing
+// fades out over a frame's duration, the rest of it is dropped from the
+// lookahead (and the input is skipped when the lookahead does not reach
+// the next track yet), and the next track fades in over a frame's
+// duration.
 func (g *xfGen) Skip() {
 	x := (*Crossfader)(g)
 	r := x.frameSize
 	switch {
-	case x.fast != nil && x.fast.b.start:
+	case x.fast != nil && x.fast.b.start && !x.fast.endingCut():
 		x.fast.cutEnding(r)
+		x.rampPos, x.rampLen = 0, 0 // the starting side ends at full level
 		return
 	case x.user != nil:
 		x.endTransition()
 		x.rampPos, x.rampLen = 0, r
 		return
 	case x.fast != nil:
-		// The fade-out of an earlier skip: its track is gone already; the
-		// track at the head of the lookahead is the one to end.
+		// The fade-out of an earlier skip, or a transition whose ending
+		// side an earlier skip ended: that track is gone already; the one
+		// playing (the starting side, whose rest is at the head of the
+		// lookahead) is the one to end.
 		x.fast.cut(r)
 	default:
 		x.fadeOutNow(r)

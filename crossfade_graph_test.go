@@ -341,13 +341,17 @@ func TestCrossfadeSkipDuringTransition(t *testing.T) {
 	for range 100 {
 		clk.Tick()
 	}
-	// The skip ends the ending track (t0) over a frame; t1 goes on with
-	// its fade-in and plays whole, into t2.
+	// The skip ends the ending track (t0) over a frame while t1 rises to
+	// full level over the same frame (not over the rest of its fade-in,
+	// which would leave the output nearly silent); t1 plays whole, into
+	// t2.
 	assert.Equal(t, []int{0, 2000, 4000}, c.marks)
 	assert.Equal(t, []string{"t0", "t1", "t2"}, c.titles())
 	for i := 2501; i < 3100; i++ {
 		require.Less(t, math.Abs(float64(c.audio[i]-c.audio[i-1])), 0.01, "no click at %d", i)
 	}
-	assert.InDelta(t, 0.2*xfCurve(0.52), c.audio[2520], 0.001, "t0 is gone, t1 fades in as planned")
+	assert.InDelta(t, 0.2*(0.5+0.5*xfCurve(0.5))+0.1*xfCurve(0.49)*xfCurve(0.5), c.audio[2510], 0.001,
+		"half a frame later: t0's fade-out halved, t1 half-way from its gain at the skip (0.5) to 1")
+	assert.InDelta(t, 0.2, c.audio[2520], 0.001, "t0 is gone, t1 at its level a frame after the skip")
 	assert.Equal(t, float32(0.2), c.audio[3500], "t1 at its level")
 }

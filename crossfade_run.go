@@ -147,15 +147,33 @@ func (x *Crossfader) emitBody(f *Frame, n int) int {
 func (x *Crossfader) ramp(f *Frame, base, k int) {
 	n := min(k, x.rampLen-x.rampPos)
 	for _, tr := range f.Tracks() {
-		if tr.Kind != AudioTrack {
-			continue
-		}
-		for _, ch := range tr.Audio {
-			for i := range n {
-				ch[base+i] *= float32(xfCurve(float64(x.rampPos+i) / float64(x.rampLen)))
-			}
+		if tr.Kind == AudioTrack {
+			x.applyRamp(tr.Audio, base, n)
 		}
 	}
+	x.rampPos += n
+}
+
+// applyRamp multiplies samples [base, base+n) of audio by the body's
+// fade-in from x.rampPos on.
+func (x *Crossfader) applyRamp(audio [][]float32, base, n int) {
+	for _, ch := range audio {
+		for i := range n {
+			ch[base+i] *= float32(xfCurve(float64(x.rampPos+i) / float64(x.rampLen)))
+		}
+	}
+}
+
+// rampSide goes on with the body's fade-in (see ramp) over the first
+// samples of the ending side: a track still fading in after a skip, or
+// after a degraded transition, that is short enough to go straight into
+// a transition must not jump to full level there.
+func (x *Crossfader) rampSide(audio [][]float32, n int) {
+	n = min(n, x.rampLen-x.rampPos)
+	if n <= 0 {
+		return
+	}
+	x.applyRamp(audio, 0, n)
 	x.rampPos += n
 }
 
@@ -168,9 +186,12 @@ func (x *Crossfader) ramp(f *Frame, base, k int) {
 // window, and about half of a track shorter than both), so that the short
 // track keeps an end of its own to cross into the track after it. When
 // the input stalled before the start window of the next track arrived,
-// the transition degrades to a clean fade: the ending track fades out over
-// its whole buffered end, then the starting track fades in, the fade going
-// on over the data that comes later (see ramp), never a splice.
+// the transition degrades: the ending track fades out as in a full
+// transition (the built-in fades; a Transition function fades it over its
+// whole buffered end), and what arrived of the starting track enters late
+// so that both end together, its fade-in going on over the data that
+// comes later (see ramp). Nothing is spliced, and the output dips to silence
+// only when none of the starting track arrived.
 func (x *Crossfader) startTransition(m int64, stalled bool) {
 	endLen, startLen := x.durations()
 	head := x.la.head
@@ -189,6 +210,7 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	a.rate, a.start = rate, false
 	x.la.readAudio(head, lenA, a.audio, 0)
 	x.la.copySide(a, head, lenA)
+	x.rampSide(a.audio, lenA)
 	b := &x.startBuf
 	b.reserve(ch, lenB)
 	b.rate, b.start = rate, true
@@ -235,14 +257,27 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	}
 
 	x.rampPos, x.rampLen = 0, 0
-	if degraded {
-		fadeIn := startLen
-		if x.opts.Transition == nil {
-			fadeIn = x.format.Samples(x.opts.FadeIn)
+	if lenA < x.format.Samples(100*time.Millisecond) {
+		// A nearly empty ending side (a tiny track reached by a skip) can
+		// carry no fade: the next track would fade in from silence after
+		// it. The two are joined with short ramps instead, as the tiny
+		// tracks of a starting side are (see smoothJoins).
+		r := x.format.Samples(5 * time.Millisecond)
+		x.fast = newXfMix(ending, starting, min(r, lenA/2), r, true)
+		if lenB < r {
+			x.rampPos, x.rampLen = lenB, r
 		}
-		x.log.Warn("crossfade: the next track did not arrive in time: fading out, then in", "source", x.node.id,
+		return
+	}
+	if degraded {
+		fadeOut, fadeIn := lenA, startLen
+		if x.opts.Transition == nil {
+			fadeOut = ending.fadeSamples("liq_fade_out", x.opts.FadeOut)
+			fadeIn = starting.fadeSamples("liq_fade_in", x.opts.FadeIn)
+		}
+		x.log.Warn("crossfade: the next track did not arrive in time: a shorter transition", "source", x.node.id,
 			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))
-		mx := newXfMix(ending, starting, lenA, 0, true)
+		mx := newXfMix(ending, starting, fadeOut, 0, false)
 		mx.fadeIn = fadeIn
 		x.fast = mx
 		if fadeIn > lenB {

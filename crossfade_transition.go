@@ -248,8 +248,15 @@ type xfMix struct {
 	pos, length     int
 	node            *Node
 	pairs           []xfPair // the other tracks of the sides
-	cutPos, cutLen  int      // a Skip's fade to silence, from cutPos
-	cutBoth         bool     // of both sides (else of the ending side only)
+	// A Skip's fade to silence of each side, over cutLen samples from
+	// output position cutPos (none while cutLen is 0). The sides have
+	// their own: a second Skip must not restart the first one's fade.
+	aCutPos, aCutLen int
+	bCutPos, bCutLen int
+	// The starting side's rise to full level after cutEnding: from gain
+	// riseFrom at output position riseAt, over riseLen samples.
+	riseAt, riseLen int
+	riseFrom        float64
 }
 
 func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
@@ -307,34 +314,54 @@ func (m *xfMix) gains(t int) (ga, gb float64) {
 		if u < m.fadeIn {
 			gb = xfCurve(float64(u) / float64(m.fadeIn))
 		}
-	}
-	if m.cutLen > 0 && t >= m.cutPos {
-		g := xfCurve(max(0, 1-float64(t-m.cutPos)/float64(m.cutLen)))
-		ga = ga * g
-		if m.cutBoth {
-			gb = gb * g
+		if m.riseLen > 0 && t >= m.riseAt {
+			x := min(1, float64(t-m.riseAt)/float64(m.riseLen))
+			gb = m.riseFrom + (1-m.riseFrom)*xfCurve(x)
 		}
 	}
-	return ga, gb
+	return ga * cutGain(t, m.aCutPos, m.aCutLen), gb * cutGain(t, m.bCutPos, m.bCutLen)
 }
 
-// cutEnding ends the ending side early: it fades to silence over the next
-// n samples while the starting side goes on (a Skip during a transition).
-// A starting side that was to follow the ending one starts when that fade
-// ends.
+// cutGain is the gain at output position t of a fade to silence over n
+// samples from pos (1 when n is 0).
+func cutGain(t, pos, n int) float64 {
+	if n == 0 || t < pos {
+		return 1
+	}
+	return xfCurve(max(0, 1-float64(t-pos)/float64(n)))
+}
+
+// endingCut reports whether a Skip already ended the ending side.
+func (m *xfMix) endingCut() bool { return m.aCutLen > 0 }
+
+// cutEnding ends the ending side early (a Skip during a transition): it
+// fades to silence over the next n samples while the starting side rises
+// from the gain it has to full level over the same samples (or what is
+// left of it), entering at once when it was to enter later. The skip
+// neither dips to silence nor clicks, and the starting side ends at full
+// level.
 func (m *xfMix) cutEnding(n int) {
-	m.cutPos, m.cutLen, m.cutBoth = m.pos, max(n, 1), false
-	if m.offB > m.pos+m.cutLen {
-		m.offB = m.pos + m.cutLen
-		m.length = m.offB + m.b.n
+	n = max(n, 1)
+	_, from := m.gains(m.pos)
+	m.aCutPos, m.aCutLen = m.pos, n
+	if m.offB > m.pos {
+		m.offB, from = m.pos, 0
+	}
+	m.length = max(min(m.a.n, m.pos+n), m.offB+m.b.n)
+	if left := m.offB + m.b.n - m.pos; left > 0 {
+		m.riseAt, m.riseLen, m.riseFrom = m.pos, min(n, left), from
 	}
 }
 
 // cut ends the transition early: both sides fade to silence over the
 // next n samples (a Skip).
 func (m *xfMix) cut(n int) {
-	m.cutPos, m.cutLen, m.cutBoth = m.pos, max(n, 1), true
-	m.length = min(m.length, m.pos+m.cutLen)
+	n = max(n, 1)
+	if !m.endingCut() {
+		m.aCutPos, m.aCutLen = m.pos, n
+	}
+	m.bCutPos, m.bCutLen = m.pos, n
+	m.length = min(m.length, m.pos+n)
 	m.b.start = m.b.start && m.offB < m.length // no mark for a side cut before it starts
 }
 

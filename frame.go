@@ -123,6 +123,13 @@ type Track struct {
 // and valid until the end of the tick: a consumer that needs data later
 // copies it (for instance with [Frame.Append] into a frame it owns). A frame
 // is not safe for concurrent use.
+//
+// A producer writes audio through what [Frame.Audio], [Frame.Track] or
+// [Frame.Tracks] returned after its last Append or Extend on the frame
+// (not through a *Track kept from an earlier call): the frame remembers
+// which of its audio is silent, so that silence is neither cleared again
+// each tick nor copied, and those calls are where it learns that the
+// caller may write.
 type Frame struct {
 	format *Format
 	size   int
@@ -130,6 +137,13 @@ type Frame struct {
 	tracks []Track
 	marks  []int
 	meta   []MetadataAt
+	// zero: the audio storage of every track is known to hold zeros on
+	// [0, zero), so the frame's audio is silent on [0, min(zero, length)):
+	// a silent source made it and Append carried it. Silent frames are
+	// then neither cleared again tick after tick nor copied, and
+	// operators skip work on them (Amplify). Anything that may write audio
+	// (the exported accessors, Extend, an Append of sound) lowers it.
+	zero int
 }
 
 // NewFrame returns an empty frame with the main tracks of format f (audio
@@ -162,10 +176,18 @@ func (f *Frame) Free() int { return f.size - f.length }
 func (f *Frame) Full() bool { return f.length >= f.size }
 
 // Tracks returns the frame's tracks. The slice must not be modified.
-func (f *Frame) Tracks() []Track { return f.tracks }
+func (f *Frame) Tracks() []Track {
+	f.zero = 0 // the caller may write their audio
+	return f.tracks
+}
 
 // Track returns the named track, or nil.
 func (f *Frame) Track(name string) *Track {
+	f.zero = 0 // the caller may write its audio
+	return f.track(name)
+}
+
+func (f *Frame) track(name string) *Track {
 	for i := range f.tracks {
 		if f.tracks[i].Name == name {
 			return &f.tracks[i]
@@ -241,7 +263,7 @@ func (f *Frame) RemoveTrack(name string) {
 
 // Reset empties the frame, keeping its track layout and storage.
 func (f *Frame) Reset() {
-	f.length = 0
+	f.length = 0 // the storage, and what zero says of it, stay
 	f.marks = f.marks[:0]
 	clear(f.meta)
 	f.meta = f.meta[:0]
@@ -261,6 +283,41 @@ func (f *Frame) Reset() {
 // zero-filling the new audio, and returns the number of samples added. The
 // caller writes the new samples at positions [old length, old length+added).
 func (f *Frame) Extend(n int) int {
+	n = f.extendSilent(n)
+	f.zero = min(f.zero, f.length-n) // the caller writes the new samples
+	return n
+}
+
+// extendSilent is Extend for a source of silence: the new samples stay
+// silent, which the frame remembers (see Frame.zero).
+func (f *Frame) extendSilent(n int) int {
+	base := f.length
+	n = f.grow(n)
+	f.clearNew(base)
+	return n
+}
+
+// clearNew zero-fills the audio from base to the frame's length where its
+// storage is not known to be zero, and extends what is known.
+func (f *Frame) clearNew(base int) {
+	from := base
+	if f.zero >= base {
+		from = max(base, f.zero)
+		f.zero = max(f.zero, f.length)
+	}
+	if from >= f.length {
+		return
+	}
+	for i := range f.tracks {
+		for _, a := range f.tracks[i].Audio {
+			clear(a[from:])
+		}
+	}
+}
+
+// grow lengthens the frame by up to n samples, leaving the new audio as
+// its storage holds it, and returns the number of samples added.
+func (f *Frame) grow(n int) int {
 	n = min(n, f.size-f.length)
 	if n <= 0 {
 		return 0
@@ -269,9 +326,7 @@ func (f *Frame) Extend(n int) int {
 	for i := range f.tracks {
 		t := &f.tracks[i]
 		for c := range t.Audio {
-			a := t.buf[c][:end]
-			clear(a[f.length:])
-			t.Audio[c] = a
+			t.Audio[c] = t.buf[c][:end]
 		}
 	}
 	f.length = end
@@ -300,7 +355,7 @@ func (f *Frame) AddMetadata(pos int, m Metadata) {
 
 // AddPicture adds a picture to the named video track (created if missing).
 func (f *Frame) AddPicture(track string, p Picture) {
-	t := f.Track(track)
+	t := f.track(track)
 	if t == nil {
 		t = f.AddTrack(track, VideoTrack, nil)
 	}
@@ -309,7 +364,7 @@ func (f *Frame) AddPicture(track string, p Picture) {
 
 // AddPacket adds a packet to the named packet track (created if missing).
 func (f *Frame) AddPacket(track string, stream *StreamInfo, p Packet) {
-	t := f.Track(track)
+	t := f.track(track)
 	if t == nil {
 		t = f.AddTrack(track, PacketTrack, stream)
 	} else if stream != nil {

@@ -28,9 +28,10 @@ func (f *Frame) Append(src *Frame, from, to int) int {
 	to = from + n
 	inclEnd := to == src.length
 	base := f.length
+	silent := to <= src.zero
 	for i := range src.tracks {
 		st := &src.tracks[i]
-		dt := f.Track(st.Name)
+		dt := f.track(st.Name)
 		if dt == nil {
 			if st.Kind == AudioTrack {
 				dt = f.AddAudioTrack(st.Name, len(st.Audio))
@@ -61,16 +62,22 @@ func (f *Frame) Append(src *Frame, from, to int) int {
 			}
 		}
 	}
-	f.Extend(n)
-	for i := range src.tracks {
-		st := &src.tracks[i]
-		if st.Kind != AudioTrack {
-			continue
+	f.grow(n)
+	if silent {
+		f.clearNew(base)
+	} else {
+		for i := range f.tracks {
+			dt := &f.tracks[i]
+			st := src.track(dt.Name)
+			for c, a := range dt.Audio {
+				if st != nil && st.Kind == AudioTrack && c < len(st.Audio) {
+					copy(a[base:], st.Audio[c][from:to])
+				} else {
+					clear(a[base:])
+				}
+			}
 		}
-		dt := f.Track(st.Name)
-		for c := range min(len(dt.Audio), len(st.Audio)) {
-			copy(dt.Audio[c][base:base+n], st.Audio[c][from:to])
-		}
+		f.zero = min(f.zero, base)
 	}
 	f.appendTimedShift(src, from, to, inclEnd, base)
 	return n
@@ -85,7 +92,7 @@ func (f *Frame) streamCut(src *Frame, from, to int) int {
 		if st.Kind != PacketTrack || len(st.Packets) == 0 {
 			continue
 		}
-		dt := f.Track(st.Name)
+		dt := f.track(st.Name)
 		if dt == nil || !streamClash(dt, st.Stream) {
 			continue
 		}
@@ -121,7 +128,7 @@ func (f *Frame) appendTimedShift(src *Frame, from, to int, inclEnd bool, base in
 func (f *Frame) CopyLayout(src *Frame) {
 	for i := range src.tracks {
 		st := &src.tracks[i]
-		if f.Track(st.Name) != nil {
+		if f.track(st.Name) != nil {
 			continue
 		}
 		if st.Kind == AudioTrack {
