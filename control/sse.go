@@ -56,10 +56,11 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 	st := c.Status()
 	hello := newFrame(Event{Type: "hello", Time: st.Time, Title: st.Title, Metadata: st.NowPlaying})
 	if r.ProtoMajor == 1 {
-		if conn, head := c.hijack(w, r, hello); conn != nil {
+		chunked := r.ProtoMinor > 0 // HTTP/1.0 has no chunks: the end of the connection ends the stream
+		if conn, head := c.hijack(w, r, hello, chunked); conn != nil {
 			c.hub.setConn(s, conn)
 			c.hub.wg.Add(1)
-			go c.serveConn(conn, head, s.frames, cancel)
+			go c.serveConn(conn, head, s.frames, cancel, chunked)
 			return
 		}
 	}
@@ -70,17 +71,23 @@ func (c *Controller) serveEvents(w http.ResponseWriter, r *http.Request) {
 // hijack takes the connection over and returns it with the response
 // head and the hello event to write first; nil when the ResponseWriter
 // cannot be hijacked (the response is then still to be written).
-func (c *Controller) hijack(w http.ResponseWriter, r *http.Request, hello *frame) (net.Conn, []byte) {
+func (c *Controller) hijack(w http.ResponseWriter, r *http.Request, hello *frame, chunked bool) (net.Conn, []byte) {
 	var head bytes.Buffer
 	head.WriteString("HTTP/1.1 200 OK\r\n")
 	h := w.Header().Clone()
-	h.Set("Transfer-Encoding", "chunked")
-	if r.ProtoMinor == 0 || r.Close {
+	if chunked {
+		h.Set("Transfer-Encoding", "chunked")
+	}
+	if !chunked || r.Close {
 		h.Set("Connection", "close")
 	}
 	_ = h.Write(&head)
 	head.WriteString("\r\n")
-	head.Write(hello.chunked)
+	if chunked {
+		head.Write(hello.chunked)
+	} else {
+		head.Write(hello.sse)
+	}
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return nil, nil
@@ -91,8 +98,10 @@ func (c *Controller) hijack(w http.ResponseWriter, r *http.Request, hello *frame
 // serveConn writes a hijacked stream: the head, then each frame in one
 // write, a keep-alive comment when idle, and the last chunk when the
 // subscription ends. It returns when a write fails (the client went
-// away, or did not take a write within sseWriteTimeout).
-func (c *Controller) serveConn(conn net.Conn, head []byte, frames <-chan *frame, cancel func()) {
+// away, or did not take a write within sseWriteTimeout). Without chunked
+// (HTTP/1.0), frames are sent as they are and the stream ends with the
+// connection.
+func (c *Controller) serveConn(conn net.Conn, head []byte, frames <-chan *frame, cancel func(), chunked bool) {
 	defer c.hub.wg.Done()
 	defer conn.Close()
 	defer cancel()
@@ -110,15 +119,25 @@ func (c *Controller) serveConn(conn net.Conn, head []byte, frames <-chan *frame,
 		select {
 		case f, ok := <-frames:
 			if !ok {
-				_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-				_, _ = conn.Write([]byte(lastChunk))
+				if chunked {
+					_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+					_, _ = conn.Write([]byte(lastChunk))
+				}
 				return
 			}
-			if !write(f.chunked) {
+			b := f.sse
+			if chunked {
+				b = f.chunked
+			}
+			if !write(b) {
 				return
 			}
 		case <-keep.C:
-			if !write([]byte(keepAliveChunked)) {
+			k := keepAlive
+			if chunked {
+				k = keepAliveChunked
+			}
+			if !write([]byte(k)) {
 				return
 			}
 		}

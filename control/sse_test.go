@@ -81,3 +81,32 @@ func TestEventsStuckClient(t *testing.T) {
 	}
 	assert.Zero(t, r.ctl.Subscribers())
 }
+
+// An HTTP/1.0 client gets the stream without chunks, ended by the end of
+// the connection.
+func TestEventsHTTP10(t *testing.T) {
+	r := newRig(t, &control.Options{Token: token, SampleEvery: 1, PublicStatus: true})
+	r.start()
+	addr := strings.TrimPrefix(r.srv.URL, "http://")
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "GET /events HTTP/1.0\r\nHost: %s\r\n\r\n", addr)
+	require.NoError(t, err)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Empty(t, resp.TransferEncoding, "no chunks for HTTP/1.0")
+	assert.True(t, resp.Close)
+	sse := &sseReader{t: t, sc: bufio.NewScanner(resp.Body)}
+	name, hello := sse.next()
+	require.Equal(t, "hello", name)
+	assert.Equal(t, "Band - One", hello.Title)
+	r.ctl.Publish(control.Event{Type: "metadata", Title: "After"})
+	assert.Equal(t, "After", sse.until("metadata").Title)
+	require.NoError(t, r.ctl.Close())
+	for sse.sc.Scan() {
+	}
+	assert.NoError(t, sse.sc.Err(), "the stream ends with the connection")
+}
