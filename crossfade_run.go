@@ -257,11 +257,13 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 	}
 
 	x.rampPos, x.rampLen = 0, 0
-	if lenA < x.format.Samples(100*time.Millisecond) {
-		// A nearly empty ending side (a tiny track reached by a skip) can
-		// carry no fade: the next track would fade in from silence after
-		// it. The two are joined with short ramps instead, as the tiny
-		// tracks of a starting side are (see smoothJoins).
+	if lenA < endLen && lenA < x.format.Samples(100*time.Millisecond) {
+		// A nearly empty track as the ending side (a tiny track reached by
+		// a skip) can carry no fade: the next track would fade in from
+		// silence after it. The two are joined with short ramps instead,
+		// as the tiny tracks of a starting side are (see smoothJoins). An
+		// end window that is short because Duration is short crosses as
+		// usual.
 		r := x.format.Samples(5 * time.Millisecond)
 		x.fast = newXfMix(ending, starting, min(r, lenA/2), r, true)
 		if lenB < r {
