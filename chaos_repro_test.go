@@ -298,3 +298,27 @@ func TestChaosReproSkipToTinyTrackDeadAir(t *testing.T) {
 		}
 	}
 }
+
+// A second Skip in the last samples of a transition (seed 9): the first
+// ended the ending side, the second ends the starting track, but less
+// than a frame of the transition was left to fade over, and the cut was
+// stopped there at a gain of 0.27 (a step of 0.08 to silence). Such a
+// skip now waits for the transition's end and fades the track out as it
+// goes on from the lookahead.
+func TestChaosReproLateSkipInTransitionClick(t *testing.T) {
+	x, err := onair.Crossfade(onairtest.NewSource(&onairtest.Script{Segments: []onairtest.Segment{
+		{Len: 47950, Value: 0.5}, {Len: 6 * 8000, Value: 0.3}, {Len: 6 * 8000, Value: 0.4},
+	}}), &onair.CrossfadeOptions{Duration: 2 * time.Second, FadeIn: time.Second, FadeOut: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := onairtest.CollectDuration(t, x, 12*time.Second, &onairtest.Options{Format: reproFormat, OnTick: func(tick int) {
+		switch tick {
+		case 210: // the transition runs from sample 31950 to 47950
+			x.Node().Skip()
+		case 299: // 110 samples of it left
+			x.Node().Skip()
+		}
+	}})
+	reproSteps(t, c.Audio[0], 0.01)
+}

@@ -85,6 +85,8 @@ type Crossfader struct {
 	rampPos int // the body's fade-in after a degraded transition:
 	rampLen int // at rampPos of rampLen samples
 
+	skips int // Skips that wait for the end of the running transition
+
 	grid picGrid // the main video on the frame-rate grid
 }
 
@@ -248,6 +250,7 @@ func (x *Crossfader) reset() {
 	x.curMeta, x.lastMeta = nil, nil
 	x.grid.reset()
 	x.rampPos, x.rampLen = 0, 0
+	x.skips = 0
 }
 
 // Ready reports whether the operator can play: a transition runs, or the
@@ -296,15 +299,28 @@ func (g *xfGen) Skip() {
 		x.endTransition()
 		x.rampPos, x.rampLen = 0, r
 		return
+	case x.fast != nil && x.fast.length-x.fast.pos < r:
+		// Less than a frame of the transition is left, too little to
+		// fade over: the skip ends the track playing as it goes on from
+		// the lookahead, when the transition is over.
+		x.skips++
+		return
 	case x.fast != nil:
 		// The fade-out of an earlier skip, or a transition whose ending
-		// side an earlier skip ended: that track is gone already; the one
-		// playing (the starting side, whose rest is at the head of the
-		// lookahead) is the one to end.
+		// side has ended: that track is gone already; the one playing
+		// (the starting side, whose rest is at the head of the lookahead)
+		// is the one to end.
 		x.fast.cut(r)
 	default:
 		x.fadeOutNow(r)
 	}
+	x.dropTrack(r)
+}
+
+// dropTrack drops the rest of the track at the head of the lookahead
+// (skipping the input when the lookahead does not reach the next track)
+// and makes the next track fade in over r samples.
+func (x *Crossfader) dropTrack(r int) {
 	head := x.la.head
 	if m, ok := x.la.firstMarkAfter(head); ok {
 		x.la.drop(int(m - head))

@@ -312,6 +312,11 @@ func (x *Crossfader) playTransition(f *Frame) bool {
 			return false
 		}
 		x.endTransition()
+		n := x.skips
+		x.skips = 0
+		for range n { // the skips that came too late to fade inside it
+			(*xfGen)(x).Skip()
+		}
 		return true
 	}
 	tn := x.user.Node()

@@ -47,8 +47,9 @@ type Options struct {
 	// packet for this long. It defaults to 10s.
 	MediaTimeout time.Duration
 	// Logger receives the server's logs: publishers connected,
-	// disconnected (with the reason) and refused, packet losses. It
-	// defaults to discarding them.
+	// disconnected (with the reason) and refused, packet losses, and
+	// pion's own lines (attribute "pion": ice, dtls...; its Info lines at
+	// Debug). It defaults to discarding them.
 	Logger *slog.Logger
 }
 
@@ -128,7 +129,7 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	api, err := rtc.NewAPI(s.opts.ICE, true)
+	api, err := rtc.NewAPI(s.opts.ICE, true, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("whip: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -78,8 +79,12 @@ var videoCodecs = []webrtc.RTPCodecParameters{
 }
 
 // NewAPI builds an API for ice; with video, it also accepts video sections
-// (a publisher's).
-func NewAPI(ice ICE, video bool) (*API, error) {
+// (a publisher's). pion's own log lines go to log (nil: nowhere), never to
+// stderr.
+func NewAPI(ice ICE, video bool, log *slog.Logger) (*API, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: OpusCodec, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register opus: %w", err)
@@ -92,7 +97,7 @@ func NewAPI(ice ICE, video bool) (*API, error) {
 			return nil, fmt.Errorf("register %s: %w", c.MimeType, err)
 		}
 	}
-	var se webrtc.SettingEngine
+	se := webrtc.SettingEngine{LoggerFactory: pionLogs{log}}
 	disc, failed := ice.DisconnectedTimeout, ice.FailedTimeout
 	if disc <= 0 {
 		disc = 5 * time.Second

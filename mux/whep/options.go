@@ -34,8 +34,9 @@ type Options struct {
 	// never completes ICE). It defaults to 15s.
 	ConnectTimeout time.Duration
 	// Logger receives the server's logs: one line per listener connected,
-	// disconnected or refused, with the reason. It defaults to discarding
-	// them.
+	// disconnected or refused, with the reason, and pion's own lines
+	// (attribute "pion": ice, dtls...; its Info lines at Debug). It
+	// defaults to discarding them.
 	Logger *slog.Logger
 }
 

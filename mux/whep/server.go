@@ -54,7 +54,7 @@ func NewServer(opts *Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	api, err := rtc.NewAPI(s.opts.ICE, false)
+	api, err := rtc.NewAPI(s.opts.ICE, false, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("whep: %w", err)
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 // NewAPI returns a client API for Opus that offers loopback candidates.
-func NewAPI() (*rtc.API, error) { return rtc.NewAPI(rtc.ICE{Loopback: true}, false) }
+func NewAPI() (*rtc.API, error) { return rtc.NewAPI(rtc.ICE{Loopback: true}, false, nil) }
 
 // Packet is a received RTP packet and when it arrived.
 type Packet struct {
