@@ -6,7 +6,7 @@ SHELL := /bin/bash
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-graph bench-loudness bench-delivery vet soak
+.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-graph bench-loudness bench-filter bench-delivery vet soak
 
 all: test
 
@@ -83,3 +83,8 @@ bench-graph:
 # (analysis, Normalize, Limit) and prints each song's loudness.
 bench-loudness: ffmpeg
 	$(FFENV) && go run ./internal/cmd/benchloudness $(ARGS)
+
+# The filter operators' cost per frame (audio and video) against the ffmpeg
+# program running the same filter graphs.
+bench-filter: ffmpeg
+	scripts/filter-bench.sh

@@ -85,7 +85,7 @@ func (c *Clock) run(ctx context.Context) error {
 			lag := -ahead
 			c.lagNS.Store(int64(lag))
 			if lag >= c.opts.MaxLatency {
-				c.log.Error("clock too late: resetting outputs", "clock", c.name, "lag", lag.Round(time.Millisecond))
+				c.log.Error("clock too late: resetting outputs", FaultClockReset.Attr(), LogClock, c.name, LogLag, lag.Round(time.Millisecond))
 				c.reset()
 				t0 = time.Now()
 				n = 0
@@ -94,7 +94,7 @@ func (c *Clock) run(ctx context.Context) error {
 			}
 			if lag >= c.opts.LagLogThreshold && now.Sub(lastLog) >= time.Second {
 				lastLog = now
-				c.log.Warn("clock late: catching up", "clock", c.name, "lag", lag.Round(time.Millisecond))
+				c.log.Warn("clock late: catching up", FaultClockCatchUp.Attr(), LogClock, c.name, LogLag, lag.Round(time.Millisecond))
 			}
 		}
 	}

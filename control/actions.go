@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -67,8 +68,17 @@ func (c *Controller) Skip(ctx context.Context, id string) (Done, error) {
 }
 
 // Push appends a request to a queue given in [Station.Queues]: an http or
-// https URL, or a local file under one of Options.PushDirs.
-func (c *Controller) Push(ctx context.Context, queueID, uri string) (Done, error) {
+// https URL, or a local file under one of Options.PushDirs. The request's
+// track carries m, when not empty: its keys (title, artist, ...) override
+// the file's tags of the same name (see
+// [decode.QueueSource.PushMetadata]). m is checked as for
+// [Controller.InsertMetadata].
+func (c *Controller) Push(ctx context.Context, queueID, uri string, m onair.Metadata) (Done, error) {
+	if len(m) > 0 {
+		if err := checkMetadata(m); err != nil {
+			return Done{}, err
+		}
+	}
 	n, h, err := c.find(queueID)
 	if err != nil {
 		return Done{}, err
@@ -81,7 +91,8 @@ func (c *Controller) Push(ctx context.Context, queueID, uri string) (Done, error
 	if err != nil {
 		return Done{}, err
 	}
-	return c.run(ctx, h, "push", queueID, func() error { q.Push(uri); return nil })
+	mc := maps.Clone(m)
+	return c.run(ctx, h, "push", queueID, func() error { q.PushMetadata(uri, mc); return nil })
 }
 
 // checkURI accepts http(s) URLs and local files under Options.PushDirs.
@@ -116,13 +127,8 @@ func (c *Controller) InsertMetadata(ctx context.Context, id string, m onair.Meta
 	if len(m) == 0 {
 		return Done{}, &Error{Status: 400, Msg: "no metadata given"}
 	}
-	if len(m) > 32 {
-		return Done{}, &Error{Status: 400, Msg: fmt.Sprintf("%d metadata keys: at most 32", len(m))}
-	}
-	for k, v := range m {
-		if k == "" || len(k) > 64 || len(v) > 1024 {
-			return Done{}, &Error{Status: 400, Msg: fmt.Sprintf("metadata key %.64q: keys are 1 to 64 bytes, values at most 1024", k)}
-		}
+	if err := checkMetadata(m); err != nil {
+		return Done{}, err
 	}
 	n, h, err := c.find(id)
 	if err != nil {
@@ -131,11 +137,22 @@ func (c *Controller) InsertMetadata(ctx context.Context, id string, m onair.Meta
 	if n.Output() != nil {
 		return Done{}, &Error{Status: 422, Msg: fmt.Sprintf("%q is an output: insert metadata in its source %q", id, n.Output().Source().Node().ID())}
 	}
-	mc := make(onair.Metadata, len(m))
-	for k, v := range m {
-		mc[k] = v
-	}
+	mc := maps.Clone(m)
 	return c.run(ctx, h, "metadata", id, func() error { n.InsertMetadata(mc, newTrack); return nil })
+}
+
+// checkMetadata bounds metadata given by a client: at most 32 keys of 1
+// to 64 bytes, values of at most 1024.
+func checkMetadata(m onair.Metadata) error {
+	if len(m) > 32 {
+		return &Error{Status: 400, Msg: fmt.Sprintf("%d metadata keys: at most 32", len(m))}
+	}
+	for k, v := range m {
+		if k == "" || len(k) > 64 || len(v) > 1024 {
+			return &Error{Status: 400, Msg: fmt.Sprintf("metadata key %.64q: keys are 1 to 64 bytes, values at most 1024", k)}
+		}
+	}
+	return nil
 }
 
 // Select makes a switching operator play its child child by hand (see

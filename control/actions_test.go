@@ -84,6 +84,22 @@ func TestActions(t *testing.T) {
 		}
 		assert.True(t, played, "the pushed file plays: %+v", r.source(r.status(), "main"))
 	})
+	t.Run("push with metadata", func(t *testing.T) {
+		path := tone(t, r.dir, "request2.wav")
+		rep := r.act("/push", jsonBody(map[string]any{"queue": "requests", "uri": path,
+			"metadata": map[string]string{"title": "Dedication", "requested_by": "Ann"}}))
+		assert.Equal(t, "push", rep.body["action"])
+		played := false
+		for range 100 {
+			r.clk.Tick()
+			if r.status().Title == "Listener - Dedication" {
+				played = true
+				break
+			}
+		}
+		require.True(t, played, "the pushed track carries the pushed title over the file's: %+v", r.source(r.status(), "main"))
+		assert.Equal(t, "Ann", r.status().NowPlaying["requested_by"])
+	})
 }
 
 func TestActionsGoAPI(t *testing.T) {

@@ -40,38 +40,7 @@ func TestMain(m *testing.M) {
 // event × events per second is the cost at real time; a station sends
 // about one event a second (listener counts, titles, output states).
 func BenchmarkSSE1000(b *testing.B) {
-	const n = 1000
-	g, err := onair.NewGraph(nil)
-	require.NoError(b, err)
-	c, err := New(&Station{Graph: g}, &Options{ReadOnly: true, PublicStatus: true})
-	require.NoError(b, err)
-	srv := httptest.NewServer(c)
-	defer srv.Close()
-
-	runtime.GC()
-	var m0 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", sseClientsEnv, strings.TrimPrefix(srv.URL, "http://"), n))
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(b, err)
-	require.NoError(b, cmd.Start())
-	lines := bufio.NewScanner(stdout)
-	defer func() {
-		_ = c.Close()                // ends the streams,
-		srv.CloseClientConnections() // and their connections: the clients exit
-		_ = cmd.Wait()
-	}()
-	for c.Subscribers() < n {
-		time.Sleep(time.Millisecond)
-	}
-	runtime.GC()
-	var m1 runtime.MemStats
-	runtime.ReadMemStats(&m1)
-	heap := float64(m1.HeapInuse-m0.HeapInuse) / (1 << 20)
-	stack := float64(m1.StackInuse-m0.StackInuse) / (1 << 20)
-
+	c, lines, heap, stack := sseStation(b, 1000)
 	e := Event{Type: "metadata", Time: time.Now(), Source: "crossfade", Title: "Artist - A rather long title", Metadata: onair.Metadata{"title": "A rather long title", "artist": "Artist"}}
 	cpu0 := cpuTime()
 	b.ReportAllocs()
@@ -84,6 +53,71 @@ func BenchmarkSSE1000(b *testing.B) {
 	b.ReportMetric((cpuTime()-cpu0).Seconds()*1e3/float64(b.N), "server-cpu-ms/event")
 	b.ReportMetric(heap, "heap-MB")
 	b.ReportMetric(stack, "stack-MB")
+}
+
+// BenchmarkSSE1000RealTime measures the share of a core the server
+// spends on 1,000 streams at real time: one event a second for ten
+// seconds per op, keep-alives and garbage collection included. (The
+// changes Controller.Run finds in one check, listener counts, titles,
+// output states, are one write to each stream.)
+func BenchmarkSSE1000RealTime(b *testing.B) {
+	c, lines, _, _ := sseStation(b, 1000)
+	e := Event{Type: "metadata", Time: time.Now(), Source: "crossfade", Title: "Artist - A rather long title", Metadata: onair.Metadata{"title": "A rather long title", "artist": "Artist"}}
+	var cpu, wall time.Duration
+	for b.Loop() {
+		t := time.NewTicker(time.Second)
+		start, cpu0 := time.Now(), cpuTime()
+		for range 10 {
+			<-t.C
+			c.hub.publish(e)
+			if !lines.Scan() {
+				b.Fatalf("the client process stopped: %v", lines.Err())
+			}
+		}
+		t.Stop()
+		cpu += cpuTime() - cpu0
+		wall += time.Since(start)
+	}
+	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "core-%")
+}
+
+// sseStation serves the events of an empty graph's controller to n HTTP
+// clients (raw connections in a child process) and returns the
+// controller, the clients' output (a line each time all of them got one
+// more "metadata" event), and the heap and goroutine stacks, in MB, that
+// the streams hold.
+func sseStation(b *testing.B, n int) (c *Controller, lines *bufio.Scanner, heap, stack float64) {
+	g, err := onair.NewGraph(nil)
+	require.NoError(b, err)
+	c, err = New(&Station{Graph: g}, &Options{ReadOnly: true, PublicStatus: true})
+	require.NoError(b, err)
+	srv := httptest.NewServer(c)
+
+	runtime.GC()
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d", sseClientsEnv, strings.TrimPrefix(srv.URL, "http://"), n))
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(b, err)
+	require.NoError(b, cmd.Start())
+	lines = bufio.NewScanner(stdout)
+	b.Cleanup(func() {
+		_ = c.Close()                // ends the streams,
+		srv.CloseClientConnections() // and their connections: the clients exit
+		_ = cmd.Wait()
+		srv.Close()
+	})
+	for c.Subscribers() < n {
+		time.Sleep(time.Millisecond)
+	}
+	runtime.GC()
+	var m1 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	heap = float64(int64(m1.HeapInuse)-int64(m0.HeapInuse)) / (1 << 20)
+	stack = float64(int64(m1.StackInuse)-int64(m0.StackInuse)) / (1 << 20)
+	return c, lines, heap, stack
 }
 
 // sseClients connects n clients to the events stream at addr, given as

@@ -85,7 +85,7 @@ type Options struct {
 	// defaults to 500ms.
 	EventInterval time.Duration
 	// MaxSubscribers bounds the event streams served at once (GET
-	// /events); more get 503. It defaults to 10,000 (about 27 KB each,
+	// /events); more get 503. It defaults to 10,000 (about 5 KB each,
 	// see BenchmarkSSE1000).
 	MaxSubscribers int
 	// EventBuffer is the number of events a subscriber may lag behind
@@ -107,7 +107,7 @@ type Options struct {
 //	GET  /status     the status document (see [Status])
 //	GET  /events     Server-Sent Events (see [Event])
 //	POST /skip       {"source": ID}
-//	POST /push       {"queue": ID, "uri": PATH}
+//	POST /push       {"queue": ID, "uri": PATH, "metadata": {...}}; metadata is optional
 //	POST /metadata   {"source": ID, "metadata": {...}, "new_track": false}
 //	POST /select     {"switch": ID, "child": ID}; "child": "" gives the choice back
 //	POST /stop       {"output": ID}

@@ -2,8 +2,6 @@ package control
 
 import (
 	"context"
-	"encoding/json"
-	"sync"
 	"time"
 
 	"github.com/onair-go/onair"
@@ -17,14 +15,21 @@ import (
 //
 //   - "track": a new track started on [Station.NowPlaying] (Source,
 //     Metadata, Title); "metadata": new metadata within a track.
-//   - "mount_title": the title a mount's listeners get changed (Mount,
-//     Title, Offset: the size of the mount's stream when the change was
-//     seen, within Options.EventInterval of the byte where the title
-//     applies). This is the title of what the mount's players receive, after
-//     the encoder's and the muxer's delay; a player shows it for the mount
-//     it plays, while the "track" event comes when the graph makes the
-//     track. A player that knows how far it is behind the stream's end (its
-//     buffer, the burst it got on connecting) can delay it by that much.
+//   - "mount_title": the title a mount's listeners hear changed (Mount,
+//     Title, Offset: the stream offset where the title starts). It is
+//     aligned to the listeners, not to the encoder: a title the graph
+//     makes goes through the encoder and the muxer (the mount's Title,
+//     at the end of its stream), then is heard by a listener when its
+//     player plays the title's first byte. A listener that connected
+//     with a whole burst and keeps up plays BurstSize bytes before the
+//     end of the stream (listen.Mount.Heard), so the event comes when the
+//     stream's end is BurstSize bytes past Offset (at 128 kbit/s and the
+//     default 64 KiB burst, 4 s after the muxer), within
+//     Options.EventInterval. A player shows it for the mount it plays,
+//     while the "track" event comes when the graph makes the track.
+//     What a player buffers beyond its burst before it starts playing is
+//     not seen by the server; each listener's own title (the title at
+//     its position minus its burst) is in listen.Mount.Listeners.
 //   - "listeners": a mount's listener count changed (Mount, Listeners).
 //   - "output": an output's state changed (Output, State).
 //   - "lag": a clock's lag crossed 100 ms, up or down (Clock, Lag).
@@ -75,89 +80,13 @@ func (c *Controller) Subscribe() (<-chan Event, func()) {
 // Subscribers returns the number of subscriptions (SSE streams included).
 func (c *Controller) Subscribers() int { return c.hub.count() }
 
-// hub fans events out to subscribers without ever blocking the
-// publisher.
-type hub struct {
-	size   int
-	mu     sync.Mutex
-	subs   map[*sub]struct{}
-	closed bool
-}
-
-type sub struct {
-	ch     chan Event
-	missed int // guarded by hub.mu
-}
-
-func newHub(size int) *hub { return &hub{size: size, subs: map[*sub]struct{}{}} }
-
-func (h *hub) subscribe() (<-chan Event, func()) {
-	s := &sub{ch: make(chan Event, h.size)}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		close(s.ch)
-		return s.ch, func() {}
-	}
-	h.subs[s] = struct{}{}
-	var once sync.Once
-	return s.ch, func() {
-		once.Do(func() {
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if _, ok := h.subs[s]; ok {
-				delete(h.subs, s)
-				close(s.ch)
-			}
-		})
-	}
-}
-
-func (h *hub) publish(e Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.subs) == 0 {
-		return
-	}
-	e.Missed = 0
-	e.wire, _ = json.Marshal(e)
-	for s := range h.subs {
-		e := e
-		if s.missed > 0 {
-			e.Missed, e.wire = s.missed, nil
-		}
-		select {
-		case s.ch <- e:
-			s.missed = 0
-		default:
-			s.missed++
-		}
-	}
-}
-
-func (h *hub) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs)
-}
-
-func (h *hub) close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.closed = true
-	for s := range h.subs {
-		close(s.ch)
-		delete(h.subs, s)
-	}
-}
-
 // Run watches the station for the events that have no callback of their
 // own (listeners, outputs, mount titles, lag), every
 // Options.EventInterval, until ctx is done. It returns ctx's cause.
 func (c *Controller) Run(ctx context.Context) error {
 	t := time.NewTicker(c.opts.EventInterval)
 	defer t.Stop()
-	w := &watcher{c: c, outputs: map[string]string{}, listeners: map[string]int{}, titles: map[string]string{}, late: map[string]bool{}}
+	w := newWatcher(c)
 	w.check()
 	for {
 		select {
@@ -167,6 +96,10 @@ func (c *Controller) Run(ctx context.Context) error {
 			w.check()
 		}
 	}
+}
+
+func newWatcher(c *Controller) *watcher {
+	return &watcher{c: c, outputs: map[string]string{}, listeners: map[string]int{}, titles: map[string]string{}, late: map[string]bool{}}
 }
 
 // watcher remembers what the last check saw.
@@ -183,10 +116,12 @@ type watcher struct {
 func (w *watcher) check() {
 	s := w.c.Status()
 	now := time.Now().UTC()
+	var es []Event
 	pub := func(e Event) {
 		e.Time = now
-		w.c.hub.publish(e)
+		es = append(es, e)
 	}
+	defer func() { w.c.hub.publishAll(es) }()
 	for _, o := range s.Outputs {
 		if o.State != "unknown" && w.outputs[o.ID] != o.State {
 			w.outputs[o.ID] = o.State
@@ -199,9 +134,9 @@ func (w *watcher) check() {
 				pub(Event{Type: "listeners", Mount: o.Mount, Listeners: &n})
 			}
 		}
-		if o.Mount != "" && o.Title != "" && w.titles[o.Mount] != o.Title {
-			w.titles[o.Mount] = o.Title
-			pub(Event{Type: "mount_title", Mount: o.Mount, Title: o.Title, Offset: o.Bytes})
+		if o.Mount != "" && o.HeardTitle != "" && w.titles[o.Mount] != o.HeardTitle {
+			w.titles[o.Mount] = o.HeardTitle
+			pub(Event{Type: "mount_title", Mount: o.Mount, Title: o.HeardTitle, Offset: o.HeardFrom})
 		}
 	}
 	for _, cl := range s.Clocks {

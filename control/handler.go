@@ -105,7 +105,7 @@ func (c *Controller) serveAction(w http.ResponseWriter, r *http.Request, action 
 	case "skip":
 		d, err = c.Skip(ctx, req.Source)
 	case "push":
-		d, err = c.Push(ctx, req.Queue, req.URI)
+		d, err = c.Push(ctx, req.Queue, req.URI, req.Metadata)
 	case "metadata":
 		d, err = c.InsertMetadata(ctx, req.Source, req.Metadata, req.NewTrack)
 	case "select":

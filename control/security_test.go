@@ -52,6 +52,7 @@ func TestRefused(t *testing.T) {
 		{"push to a non-queue", "POST", "/push", `{"queue":"music","uri":"http://127.0.0.1/x.mp3"}`, nil, 422, `"music" is not a request queue`},
 		{"push a file outside the dirs", "POST", "/push", `{"queue":"requests","uri":"/etc/passwd"}`, nil, 403, "outside Options.PushDirs"},
 		{"push a relative path", "POST", "/push", `{"queue":"requests","uri":"../x.mp3"}`, nil, 422, "absolute"},
+		{"push with a bad metadata key", "POST", "/push", `{"queue":"requests","uri":"http://127.0.0.1/x.mp3","metadata":{"":"x"}}`, nil, 400, "keys are 1 to 64 bytes"},
 		{"push another scheme", "POST", "/push", `{"queue":"requests","uri":"file:///etc/passwd"}`, nil, 422, `scheme "file"`},
 		{"select on a non-switch", "POST", "/select", `{"switch":"music","child":"live"}`, nil, 422, `"music" is not a switch`},
 		{"select a non-child", "POST", "/select", `{"switch":"main","child":"dummy"}`, nil, 422, "its children: requests, music, live"},

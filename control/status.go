@@ -48,6 +48,9 @@ type ClockStatus struct {
 	Sync      string  `json:"sync,omitempty"`
 	Outputs   int     `json:"outputs"`
 	SubClocks int     `json:"sub_clocks"`
+	// Resets counts the times a real-time clock fell more than its
+	// maximum latency behind and reset its outputs.
+	Resets uint64 `json:"resets"`
 	// SampledTick is the tick of the last sample of its sources (0: none
 	// yet, or a clock the controller does not reach).
 	SampledTick uint64 `json:"sampled_tick"`
@@ -104,9 +107,14 @@ type OutputStatus struct {
 	Mount      string `json:"mount,omitempty"`
 	Listeners  *int   `json:"listeners,omitempty"`
 	Peak       int    `json:"peak_listeners,omitempty"`
-	// Title is the title the mount's listeners get now (ICY), Connection
-	// the Icecast connection's state.
+	// Title is the mount's current title, the last the muxer reached (and
+	// what ICY listeners get at the end of the stream); HeardTitle is the
+	// title its listeners hear now, BurstSize bytes of stream earlier
+	// (see listen.Mount.Heard), and HeardFrom the stream offset where it
+	// starts. Connection is the Icecast connection's state.
 	Title      string `json:"title,omitempty"`
+	HeardTitle string `json:"heard_title,omitempty"`
+	HeardFrom  int64  `json:"heard_from,omitempty"`
 	Connection string `json:"connection,omitempty"`
 }
 
@@ -117,6 +125,11 @@ type EncoderStatus struct {
 	Frames  int64  `json:"frames"`
 	Packets int64  `json:"packets"`
 	Streams int64  `json:"streams"`
+	// Errors counts the codec's failures; CPU is the time spent in the
+	// codec's calls, the codec's CPU time while a core is free for it
+	// (see encode.Stats).
+	Errors int64   `json:"errors"`
+	CPU    float64 `json:"cpu_seconds"`
 }
 
 // HarborStatus is one harbor mount (a live input).
@@ -152,7 +165,7 @@ func (c *Controller) Status() *Status {
 		for _, cs := range g.Status() {
 			st := ClockStatus{
 				Name: cs.Name, Kind: cs.Kind.String(), Ticks: cs.Ticks, Time: cs.Time.Seconds(), Lag: cs.Lag.Seconds(),
-				Sync: cs.Sync, Outputs: cs.Outputs, SubClocks: cs.SubClocks,
+				Sync: cs.Sync, Outputs: cs.Outputs, SubClocks: cs.SubClocks, Resets: cs.Resets,
 			}
 			for _, p := range parts {
 				if p.clock.Name() == cs.Name {
@@ -205,7 +218,8 @@ func (c *Controller) Status() *Status {
 	}
 	for _, e := range c.st.Encoders {
 		st := e.Stats()
-		s.Encoders = append(s.Encoders, EncoderStatus{ID: e.Node().ID(), Encodes: st.Encodes, Frames: st.Frames, Packets: st.Packets, Streams: st.Streams})
+		s.Encoders = append(s.Encoders, EncoderStatus{ID: e.Node().ID(), Encodes: st.Encodes, Frames: st.Frames, Packets: st.Packets, Streams: st.Streams,
+			Errors: st.Errors, CPU: st.CPU.Seconds()})
 	}
 	for _, m := range c.st.Harbors {
 		st := m.Stats()
@@ -240,6 +254,7 @@ func (c *Controller) outputStatus(ns *nodeSample, ss SourceStatus) OutputStatus 
 		l := st.Listeners
 		os.Mount, os.Listeners, os.Peak, os.Title = info.mount.Path(), &l, st.Peak, st.Title
 		os.Bytes, os.Drops = st.Bytes, int64(st.Dropped)
+		os.HeardTitle, os.HeardFrom = info.mount.Heard()
 	case info.hls != nil:
 		st := info.hls.Stats()
 		os.Bytes, os.Drops, os.Segments, os.Errors = st.Bytes, st.Dropped, st.Segments, st.Errors

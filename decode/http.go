@@ -222,16 +222,19 @@ func (h *HTTPSource) stop() {
 // logStatus logs how a connection ended and when the next one starts.
 func (h *HTTPSource) logStatus(err error, played bool, delay time.Duration) {
 	var se *HTTPStatusError
+	attrs := []any{onair.FaultReconnect.Attr(), onair.LogSource, h.opts.ID, onair.LogURL, h.url, onair.LogRetryIn, delay}
+	if err != nil {
+		attrs = append(attrs, onair.LogErr, err)
+	}
 	switch {
 	case errors.As(err, &se):
-		h.log.Error("http stream: server error, reconnecting", "source", h.opts.ID, "url", h.url,
-			"status", se.Status, "retry_in", delay)
+		h.log.Error("http stream: server error, reconnecting", append(attrs, "status", se.Status)...)
 	case err == nil:
-		h.log.Info("http stream: the server ended the stream, reconnecting", "source", h.opts.ID, "url", h.url, "retry_in", delay)
+		h.log.Info("http stream: the server ended the stream, reconnecting", attrs...)
 	case played:
-		h.log.Warn("http stream: connection lost, reconnecting", "source", h.opts.ID, "url", h.url, "err", err, "retry_in", delay)
+		h.log.Warn("http stream: connection lost, reconnecting", attrs...)
 	default:
-		h.log.Error("http stream: cannot connect", "source", h.opts.ID, "url", h.url, "err", err, "retry_in", delay)
+		h.log.Error("http stream: cannot connect", attrs...)
 	}
 }
 

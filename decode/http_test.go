@@ -2,7 +2,6 @@ package decode_test
 
 import (
 	"errors"
-	"log/slog"
 	"net"
 	"net/http"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -214,9 +214,11 @@ func TestHTTPReconnect(t *testing.T) {
 		titles: map[int]string{1: "On Air"}, hold: true}
 	srv1, addr := serve(t, "127.0.0.1:0", stream)
 	logs := &logtest.Handler{}
+	fl := faulttest.New()
+	fl.Next = logs
 	src, err := decode.HTTP("http://"+addr+"/live.mp3", &decode.HTTPOptions{
 		Prebuffer: 300 * time.Millisecond, MinDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond,
-		Logger: slog.New(logs),
+		Logger: fl.Logger(),
 	})
 	require.NoError(t, err)
 	defer src.Close()
@@ -270,6 +272,12 @@ func TestHTTPReconnect(t *testing.T) {
 	assert.Empty(t, r.cap.short, "the output never missed audio")
 	r.run(20)
 	assert.Equal(t, titles+1, countTitle(r.cap.meta, "On Air"), "the title arrives again after the reconnection")
+
+	// Each attempt to connect again is one reconnect record, counted once.
+	require.NoError(t, src.Close())
+	attempts := len(logs.Find("cannot connect")) + len(logs.Find("reconnecting"))
+	require.Positive(t, attempts)
+	fl.Check(t, onair.FaultReconnect, onair.LogSource, src.Node().ID(), attempts, onair.LogURL, onair.LogRetryIn)
 }
 
 func countTitle(meta []onair.MetadataAt, title string) int {

@@ -114,7 +114,7 @@ func (r *runner) failed(e entry, err error) {
 	p := r.p
 	r.closeLast()
 	r.fails++
-	p.opts.log.Error("cannot play entry: skipped", "source", p.opts.id, "path", e.path, "err", err)
+	p.opts.log.Error("cannot play entry: skipped", onair.FaultFileSkipped.Attr(), onair.LogSource, p.opts.id, onair.LogPath, e.path, onair.LogErr, err)
 	if p.opts.onFail != nil {
 		p.opts.onFail(e.path, err)
 	}

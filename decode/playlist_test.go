@@ -3,7 +3,6 @@ package decode_test
 import (
 	"bytes"
 	"encoding/binary"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,11 +98,11 @@ func TestPlaylistBadEntries(t *testing.T) {
 	lines = append(lines, good2)
 	m3u := writeFile(t, filepath.Join(dir, "list.m3u"), []byte(strings.Join(lines, "\n")))
 
-	var logs bytes.Buffer
+	fl := faulttest.New()
 	var fails failLog
 	pl, err := decode.Playlist(m3u, &decode.PlaylistOptions{
 		Once: true, Synchronous: true, OnFail: fails.onFail,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Logger: fl.Logger(),
 	})
 	require.NoError(t, err)
 	defer pl.Close()
@@ -116,9 +116,16 @@ func TestPlaylistBadEntries(t *testing.T) {
 			assert.ErrorAs(t, errs[0], &pe, "%s", kind)
 			t.Logf("%-17s %v", kind, errs[0])
 		}
-		assert.Equal(t, 1, strings.Count(logs.String(), "path="+p+" "), "%s: one logged error", kind)
+		n := 0
+		for _, rec := range fl.Records(onair.FaultFileSkipped) {
+			if rec.Attrs[onair.LogPath] == p {
+				n++
+			}
+		}
+		assert.Equal(t, 1, n, "%s: one file_skipped record", kind)
 	}
 	assert.Equal(t, len(bad), fails.count())
+	fl.Check(t, onair.FaultFileSkipped, onair.LogSource, pl.Node().ID(), len(bad), onair.LogPath, onair.LogErr)
 	frame := r.g.Format().FrameSize()
 	assert.InDelta(t, 44100, r.cap.samples, float64(frame))
 	// No gap: every frame is full but the last.

@@ -3,6 +3,7 @@ package decode
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -75,9 +76,19 @@ func Queue(opts *QueueOptions) (*QueueSource, error) {
 func (q *QueueSource) Node() *onair.Node { return q.node }
 
 // Push appends the media file at path to the queue.
-func (q *QueueSource) Push(path string) {
+func (q *QueueSource) Push(path string) { q.PushMetadata(path, nil) }
+
+// PushMetadata appends the media file at path to the queue, with
+// metadata m (title, artist, ...) that its track carries: m's keys
+// override the file's tags of the same name, the file's other tags are
+// kept. m is copied.
+func (q *QueueSource) PushMetadata(path string, m onair.Metadata) {
+	e := entry{path: path}
+	if len(m) > 0 {
+		e.meta = maps.Clone(m)
+	}
 	q.mu.Lock()
-	q.pending = append(q.pending, entry{path: path})
+	q.pending = append(q.pending, e)
 	q.mu.Unlock()
 	q.p.request()
 }

@@ -66,3 +66,27 @@ func TestQueue(t *testing.T) {
 	assert.Equal(t, []string{"a.ogg", "b.m4a"}, names)
 	assert.False(t, q.Node().Ready(), "unready once drained")
 }
+
+// TestQueuePushMetadata: the metadata pushed with a request is the
+// track's, over the file's tags of the same name; the other tags stay,
+// and a plain Push keeps the file's own.
+func TestQueuePushMetadata(t *testing.T) {
+	dir := t.TempDir()
+	a := makeTone(t, dir, tone{name: "a.ogg", seconds: 0.2, codec: []string{"-c:a", "libvorbis"},
+		tags: map[string]string{"title": "File title", "artist": "File artist"}})
+	q, err := decode.Queue(&decode.QueueOptions{Synchronous: true})
+	require.NoError(t, err)
+	defer q.Close()
+	r := newRig(t, onair.MkSafe(q), false)
+	pushed := onair.Metadata{"title": "Pushed title", "requested_by": "operator"}
+	q.PushMetadata(a, pushed)
+	pushed["title"] = "changed after the push"
+	q.Push(a)
+	r.run(30)
+	require.Len(t, r.cap.meta, 2, "one track per request")
+	m := r.cap.meta[0].Metadata
+	assert.Equal(t, "Pushed title", m["title"], "the pushed title wins")
+	assert.Equal(t, "operator", m["requested_by"])
+	assert.Equal(t, "File artist", m["artist"], "the file's other tags stay")
+	assert.Equal(t, "File title", r.cap.meta[1].Metadata["title"], "a plain push has the file's tags")
+}

@@ -218,13 +218,14 @@ func (s *SRTSource) run(ctx context.Context) {
 		s.mu.Lock()
 		s.lastErr = err
 		s.mu.Unlock()
+		attrs := []any{onair.FaultReconnect.Attr(), onair.LogSource, s.opts.ID, onair.LogURL, s.url, onair.LogErr, err, onair.LogRetryIn, delay}
 		switch {
 		case errors.Is(err, ErrSRTRejected):
-			s.log.Error("srt stream: rejected by the peer", "source", s.opts.ID, "url", s.url, "err", err, "retry_in", delay)
+			s.log.Error("srt stream: rejected by the peer", attrs...)
 		case played:
-			s.log.Warn("srt stream: ended, reconnecting", "source", s.opts.ID, "url", s.url, "err", err, "retry_in", delay)
+			s.log.Warn("srt stream: ended, reconnecting", attrs...)
 		default:
-			s.log.Error("srt stream: cannot connect", "source", s.opts.ID, "url", s.url, "err", err, "retry_in", delay)
+			s.log.Error("srt stream: cannot connect", attrs...)
 		}
 		t := time.NewTimer(delay)
 		select {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/faulttest"
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,9 +69,12 @@ func TestSRTListener(t *testing.T) {
 	port := peertest.FreeUDPPort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	var connects atomic.Int32
+	logs := &logtest.Handler{}
+	fl := faulttest.New()
+	fl.Next = logs
 	src, err := decode.SRT(addr, &decode.SRTOptions{
 		Listener: true, Passphrase: srtSecret, Prebuffer: 500 * time.Millisecond, Timeout: 2 * time.Second,
-		MinDelay: 50 * time.Millisecond, OnConnect: func() { connects.Add(1) },
+		MinDelay: 50 * time.Millisecond, OnConnect: func() { connects.Add(1) }, Logger: fl.Logger(),
 	})
 	require.NoError(t, err)
 	r := newRig(t, src, true)
@@ -96,6 +101,13 @@ func TestSRTListener(t *testing.T) {
 	r.run(40)
 	checkSine(t, r, before, 40, "second stream")
 	assert.Len(t, slices.Compact(slices.Clone(r.cap.marks)), 2, "one track per stream (the end of one and the start of the next at one position): %v", r.cap.marks)
+
+	// The lost peer is one reconnect record (and a wait that timed out
+	// with no caller, one more each), each counted once.
+	require.NoError(t, src.Close())
+	attempts := len(logs.Find("srt stream: ended")) + len(logs.Find("cannot connect")) + len(logs.Find("rejected"))
+	require.Positive(t, len(logs.Find("srt stream: ended")))
+	fl.Check(t, onair.FaultReconnect, onair.LogSource, src.Node().ID(), attempts, onair.LogURL, onair.LogRetryIn, onair.LogErr)
 }
 
 // TestSRTCaller: the source calls FFmpeg listening; a wrong passphrase

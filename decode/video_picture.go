@@ -17,7 +17,7 @@ type scaler struct {
 	width, height int
 	pf            astiav.PixelFormat
 	name          string
-	layout        planeLayout
+	layout        av.PlaneLayout
 
 	sws *astiav.SoftwareScaleContext
 	key [3]int // source width, height, pixel format of sws
@@ -29,7 +29,7 @@ func newScaler(vf *onair.VideoFormat) (*scaler, error) {
 	if pf == astiav.PixelFormatNone {
 		return nil, fmt.Errorf("%w: unknown pixel format %q", onair.ErrInvalidFormat, vf.PixelFormat)
 	}
-	l, err := imageLayout(pf, vf.Width, vf.Height)
+	l, err := av.ImageLayout(pf, vf.Width, vf.Height)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", onair.ErrInvalidFormat, err)
 	}
@@ -68,23 +68,7 @@ func (s *scaler) scale(f *astiav.Frame) (onair.Picture, error) {
 
 // copyOut copies f (of the graph's size and format) into Go memory.
 func (s *scaler) copyOut(f *astiav.Frame) (onair.Picture, error) {
-	buf := make([]byte, s.layout.total)
-	n, err := f.ImageCopyToBuffer(buf, 1)
-	if err != nil {
-		return onair.Picture{}, av.Wrap("av_image_copy_to_buffer", err)
-	}
-	if n != s.layout.total {
-		return onair.Picture{}, fmt.Errorf("picture copy wrote %d bytes, want %d", n, s.layout.total)
-	}
-	p := onair.Picture{Width: s.width, Height: s.height, PixelFormat: s.name, Strides: s.layout.strides}
-	off := 0
-	for i, sz := range s.layout.sizes {
-		if sz > 0 {
-			p.Planes[i] = buf[off : off+sz : off+sz]
-			off += sz
-		}
-	}
-	return p, nil
+	return av.PictureFromFrame(f, s.name, s.layout)
 }
 
 // black returns a black picture of the graph's format.

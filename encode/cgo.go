@@ -11,28 +11,11 @@ package encode
 //#include <string.h>
 //#include <libavcodec/avcodec.h>
 //#include <libavutil/frame.h>
-//#include <libavutil/imgutils.h>
 //#include <libavutil/opt.h>
-//#include <libavutil/pixdesc.h>
 //
 //static int onair_copy_samples(AVFrame *f, int plane, int offset, const void *src, int bytes) {
 //	if (plane < 0 || plane >= AV_NUM_DATA_POINTERS || !f->data[plane]) return AVERROR(EINVAL);
 //	memcpy(f->data[plane] + offset, src, bytes);
-//	return 0;
-//}
-//
-//static int onair_copy_plane(AVFrame *f, int i, const uint8_t *src, int stride, int len) {
-//	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
-//	int lines[4];
-//	int ret, h;
-//	if (!d || i < 0 || i > 3) return AVERROR(EINVAL);
-//	ret = av_image_fill_linesizes(lines, f->format, f->width);
-//	if (ret < 0) return ret;
-//	if (lines[i] <= 0 || !f->data[i]) return 0;
-//	h = f->height;
-//	if (i == 1 || i == 2) h = -((-h) >> d->log2_chroma_h);
-//	if (stride < lines[i] || (long)stride * (h - 1) + lines[i] > (long)len) return AVERROR(EINVAL);
-//	av_image_copy_plane(f->data[i], f->linesize[i], src, stride, lines[i], h);
 //	return 0;
 //}
 //
@@ -75,17 +58,6 @@ func copyFloats(f *astiav.Frame, plane, offset int, src []float32) error {
 	ret := C.onair_copy_samples(cFrame(f), C.int(plane), C.int(offset*4), unsafe.Pointer(&src[0]), C.int(len(src)*4))
 	if ret < 0 {
 		return fmt.Errorf("encode: frame has no plane %d", plane)
-	}
-	return nil
-}
-
-// copyPlane copies plane i of a picture (rows of stride bytes) into f.
-func copyPlane(f *astiav.Frame, i int, src []byte, stride int) error {
-	if len(src) == 0 {
-		return nil
-	}
-	if ret := C.onair_copy_plane(cFrame(f), C.int(i), (*C.uint8_t)(unsafe.Pointer(&src[0])), C.int(stride), C.int(len(src))); ret < 0 {
-		return fmt.Errorf("encode: picture plane %d (stride %d, %d bytes) does not fit a %dx%d %s frame", i, stride, len(src), f.Width(), f.Height(), f.PixelFormat())
 	}
 	return nil
 }

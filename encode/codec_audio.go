@@ -88,7 +88,7 @@ func (e *AudioEncoder) init(o *AudioOptions) error {
 	setup := func(ctx *astiav.CodecContext) {
 		ctx.SetSampleFormat(e.format)
 		ctx.SetSampleRate(e.rate)
-		ctx.SetChannelLayout(layout(e.channels))
+		ctx.SetChannelLayout(av.DefaultLayout(e.channels))
 		ctx.SetTimeBase(astiav.NewRational(1, e.rate))
 		if o.BitRate > 0 {
 			ctx.SetBitRate(o.BitRate)
@@ -139,7 +139,7 @@ func (e *AudioEncoder) init(o *AudioOptions) error {
 func newAudioFrame(f astiav.SampleFormat, channels, rate, samples int) (*astiav.Frame, error) {
 	fr := astiav.AllocFrame()
 	fr.SetSampleFormat(f)
-	fr.SetChannelLayout(layout(channels))
+	fr.SetChannelLayout(av.DefaultLayout(channels))
 	fr.SetSampleRate(rate)
 	fr.SetNbSamples(samples)
 	if err := fr.AllocBuffer(0); err != nil {
@@ -173,27 +173,6 @@ func pickSampleFormat(l []astiav.SampleFormat) astiav.SampleFormat {
 		return astiav.SampleFormatFltp
 	}
 	return l[0]
-}
-
-// layout returns FFmpeg's default layout for n channels.
-func layout(n int) astiav.ChannelLayout {
-	switch n {
-	case 1:
-		return astiav.ChannelLayoutMono
-	case 3:
-		return astiav.ChannelLayout2Point1
-	case 4:
-		return astiav.ChannelLayout4Point0
-	case 5:
-		return astiav.ChannelLayout5Point0Back
-	case 6:
-		return astiav.ChannelLayout5Point1Back
-	case 7:
-		return astiav.ChannelLayout6Point1
-	case 8:
-		return astiav.ChannelLayout7Point1
-	}
-	return astiav.ChannelLayoutStereo
 }
 
 // Stream describes the encoded stream. The result is shared: do not

@@ -139,7 +139,7 @@ func (e *VideoEncoder) Encode(p *onair.Picture, emit PacketFunc) error {
 		}
 	}
 	if p.Width == e.width && p.Height == e.height && pf == e.pixFmt {
-		if err := copyPicture(e.frame, p); err != nil {
+		if err := av.CopyPicture(e.frame, p); err != nil {
 			return err
 		}
 	} else if err := e.convert(p, pf); err != nil {
@@ -148,16 +148,6 @@ func (e *VideoEncoder) Encode(p *onair.Picture, emit PacketFunc) error {
 	e.frame.SetPts(e.pts)
 	e.pts++
 	return e.sendHW(e.frame, emit)
-}
-
-// copyPicture copies p's planes into f (same size and format).
-func copyPicture(f *astiav.Frame, p *onair.Picture) error {
-	for i := range p.Planes {
-		if err := copyPlane(f, i, p.Planes[i], p.Strides[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // convert scales p (of pixel format pf) into the codec's frame.
@@ -182,7 +172,7 @@ func (e *VideoEncoder) convert(p *onair.Picture, pf astiav.PixelFormat) error {
 			return &av.Error{Op: "av_frame_get_buffer", Err: err}
 		}
 	}
-	if err := copyPicture(e.src, p); err != nil {
+	if err := av.CopyPicture(e.src, p); err != nil {
 		return err
 	}
 	if err := e.sws.ScaleFrame(e.src, e.frame); err != nil {

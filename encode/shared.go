@@ -3,6 +3,7 @@ package encode
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/onair-go/onair"
 )
@@ -21,6 +22,16 @@ type Stats struct {
 	// Streams is the number of codec instances opened: a new one starts
 	// after each flush (the input ran out).
 	Streams int64
+	// Errors counts the codec's failures: a codec that could not be
+	// opened, or an input frame it could not encode (each is also the
+	// error of a Generate, which the graph logs).
+	Errors int64
+	// CPU is the time the encoder's goroutine spent in the codec's
+	// calls, by the monotonic clock around each frame's calls: the
+	// codec's CPU time while a core is free for it (the calls never
+	// block), more while its thread waits for a core. Threads a codec
+	// starts for itself (x264's frame threads) are not counted.
+	CPU time.Duration
 }
 
 // Shared is a graph source that encodes one track of its input once and
@@ -170,6 +181,7 @@ func (g *sharedGen) Generate(f *onair.Frame) error {
 	t := in.Track(g.input)
 	if t == nil || t.Kind != g.enc.feed.kind() {
 		cn.Consume(n)
+		g.enc.stats.errors.Add(1)
 		return fmt.Errorf("encode: input has no %s track %q", g.enc.feed.kind(), g.input)
 	}
 	base := f.Len()

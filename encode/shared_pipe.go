@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
@@ -25,7 +26,7 @@ import (
 const pipeDepth = 1
 
 // counters are the atomics behind [Stats].
-type counters struct{ encodes, frames, packets, streams atomic.Int64 }
+type counters struct{ encodes, frames, packets, streams, errors, cpuNS atomic.Int64 }
 
 func (c *counters) snapshot() Stats {
 	return Stats{
@@ -33,6 +34,8 @@ func (c *counters) snapshot() Stats {
 		Frames:  c.frames.Load(),
 		Packets: c.packets.Load(),
 		Streams: c.streams.Load(),
+		Errors:  c.errors.Load(),
+		CPU:     time.Duration(c.cpuNS.Load()),
 	}
 }
 
@@ -108,6 +111,7 @@ func (e *trackEnc) encode(t *onair.Track, n int, short bool, out *onair.Track, b
 	if e.enc == nil {
 		enc, err := e.feed.open(t, e.format)
 		if err != nil {
+			e.stats.errors.Add(1)
 			return err
 		}
 		e.enc = enc
@@ -200,10 +204,10 @@ func (e *trackEnc) submit(j *encJob) {
 		e.jobs = make(chan *encJob, pipeDepth+1)
 		e.done = make(chan *encJob, pipeDepth+1)
 		e.wg.Add(1)
-		go func(jobs <-chan *encJob, done chan<- *encJob) {
+		go func(jobs <-chan *encJob, done chan<- *encJob, stats *counters) {
 			defer e.wg.Done()
 			for j := range jobs {
-				j.run()
+				stats.cpuNS.Add(int64(timedRun(j)))
 				done <- j
 				// The clock goroutine, waiting for this result, was just
 				// made runnable on this P: let it run now rather than
@@ -212,7 +216,7 @@ func (e *trackEnc) submit(j *encJob) {
 				// of 1.49.
 				runtime.Gosched()
 			}
-		}(e.jobs, e.done)
+		}(e.jobs, e.done, e.stats)
 	}
 	e.jobs <- j
 	e.inflight++
@@ -226,6 +230,9 @@ func (e *trackEnc) collect(out *onair.Track, st *onair.StreamInfo, base, n int, 
 	e.stats.packets.Add(int64(len(j.packets)))
 	e.stats.frames.Store(e.frames + j.frames)
 	err := j.err
+	if err != nil {
+		e.stats.errors.Add(1)
+	}
 	e.release(j)
 	return err
 }

@@ -81,6 +81,8 @@ func TestSharedAudioEncodesOnce(t *testing.T) {
 
 	assert.EqualValues(t, ticks, st.Encodes, "one encode per tick for two outputs")
 	assert.EqualValues(t, 1, st.Streams)
+	assert.Zero(t, st.Errors)
+	assert.Positive(t, st.CPU, "CPU time spent in the codec")
 	assert.InDelta(t, ticks*882/1024, st.Frames, 2, "codec frames of 1024 samples")
 	assert.Equal(t, aac.Stats().Packets, int64(len(a.packets)), "every packet, the ones drained at Close included, reaches the outputs")
 	assert.Equal(t, a.packets, b.packets, "both outputs copy the same packets")

@@ -44,7 +44,10 @@ func TestTrackEncoder(t *testing.T) {
 	require.NoError(t, e.Drain(&out, 1))
 	got += len(out.Packets)
 	assert.Equal(t, 9, got, "ceil(10 x 882 / 1024) packets")
-	assert.Equal(t, encode.Stats{Encodes: 10, Frames: 9, Packets: 9, Streams: 1}, e.Stats())
+	st := e.Stats()
+	assert.Positive(t, st.CPU, "CPU time in the codec")
+	st.CPU = 0
+	assert.Equal(t, encode.Stats{Encodes: 10, Frames: 9, Packets: 9, Streams: 1}, st)
 
 	err = e.Encode(f, &onair.Track{Name: "v", Kind: onair.VideoTrack}, &out)
 	assert.ErrorContains(t, err, "given a video track")

@@ -7,12 +7,13 @@ type descs struct {
 	up                                   *prometheus.Desc
 	clockTicks, clockTime, clockLag      *prometheus.Desc
 	clockSub                             *prometheus.Desc
-	srcReady, srcActive, srcFail         *prometheus.Desc
+	srcReady, srcActive, faults          *prometheus.Desc
 	outState, outBytes, outDrops         *prometheus.Desc
 	outReconn                            *prometheus.Desc
 	listeners, listenersPeak             *prometheus.Desc
 	hlsSegments, hlsDropped, hlsErrors   *prometheus.Desc
 	encFrames, encPackets, encStreams    *prometheus.Desc
+	encErrors, encCPU                    *prometheus.Desc
 	harborUp, harborBuf                  *prometheus.Desc
 	harborUnder, harborOver              *prometheus.Desc
 	harborConns, harborAuth, subscribers *prometheus.Desc
@@ -30,7 +31,7 @@ func newDescs(ns string) descs {
 		clockSub:      n("clock_sub_clocks", "Child clocks registered with the clock (awake read-ahead operators).", "clock"),
 		srcReady:      n("source_ready", "Whether the source can produce data (1) or not (0), as last sampled on its clock.", "source"),
 		srcActive:     n("source_active", "Whether the source has a consumer (1) or sleeps (0).", "source"),
-		srcFail:       n("source_failures_total", "Bad entries the source skipped (missing, unreadable or undecodable files).", "source"),
+		faults:        n("faults_total", "Faults survived, by fault (the event attribute of their log record) and component (the source, output, mount or clock the record names).", "event", "component"),
 		outState:      n("output_state", "The output's state: 1 for the state it is in, 0 for the others.", "output", "state"),
 		outBytes:      n("output_bytes_total", "Bytes the output wrote (the stream's size for a mount, the segments for HLS, the bytes sent for Icecast).", "output", "kind"),
 		outDrops:      n("output_drops_total", "What the output dropped: listeners disconnected as too slow (mount), rounds of segments (HLS), bytes (Icecast).", "output", "kind"),
@@ -43,6 +44,8 @@ func newDescs(ns string) descs {
 		encFrames:     n("encoder_frames_total", "Codec frames the shared encoder sent to its codec.", "encoder"),
 		encPackets:    n("encoder_packets_total", "Packets the shared encoder produced.", "encoder"),
 		encStreams:    n("encoder_streams_total", "Codec instances the shared encoder opened (one more after each flush).", "encoder"),
+		encErrors:     n("encoder_errors_total", "Codec failures of the shared encoder (a codec not opened, a frame not encoded).", "encoder"),
+		encCPU:        n("encoder_cpu_seconds_total", "Time the shared encoder spent in its codec's calls (its CPU time while a core is free for it).", "encoder"),
 		harborUp:      n("harbor_connected", "Whether a source client streams to the harbor mount.", "mount"),
 		harborBuf:     n("harbor_buffered_seconds", "Decoded audio the harbor mount holds.", "mount"),
 		harborUnder:   n("harbor_underruns_total", "Times the harbor mount's buffer ran empty while connected.", "mount"),
@@ -55,9 +58,9 @@ func newDescs(ns string) descs {
 
 func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
-		d.up, d.clockTicks, d.clockTime, d.clockLag, d.clockSub, d.srcReady, d.srcActive, d.srcFail,
+		d.up, d.clockTicks, d.clockTime, d.clockLag, d.clockSub, d.srcReady, d.srcActive, d.faults,
 		d.outState, d.outBytes, d.outDrops, d.outReconn, d.listeners, d.listenersPeak,
-		d.hlsSegments, d.hlsDropped, d.hlsErrors, d.encFrames, d.encPackets, d.encStreams,
+		d.hlsSegments, d.hlsDropped, d.hlsErrors, d.encFrames, d.encPackets, d.encStreams, d.encErrors, d.encCPU,
 		d.harborUp, d.harborBuf, d.harborUnder, d.harborOver, d.harborConns, d.harborAuth, d.subscribers,
 	}
 }

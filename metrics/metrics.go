@@ -1,9 +1,31 @@
 // Package metrics exposes an onair station to Prometheus: a
 // [prometheus.Collector] that reads the station's status (clocks, sources,
 // outputs, listener mounts, HLS, Icecast, shared encoders, harbors) at
-// each scrape, and counters for the faults a station survives (a bad file
-// skipped, a harbor client refused), which the program reports through
-// the hooks the collector gives it.
+// each scrape, and counters for the faults a station survives.
+//
+// # Faults
+//
+// Every fault a station survives (a bad file skipped, a reconnection, a
+// listener dropped, a clock reset or catch-up, an HLS round dropped or a
+// storage error) is logged by the package that survives it as one
+// [log/slog] record with the attribute event=<fault> (the schema is
+// documented at [onair.Fault]). Give every component a logger whose
+// handler comes from an [onair.FaultCounter], and pass the counter as
+// Options.Faults: each record is then one increment of
+//
+//	onair_faults_total{event="reconnect",component="icecast"}
+//
+// where component is the source or output ID, mount path or clock name
+// the record names. The log and the metric cannot disagree: the metric
+// counts the records.
+//
+//	faults := &onair.FaultCounter{}
+//	log := slog.New(faults.Handler(slog.NewJSONHandler(os.Stderr, nil)))
+//	// ... every Options.Logger / GraphOptions.Logger: log ...
+//	col := metrics.New(ctl, &metrics.Options{Faults: faults})
+//
+// Harbor clients refused and accepted are counted through the hooks
+// [Collector.HarborAuth] and [Collector.HarborConnected].
 //
 // Register the collector with a registry of your own (the package never
 // uses the global one):
@@ -24,6 +46,7 @@ package metrics
 import (
 	"sync"
 
+	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/control"
 	"github.com/onair-go/onair/decode/harbor"
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,53 +56,34 @@ import (
 type Options struct {
 	// Namespace prefixes every metric name. It defaults to "onair".
 	Namespace string
+	// Faults is the counter of the station logger's fault records,
+	// exported as onair_faults_total (see the package doc). Without it
+	// that metric is left out.
+	Faults *onair.FaultCounter
 }
 
 // Collector is a prometheus.Collector for a station. Its methods are safe
 // from any goroutine.
 type Collector struct {
-	ctl  *control.Controller
-	desc descs
+	ctl    *control.Controller
+	desc   descs
+	faults *onair.FaultCounter
 
 	mu        sync.Mutex
-	failures  map[string]float64 // source -> bad entries skipped
 	harborCon map[string]float64 // harbor mount -> connections accepted
 	authFail  float64
 }
 
 // New returns a collector of the station ctl controls.
 func New(ctl *control.Controller, opts *Options) *Collector {
-	ns := "onair"
-	if opts != nil && opts.Namespace != "" {
-		ns = opts.Namespace
+	var o Options
+	if opts != nil {
+		o = *opts
 	}
-	return &Collector{ctl: ctl, desc: newDescs(ns), failures: map[string]float64{}, harborCon: map[string]float64{}}
-}
-
-// SourceFailed counts one failure of a source (a bad entry skipped). The
-// decoders report them through their OnFail option:
-//
-//	OnFail: col.OnFail("music")
-//
-// A nil Collector counts nothing.
-func (c *Collector) SourceFailed(source string) {
-	if c == nil {
-		return
+	if o.Namespace == "" {
+		o.Namespace = "onair"
 	}
-	c.mu.Lock()
-	c.failures[source]++
-	c.mu.Unlock()
-}
-
-// OnFail returns a function for the OnFail option of decode's playlists
-// and queues that counts each bad entry of source.
-func (c *Collector) OnFail(source string) func(path string, err error) {
-	c.mu.Lock()
-	if _, ok := c.failures[source]; !ok {
-		c.failures[source] = 0
-	}
-	c.mu.Unlock()
-	return func(string, error) { c.SourceFailed(source) }
+	return &Collector{ctl: ctl, desc: newDescs(o.Namespace), faults: o.Faults, harborCon: map[string]float64{}}
 }
 
 // HarborAuth wraps a harbor's Auth function to count the clients it
@@ -141,10 +145,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(d.srcReady, b(src.Ready), src.ID)
 		gauge(d.srcActive, b(src.Active), src.ID)
 	}
-	c.mu.Lock()
-	for id, v := range c.failures {
-		counter(d.srcFail, v, id)
+	if c.faults != nil {
+		for _, f := range c.faults.Counts() {
+			counter(d.faults, float64(f.N), string(f.Fault), f.Component)
+		}
 	}
+	c.mu.Lock()
 	for m, v := range c.harborCon {
 		counter(d.harborConns, v, m)
 	}
@@ -175,6 +181,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(d.encFrames, float64(e.Frames), e.ID)
 		counter(d.encPackets, float64(e.Packets), e.ID)
 		counter(d.encStreams, float64(e.Streams), e.ID)
+		counter(d.encErrors, float64(e.Errors), e.ID)
+		counter(d.encCPU, e.CPU, e.ID)
 	}
 	for _, h := range s.Harbors {
 		gauge(d.harborUp, b(h.Connected), h.Mount)

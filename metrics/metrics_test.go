@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/control"
+	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/decode/harbor"
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/metrics"
@@ -39,13 +41,21 @@ type station struct {
 	col   *metrics.Collector
 	mount *listen.Mount
 	srv   *httptest.Server
+	// queue is a request queue (on a dummy output) that logs its bad
+	// entries through the faults' logger.
+	queue  *decode.QueueSource
+	faults *onair.FaultCounter
 }
 
 func newStation(t *testing.T, kind onair.ClockKind) *station {
-	st := &station{clk: onair.NewClock("station", &onair.ClockOptions{Kind: kind})}
+	st := &station{clk: onair.NewClock("station", &onair.ClockOptions{Kind: kind}), faults: &onair.FaultCounter{}}
+	log := slog.New(st.faults.Handler(nil))
 	var err error
-	st.g, err = onair.NewGraph(&onair.GraphOptions{Clock: st.clk})
+	st.g, err = onair.NewGraph(&onair.GraphOptions{Clock: st.clk, Logger: log})
 	require.NoError(t, err)
+	st.queue, err = decode.Queue(&decode.QueueOptions{ID: "requests", Synchronous: true, Logger: log})
+	require.NoError(t, err)
+	require.NoError(t, st.g.Add(onair.Sink(st.queue, nil, &onair.OutputOptions{ID: "requests-out", Fallible: true})))
 	sine := onair.Sine(440, &onair.GenOptions{ID: "sine"})
 	mp3, err := encode.Audio(sine, &encode.AudioOptions{Codec: "libmp3lame", BitRate: 64000, Track: "audio_mp3", ID: "mp3"})
 	require.NoError(t, err)
@@ -59,8 +69,7 @@ func newStation(t *testing.T, kind onair.ClockKind) *station {
 		&control.Options{ReadOnly: true, PublicStatus: true, SampleEvery: 1})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.ctl.Close() })
-	st.col = metrics.New(st.ctl, nil)
-	st.col.OnFail("music")("bad.mp3", io.ErrUnexpectedEOF)
+	st.col = metrics.New(st.ctl, &metrics.Options{Faults: st.faults})
 	st.col.HarborAuth(func(harbor.Credentials) bool { return false })(harbor.Credentials{})
 	st.col.HarborConnected("/live")
 	reg := prometheus.NewRegistry()
@@ -106,9 +115,11 @@ func TestExpositionPromtool(t *testing.T) {
 	st := newStation(t, onair.Manual)
 	require.NoError(t, st.g.Start())
 	t.Cleanup(func() { _ = st.g.Close() })
+	st.queue.Push(filepath.Join(t.TempDir(), "missing.mp3"))
 	for range 10 {
 		st.clk.Tick()
 	}
+	require.Equal(t, uint64(1), st.faults.Count(onair.FaultFileSkipped, "requests"), "the missing file was skipped")
 	text := st.scrape(t)
 	for _, want := range []string{
 		`onair_clock_ticks_total{clock="station",kind="manual"} 10`,
@@ -116,7 +127,7 @@ func TestExpositionPromtool(t *testing.T) {
 		`onair_source_ready{source="sine"} 1`,
 		`onair_output_state{output="listen:/radio.mp3",state="started"} 1`,
 		`onair_mount_listeners{mount="/radio.mp3"} 0`,
-		`onair_source_failures_total{source="music"} 1`,
+		`onair_faults_total{component="requests",event="file_skipped"} 1`,
 		`onair_harbor_auth_failures_total 1`,
 		`onair_harbor_connections_total{mount="/live"} 1`,
 		`onair_graph_running 1`,
@@ -124,6 +135,8 @@ func TestExpositionPromtool(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 	assert.Regexp(t, `onair_encoder_packets_total\{encoder="mp3"\} [1-9]`, text)
+	assert.Contains(t, text, `onair_encoder_errors_total{encoder="mp3"} 0`)
+	assert.Regexp(t, `onair_encoder_cpu_seconds_total\{encoder="mp3"\} (0\.0*[1-9][0-9]*|[1-9][0-9.]*e-0[1-9])\n`, text, "some CPU time, less than a second for 10 frames")
 	assert.Regexp(t, `onair_output_bytes_total\{kind="mount",output="listen:/radio.mp3"\} [1-9]`, text)
 
 	promtool, err := exec.LookPath("promtool")

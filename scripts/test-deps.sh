@@ -20,6 +20,7 @@ pkgs=(
   flac                    # mux: metaflac and flac -t check the FLAC header (sample count, MD5) of graph output
   loudgain                # loudness: libebur128 (through loudgain) is a reference meter the analyzer is compared with
   prometheus              # metrics: the Prometheus server that scrapes a station, and promtool check metrics
+  fonts-dejavu-core       # filter, examples/video: DejaVuSans.ttf for the drawtext tests (compared with the ffmpeg program's rendering)
   chromium                # examples/radio, internal/rtc/page: headless browser for the live page, WHEP and WHIP (chromedp)
 )
 

@@ -40,11 +40,11 @@ func (st *station) operate(nowPlaying onair.Source, encoders []*encode.Shared) e
 	st.ctl, err = control.New(&control.Station{
 		Graph: st.graph, NowPlaying: nowPlaying, Listen: []*listen.Server{st.listen},
 		HLS: []*hls.Output{st.hls}, Encoders: encoders,
-	}, &control.Options{Token: cfg.Token, PublicStatus: true, Logger: cfg.Logger})
+	}, &control.Options{Token: cfg.Token, PublicStatus: true, Logger: st.log})
 	if err != nil {
 		return err
 	}
-	st.metrics = metrics.New(st.ctl, nil)
+	st.metrics = metrics.New(st.ctl, &metrics.Options{Faults: st.faults})
 	st.registry = prometheus.NewRegistry()
 	st.registry.MustRegister(st.metrics, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	st.skip = nowPlaying.Node().ID()

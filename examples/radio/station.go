@@ -71,6 +71,8 @@ type station struct {
 	// Operating the station (page.go): control API, metrics, live page.
 	ctl      *control.Controller
 	metrics  *metrics.Collector
+	faults   *onair.FaultCounter
+	log      *slog.Logger // the components' logger: cfg.Logger under the fault counter
 	registry *prometheus.Registry
 	skip     string // the source the page's skip button skips
 }
@@ -87,12 +89,22 @@ type station struct {
 // its loudness, for normalize (-14 LUFS), and its cue points, which trim
 // its silences and tell the crossfade where to start.
 func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (st *station, err error) {
+	// Every fault the station survives (a bad file skipped, a reconnection,
+	// a listener dropped, a clock reset) is one log record with an "event"
+	// attribute; the fault counter under the logger counts them for the
+	// metrics (onair_faults_total).
+	faults := &onair.FaultCounter{}
+	var next slog.Handler
+	if cfg.Logger != nil {
+		next = cfg.Logger.Handler()
+	}
+	log := slog.New(faults.Handler(next))
 	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: cfg.Logger})
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	st = &station{cfg: cfg, graph: g}
+	st = &station{cfg: cfg, graph: g, faults: faults, log: log}
 	defer closeOnError(g, &err)
 
 	// The music, normalized, with the jingle as its safe fallback.
@@ -101,7 +113,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (st 
 		return nil, err
 	}
 	// The crossfade reads each track's Duration ahead: the longest fade.
-	xf, err := onair.Crossfade(music, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second, Logger: cfg.Logger})
+	xf, err := onair.Crossfade(music, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +123,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (st 
 	if err != nil {
 		return nil, err
 	}
-	multi, encoders, err := encodeRenditions(air, cfg.Logger)
+	multi, encoders, err := encodeRenditions(air, log)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +149,7 @@ func closeOnError(g *onair.Graph, err *error) {
 // analysed once and normalized; a jingle that loops when there is no
 // music.
 func (st *station) music(musicDir, jingle string) (onair.Source, error) {
-	log := st.cfg.Logger
+	log := st.log
 	cache, err := analysis.NewCache(filepath.Join(st.cfg.Dir, "analysis"), nil, log)
 	if err != nil {
 		return nil, err
@@ -146,7 +158,6 @@ func (st *station) music(musicDir, jingle string) (onair.Source, error) {
 		Order: decode.Shuffle, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare,
 		OnFail: func(path string, err error) {
 			fmt.Fprintf(st.cfg.Out, "skipping %s: %v\n", path, err)
-			st.metrics.SourceFailed("playlist")
 		},
 	})
 	if err != nil {
@@ -199,12 +210,12 @@ func (st *station) outputs(multi, air onair.Source, cancel context.CancelFunc) (
 		},
 		SegmentDuration: cfg.Segment,
 		StateFile:       "state.json",
-		Logger:          cfg.Logger,
+		Logger:          st.log,
 	})
 	if err != nil {
 		return nil, err
 	}
-	st.listen, err = listen.NewServer(&listen.Options{Addr: cfg.Addr, Logger: cfg.Logger})
+	st.listen, err = listen.NewServer(&listen.Options{Addr: cfg.Addr, Logger: st.log})
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +231,7 @@ func (st *station) outputs(multi, air onair.Source, cancel context.CancelFunc) (
 	}
 	if cfg.Icecast != "" {
 		ice, err := icecast.New(multi, &icecast.Options{
-			URL: cfg.Icecast, Tracks: mux.Only("audio_mp3"), Format: "mp3", Name: "onair demo radio", Logger: cfg.Logger,
+			URL: cfg.Icecast, Tracks: mux.Only("audio_mp3"), Format: "mp3", Name: "onair demo radio", Logger: st.log,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("icecast: %w", err)

@@ -1,9 +1,10 @@
 // Command tv is a station with a picture: the music of a folder (or a
-// generated tone when there is none) and a test card with a moving bar,
-// encoded once (H.264 + AAC) and delivered beyond the machine:
+// generated tone when there is none) and a test card with a moving bar
+// and the title playing (drawn by FFmpeg's drawtext through package
+// filter), encoded once (H.264 + AAC) and delivered beyond the machine:
 //
 //	music folder (or a tone) ─┬─ AAC 128k ─┐
-//	test card (25 fps) ───────┴─ H.264 ────┴─ multitrack ─┬─ HLS (video+audio and audio-only variants)
+//	test card + title ────────┴─ H.264 ────┴─ multitrack ─┬─ HLS (video+audio and audio-only variants)
 //	                                                       │    to a local folder served over HTTP,
 //	                                                       │    or to an S3 bucket (-s3-bucket) for a CDN
 //	                                                       ├─ RTMP (-rtmp rtmp://host/app/key)
@@ -101,6 +102,7 @@ func run(ctx context.Context, cfg *config) error {
 		ln, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			_ = st.graph.Close()
+			st.close()
 			return fmt.Errorf("%w (another program may use %s: try -addr 127.0.0.1:0)", err, cfg.Addr)
 		}
 		mux := http.NewServeMux()
@@ -134,6 +136,7 @@ func run(ctx context.Context, cfg *config) error {
 		err = nil
 	}
 	closeErr := st.graph.Close()
+	st.close()
 	if srv != nil {
 		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer scancel()

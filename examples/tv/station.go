@@ -7,6 +7,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/filter"
 	"github.com/onair-go/onair/mux"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/onair-go/onair/mux/rtmp"
@@ -16,6 +17,7 @@ import (
 // station is the running graph and its outputs.
 type station struct {
 	graph     *onair.Graph
+	title     *filter.Video // the now-playing title on the picture
 	hls       *hls.Output
 	rtmp      *rtmp.Output
 	srt       *srt.Output
@@ -49,6 +51,7 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 	st := &station{graph: g}
 	fail := func(err error) (*station, error) {
 		_ = g.Close()
+		st.close()
 		return nil, err
 	}
 
@@ -66,7 +69,22 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 		}
 		sound = fb
 	}
-	picture := testCard(cfg.Width, cfg.Height)
+	// The picture: the test card with the title of the track playing. A
+	// multitrack source brings the sound's metadata to the video (it takes
+	// marks and metadata from its first track), and drawtext, run by
+	// filter.NewVideo, draws the "title" of each picture's metadata.
+	show, err := onair.Multitrack([]onair.TrackSpec{
+		{Name: onair.MainAudio, Source: sound},
+		{Name: onair.MainVideo, Source: testCard(cfg.Width, cfg.Height)},
+	}, nil)
+	if err != nil {
+		return fail(err)
+	}
+	st.title, err = filter.NewVideo(show, titleFilter(cfg.Height, nowPlaying), &filter.Options{ID: "title", Format: &format, Logger: log})
+	if err != nil {
+		return fail(err)
+	}
+	picture := st.title
 
 	// Encoded once each; every output copies the packets.
 	aac, err := encode.Audio(sound, &encode.AudioOptions{Codec: "aac", BitRate: 128_000, ID: "aac", Logger: log})
@@ -133,6 +151,24 @@ func build(ctx context.Context, cfg *config, cancel context.CancelFunc) (*statio
 		return fail(err)
 	}
 	return st, nil
+}
+
+// nowPlaying is drawtext's expansion of the title of each picture's
+// metadata.
+const nowPlaying = `%{metadata\:title}`
+
+// titleFilter draws text centred at the bottom of the picture, on a
+// half-transparent band, in fontconfig's default sans-serif font.
+func titleFilter(height int, text string) string {
+	return fmt.Sprintf(`drawtext=text='%s':fontsize=%d:fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=%d:x=(w-text_w)/2:y=h-2*line_h`,
+		text, max(12, height/12), max(2, height/60))
+}
+
+// close frees what the graph does not own: the title's filter graph.
+func (st *station) close() {
+	if st.title != nil {
+		_ = st.title.Close()
+	}
 }
 
 // testCard is a source of colour bars with a white bar that steps across

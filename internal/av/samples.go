@@ -32,3 +32,24 @@ func Float32Plane(f *astiav.Frame, ch int) []float32 {
 func FlushDecoder(cc *astiav.CodecContext) {
 	C.avcodec_flush_buffers((*C.AVCodecContext)(cc.UnsafePointer()))
 }
+
+// DefaultLayout returns FFmpeg's default layout for n channels.
+func DefaultLayout(n int) astiav.ChannelLayout {
+	switch n {
+	case 1:
+		return astiav.ChannelLayoutMono
+	case 3:
+		return astiav.ChannelLayout2Point1
+	case 4:
+		return astiav.ChannelLayout4Point0
+	case 5:
+		return astiav.ChannelLayout5Point0Back
+	case 6:
+		return astiav.ChannelLayout5Point1Back
+	case 7:
+		return astiav.ChannelLayout6Point1
+	case 8:
+		return astiav.ChannelLayout7Point1
+	}
+	return astiav.ChannelLayoutStereo
+}

@@ -209,7 +209,8 @@ func (e *Engine) commit() {
 	default:
 		e.dropped.Add(int64(len(e.q)) + 1)
 		e.cur = e.cur[:0]
-		e.cfg.Log.Warn("network too slow: queue full, reconnecting with a fresh container", "output", e.cfg.ID, "url", e.cfg.Shown, "queue", e.cfg.Queue)
+		e.cfg.Log.Warn("network too slow: queue full, reconnecting with a fresh container", onair.FaultReconnect.Attr(),
+			onair.LogOutput, e.cfg.ID, onair.LogURL, e.cfg.Shown, onair.LogRetryIn, time.Duration(0), "queue", e.cfg.Queue)
 		e.closeInner(false)
 		e.innerGen = 0
 		e.interrupt()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/netout"
 	"github.com/onair-go/onair/internal/streamtest"
 	"github.com/onair-go/onair/onairtest"
@@ -47,6 +48,8 @@ func TestRetry(t *testing.T) {
 	var n atomic.Int32
 	errFatal := errors.New("fatal")
 	cfg := config("file:" + filepath.Join(t.TempDir(), "missing", "out.flv"))
+	fl := faulttest.New()
+	cfg.Log = fl.Logger()
 	cfg.Classify = func(err error, streamed bool) (error, bool) {
 		if n.Add(1) == 3 {
 			return errors.Join(errFatal, err), true
@@ -66,6 +69,9 @@ func TestRetry(t *testing.T) {
 	assert.Equal(t, int32(3), n.Load())
 	assert.Equal(t, int64(3), e.Stats().Failures)
 	assert.Positive(t, e.Stats().Offline, "nothing muxed without a connection")
+	// The two failures retried are one reconnect record each; giving up
+	// is not a reconnect.
+	fl.Check(t, onair.FaultReconnect, onair.LogOutput, cfg.ID, 2, onair.LogURL, onair.LogRetryIn, onair.LogErr)
 }
 
 // TestFallible: the source fails for a second and comes back; the output

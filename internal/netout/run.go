@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/avurl"
 )
 
@@ -62,7 +63,8 @@ func (e *Engine) run() {
 			return
 		}
 		delay = min(max(2*delay, e.cfg.MinRetry), e.cfg.MaxRetry)
-		e.cfg.Log.Warn("connection failed: retrying", "output", e.cfg.ID, "url", e.cfg.Shown, "in", delay, "err", err)
+		e.cfg.Log.Warn("connection failed: retrying", onair.FaultReconnect.Attr(), onair.LogOutput, e.cfg.ID, onair.LogURL, e.cfg.Shown,
+			onair.LogRetryIn, delay, onair.LogErr, err)
 	}
 }
 

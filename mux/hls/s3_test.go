@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
 	"github.com/onair-go/onair/mux"
@@ -315,9 +316,11 @@ func TestS3ServerDown(t *testing.T) {
 	})
 	require.NoError(t, err)
 	chk := &bucketChecker{t: t, c: w.Client, bucket: w.Bucket, prefix: "down/"}
+	fl := faulttest.New()
+	fl.Next = logs
 	out, err := hls.NewWithStorage(renditions(t, onair.Sine(440, nil)), st, &hls.Options{
 		SegmentDuration: time.Second, Window: 5, Variants: s3Variants[:1], OnFile: chk.onFile,
-		Queue: 2, Logger: slog.New(logs),
+		Queue: 2, Logger: fl.Logger(),
 	})
 	require.NoError(t, err)
 	g, clk := onairtest.StartGraph(t, nil, out)
@@ -341,6 +344,9 @@ func TestS3ServerDown(t *testing.T) {
 	assert.Positive(t, len(logs.Find("segments dropped")), "drops are logged")
 	assert.Positive(t, len(logs.Find("writing segment failed")), "failed uploads are logged")
 	assert.Positive(t, len(logs.Find("retrying")), "retries are logged")
+	// Each dropped round and each storage error is one record, counted once.
+	fl.Check(t, onair.FaultSegmentDropped, onair.LogOutput, out.Node().ID(), int(out.Stats().Dropped))
+	fl.Check(t, onair.FaultStorageError, onair.LogOutput, out.Node().ID(), int(out.Stats().Errors), onair.LogPath, onair.LogErr)
 	pl, err := chk.get("aac.m3u8")
 	require.NoError(t, err)
 	p := parse(t, pl)

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/mux/hls"
 	"github.com/stretchr/testify/assert"
@@ -142,8 +142,10 @@ func TestStorageFaults(t *testing.T) {
 		return false
 	}
 	logs := &logtest.Handler{}
+	fl := faulttest.New()
+	fl.Next = logs
 	out, err := hls.NewWithStorage(renditions(t, onair.Sine(440, nil)), m, &hls.Options{
-		SegmentDuration: time.Second, Window: 3, Overhead: 1, Variants: s3Variants[:1], Queue: 64, Logger: slog.New(logs),
+		SegmentDuration: time.Second, Window: 3, Overhead: 1, Variants: s3Variants[:1], Queue: 64, Logger: fl.Logger(),
 	})
 	require.NoError(t, err)
 	run(t, onair.Format{}, 600, out)
@@ -151,6 +153,7 @@ func TestStorageFaults(t *testing.T) {
 	assert.Equal(t, int64(4), out.Stats().Errors, "one segment, three playlists")
 	assert.Equal(t, 1, len(logs.Find("writing segment failed")))
 	assert.Equal(t, 3, len(logs.Find("writing playlist failed")))
+	fl.Check(t, onair.FaultStorageError, onair.LogOutput, out.Node().ID(), 4, onair.LogPath, onair.LogErr)
 	final := parse(t, m.get("aac.m3u8"))
 	assert.True(t, final.endlist)
 	assert.Equal(t, []string{"aac_9.ts", "aac_10.ts", "aac_11.ts"}, final.uris)

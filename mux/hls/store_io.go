@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onair-go/onair"
 )
 
 // loadTimeout bounds each read of the storage while an output is made
@@ -105,7 +107,7 @@ func (s *store) report(ev FileEvent) {
 
 func (s *store) fail(what, name string, err error) {
 	s.stats.errors.Add(1)
-	s.cfg.log.Error(what+" failed", "output", s.cfg.ID, "storage", s.dir, "file", name, "err", err)
+	s.cfg.log.Error(what+" failed", onair.FaultStorageError.Attr(), onair.LogOutput, s.cfg.ID, "storage", s.dir, onair.LogPath, name, onair.LogErr, err)
 }
 
 // getTimeout reads name from the storage with a bounded wait.

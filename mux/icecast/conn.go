@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/onair-go/onair"
 )
 
 // userAgent is sent with every request.
@@ -53,7 +55,8 @@ func (c *client) run(ctx context.Context) {
 			c.setState(StateFailed, err)
 			return
 		}
-		c.cfg.log.Warn("connection failed: will retry", "output", c.cfg.ID, "in", d, "attempt", failures, "err", err)
+		c.cfg.log.Warn("connection failed: will retry", onair.FaultReconnect.Attr(), onair.LogOutput, c.cfg.ID, onair.LogURL, c.cfg.url(),
+			onair.LogRetryIn, d, onair.LogAttempt, failures, onair.LogErr, err)
 		c.setState(StateRetrying, err)
 		if !c.sleep(ctx, d) {
 			return

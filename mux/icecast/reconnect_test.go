@@ -13,6 +13,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/peertest"
 	"github.com/onair-go/onair/mux/icecast"
 	"github.com/stretchr/testify/assert"
@@ -75,8 +76,10 @@ func testReconnect(t *testing.T, mount, codec, ctype, title string) {
 	clk := onair.NewClock("main", &onair.ClockOptions{Latency: latency})
 	var mu sync.Mutex
 	var failures []error
+	fl := faulttest.New()
+	fl.Next = testLogger(t).Handler()
 	s := newStation(t, &encode.AudioOptions{Codec: codec, BitRate: 128000}, &icecast.Options{
-		URL: srv.URL(mount), Password: srv.SourcePassword,
+		URL: srv.URL(mount), Password: srv.SourcePassword, Logger: fl.Logger(),
 		MinRetryDelay: 50 * time.Millisecond, MaxRetryDelay: 400 * time.Millisecond, ConnectTimeout: 2 * time.Second,
 		OnError: func(err error, attempt int, backoff time.Duration) time.Duration {
 			mu.Lock()
@@ -132,6 +135,9 @@ func testReconnect(t *testing.T, mount, codec, ctype, title string) {
 	mu.Lock()
 	require.NotEmpty(t, failures)
 	assert.ErrorIs(t, failures[0], icecast.ErrServerClosed, "the first error: the server went away")
+	// Each failure is one reconnect record, counted once.
+	fl.Check(t, onair.FaultReconnect, onair.LogOutput, s.out.Node().ID(), len(failures),
+		onair.LogURL, onair.LogRetryIn, onair.LogAttempt, onair.LogErr)
 	mu.Unlock()
 }
 

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/onair-go/onair"
 )
 
 // ListenerInfo describes a listener.
@@ -32,6 +34,14 @@ type ListenerInfo struct {
 	// Sent is the number of bytes sent to the listener, ICY metadata and
 	// Ogg header pages included.
 	Sent int64
+	// Position is the stream offset up to which the stream was sent to
+	// the listener (-1 before it started), and Lead the stream bytes it
+	// got at once when it started (its burst): the stream offset it plays
+	// now is Position - Lead (see [Mount.Heard]).
+	Position, Lead int64
+	// Title is the title the listener hears now, the title in force at
+	// Position - Lead. It is set by [Mount.Listeners] only.
+	Title string
 }
 
 // chunkSize is the most stream bytes a listener sends in one write.
@@ -45,6 +55,7 @@ type listener struct {
 	// the listener starts.
 	pos  atomic.Int64
 	sent atomic.Int64
+	lead atomic.Int64 // stream bytes of the burst, set at the start
 
 	conn     net.Conn // the hijacked connection, or nil (HTTP/2)
 	stop     chan struct{}
@@ -55,6 +66,7 @@ type listener struct {
 func (l *listener) snapshot() ListenerInfo {
 	i := l.info
 	i.Sent = l.sent.Load()
+	i.Position, i.Lead = l.pos.Load(), l.lead.Load()
 	return i
 }
 
@@ -167,8 +179,11 @@ func (m *Mount) run(l *listener, out sink, head []byte) {
 	err = l.reason
 	if errors.Is(err, ErrSlowListener) {
 		m.dropped.Add(1)
+		m.log.Warn("listener dropped", onair.FaultListenerDropped.Attr(), onair.LogMount, m.path, "id", l.info.ID,
+			onair.LogRemote, l.info.RemoteAddr, "sent", l.sent.Load(), onair.LogErr, err)
+	} else {
+		m.log.Info("listener disconnected", onair.LogMount, m.path, "id", l.info.ID, onair.LogRemote, l.info.RemoteAddr, "sent", l.sent.Load(), "reason", err)
 	}
-	m.log.Info("listener disconnected", "mount", m.path, "id", l.info.ID, "remote", l.info.RemoteAddr, "sent", l.sent.Load(), "reason", err)
 	if m.cfg.OnDisconnect != nil {
 		m.cfg.OnDisconnect(l.snapshot(), err)
 	}

@@ -67,7 +67,8 @@ func (m *Mount) Output() *mux.WriterOutput { return m.out }
 // Path returns the mount's URL path.
 func (m *Mount) Path() string { return m.path }
 
-// Title returns the current ICY title.
+// Title returns the current ICY title: the last one the muxer reached,
+// which listeners hear later (see [Mount.Heard]).
 func (m *Mount) Title() string { return m.ring.currentTitle() }
 
 // Stats returns the mount's counters.
@@ -93,6 +94,9 @@ func (m *Mount) Listeners() []ListenerInfo {
 	l := make([]ListenerInfo, 0, len(m.listeners))
 	for li := range m.listeners {
 		l = append(l, li.snapshot())
+	}
+	for i := range l {
+		l[i].Title = m.heardBy(&l[i])
 	}
 	return l
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/mux/listen"
 	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
@@ -22,7 +24,8 @@ func TestSlowListenerDropped(t *testing.T) {
 	srv := newServer(t, nil)
 	ev := newEvents()
 	const maxLag = 48 << 10
-	m, err := srv.Mount("/radio.mp3", enc, ev.hook(&listen.MountOptions{BurstSize: 8 << 10, MaxLag: maxLag, SendBuffer: 16 << 10}))
+	fl := faulttest.New()
+	m, err := srv.Mount("/radio.mp3", enc, ev.hook(&listen.MountOptions{BurstSize: 8 << 10, MaxLag: maxLag, SendBuffer: 16 << 10, Logger: fl.Logger()}))
 	require.NoError(t, err)
 	url := serve(t, srv) + "/radio.mp3"
 	_, clk := onairtest.StartGraph(t, nil, m)
@@ -68,6 +71,9 @@ func TestSlowListenerDropped(t *testing.T) {
 	require.Equal(t, stuckInfo.ID, dropped.info.ID, "only the stuck listener is dropped")
 	require.ErrorIs(t, dropped.err, listen.ErrSlowListener)
 	assert.Less(t, dropped.info.Sent, m.Stats().Bytes-maxLag, "dropped once more than MaxLag behind")
+	// The drop is one listener_dropped record, counted once (disconnect
+	// runs the callback after logging).
+	fl.Check(t, onair.FaultListenerDropped, onair.LogMount, "/radio.mp3", 1, onair.LogRemote, onair.LogErr)
 	t.Logf("dropped after %d ticks (%d stream bytes, %d sent to it): %v; slowest tick %v",
 		ticks, m.Stats().Bytes, dropped.info.Sent, dropped.err, slowest)
 

@@ -117,6 +117,7 @@ func (m *Mount) waitStart(l *listener) (int64, []byte, error) {
 	for {
 		off, prefix, wait, ok := m.ring.start(target)
 		if ok {
+			l.lead.Store(max(0, m.ring.written.Load()-off))
 			return off, prefix, nil
 		}
 		if wait == nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/rtc/rtctest"
 	"github.com/onair-go/onair/mux/whep"
 	"github.com/pion/webrtc/v4"
@@ -105,8 +106,9 @@ func TestNeverConnects(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, code, body)
 	require.Equal(t, 1, st.srv.Listeners())
-	st.logs.Wait(t, waitTimeout, "listener disconnected", "peer connection failed", "connected=false")
+	st.logs.Wait(t, waitTimeout, "listener dropped", "peer connection failed", "connected=false")
 	require.Eventually(t, func() bool { return st.srv.Listeners() == 0 }, waitTimeout, 10*time.Millisecond)
+	st.faults.Check(t, onair.FaultListenerDropped, onair.LogMount, "/live", 1, onair.LogRemote, onair.LogErr)
 }
 
 // A listener that cannot keep up (its goroutine is stuck: here in
@@ -142,7 +144,8 @@ func TestSlowListener(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatal("the slow listener was not dropped")
 	}
-	st.logs.Wait(t, waitTimeout, "listener disconnected", "too slow")
+	st.logs.Wait(t, waitTimeout, "listener dropped", "too slow")
+	st.faults.Check(t, onair.FaultListenerDropped, onair.LogMount, "/live", 1, onair.LogRemote, onair.LogErr)
 	n := ok.Packets.Load()
 	require.Eventually(t, func() bool { return ok.Packets.Load() > n+10 }, waitTimeout, 10*time.Millisecond)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/opus"
 	"github.com/onair-go/onair/internal/rtc"
@@ -34,6 +35,8 @@ type station struct {
 	base  string
 	logs  *logtest.Buffer
 	api   *rtc.API // for clients
+	// faults records the fault records of the logs.
+	faults *faulttest.Log
 }
 
 // startStation runs a 48 kHz graph of a freq Hz sine, encoded once to Opus,
@@ -52,7 +55,9 @@ func startStationOf(t testing.TB, src onair.Source, copts *onair.ClockOptions, f
 		opts = &whep.Options{}
 	}
 	opts.ICE.Loopback = true
-	opts.Logger = slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st.faults = faulttest.New()
+	st.faults.Next = slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+	opts.Logger = st.faults.Logger()
 	var err error
 	st.srv, err = whep.NewServer(opts)
 	require.NoError(t, err)

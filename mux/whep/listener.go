@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/internal/rtc"
 	"github.com/pion/webrtc/v4"
 )
@@ -195,7 +196,7 @@ func drainRTCP(s *webrtc.RTPSender) {
 func (l *listener) run() {
 	m := l.m
 	defer m.srv.wg.Done()
-	log := m.log.With("listener", l.id, "remote", l.addr)
+	log := m.log.With("listener", l.id, onair.LogRemote, l.addr)
 	timer := time.NewTimer(m.srv.opts.ConnectTimeout)
 	defer timer.Stop()
 	var dc *webrtc.DataChannel
@@ -247,12 +248,12 @@ func (l *listener) finish(log *slog.Logger, connected bool) {
 	m.remove(l)
 	_ = l.pc.Close()
 	err := l.err
-	lvl := slog.LevelInfo
+	attrs := []any{"connected", connected, "packets", l.sent.Load(), "for", time.Since(l.since).Round(time.Millisecond)}
 	if errors.Is(err, ErrSlowListener) || errors.Is(err, ErrConnect) {
-		lvl = slog.LevelWarn
+		log.Warn("whep: listener dropped", append(attrs, onair.FaultListenerDropped.Attr(), onair.LogErr, err)...)
+	} else {
+		log.Info("whep: listener disconnected", append(attrs, "reason", err)...)
 	}
-	log.Log(context.Background(), lvl, "whep: listener disconnected", "reason", err,
-		"connected", connected, "packets", l.sent.Load(), "for", time.Since(l.since).Round(time.Millisecond))
 	if connected && m.opts.OnDisconnect != nil {
 		m.opts.OnDisconnect(l.info(), err)
 	}

@@ -54,7 +54,7 @@ function render(s) {
     if (o.kind === "mount") {
       const tr = document.createElement("tr");
       tr.dataset.mount = o.mount;
-      cell(tr, o.mount); cell(tr, String(o.listeners), "listeners"); cell(tr, String(o.peak_listeners || 0)); cell(tr, o.title || "", "mount-title");
+      cell(tr, o.mount); cell(tr, String(o.listeners), "listeners"); cell(tr, String(o.peak_listeners || 0)); cell(tr, o.heard_title || o.title || "", "mount-title");
       mounts.push(tr);
     }
     if (passive.has(o.clock)) continue;
