@@ -5,6 +5,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -12,11 +13,9 @@ import (
 // An input without the track to encode is an error of each tick, counted
 // in Stats.Errors; the graph goes on.
 func TestSharedErrorsCounted(t *testing.T) {
-	g, clk := manualGraph(t, onair.Format{})
 	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "aac", Input: "missing"})
 	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Sink(enc, nil, nil)))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, nil, nil))
 	for range 5 {
 		clk.Tick()
 	}

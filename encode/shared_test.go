@@ -9,6 +9,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/internal/avmux"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -58,26 +59,17 @@ func writePackets(t *testing.T, path, format string, st *onair.StreamInfo, pkts 
 	require.NoError(t, m.Close())
 }
 
-func manualGraph(t *testing.T, format onair.Format) (*onair.Graph, *onair.Clock) {
-	clk := onair.NewClock("test", &onair.ClockOptions{Kind: onair.Manual})
-	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, SyncCallbacks: true, Format: format})
-	require.NoError(t, err)
-	return g, clk
-}
-
 // TestSharedAudioEncodesOnce runs one AAC encoder read by two outputs and
 // checks that it encodes each tick once, that both outputs get the same
 // packets on the frame grid with the source's marks and metadata, and that
 // the packets make a valid two-second ADTS file.
 func TestSharedAudioEncodesOnce(t *testing.T) {
-	g, clk := manualGraph(t, onair.Format{})
 	src := onair.Sine(440, &onair.GenOptions{Duration: 500 * time.Millisecond, Metadata: onair.Metadata{"title": "tone"}})
 	aac, err := encode.Audio(src, &encode.AudioOptions{Codec: "aac", BitRate: 48000})
 	require.NoError(t, err)
 	a := &collector{track: "audio"}
 	b := &collector{track: "audio"}
-	require.NoError(t, g.Add(onair.Sink(aac, a.send, nil), onair.Sink(aac, b.send, nil)))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, onair.Sink(aac, a.send, nil), onair.Sink(aac, b.send, nil))
 	const ticks = 100 // 2 s of 20 ms frames
 	for range ticks {
 		clk.Tick()
@@ -118,7 +110,6 @@ func TestSharedAudioEncodesOnce(t *testing.T) {
 // frame is short, the codec is drained into it, and every input sample is
 // in the packets.
 func TestSharedAudioFlushesWhenInputRunsOut(t *testing.T) {
-	g, clk := manualGraph(t, onair.Format{})
 	left := 44541 // 1.01 s
 	src := onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
 		if left == 0 {
@@ -131,8 +122,7 @@ func TestSharedAudioFlushesWhenInputRunsOut(t *testing.T) {
 	enc, err := encode.Audio(src, &encode.AudioOptions{Codec: "libmp3lame", Track: "audio_mp3"})
 	require.NoError(t, err)
 	c := &collector{track: "audio_mp3"}
-	require.NoError(t, g.Add(onair.Sink(enc, c.send, &onair.OutputOptions{Fallible: true})))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, c.send, &onair.OutputOptions{Fallible: true}))
 	for range 60 {
 		clk.Tick()
 	}
@@ -151,13 +141,11 @@ func TestSharedAudioFlushesWhenInputRunsOut(t *testing.T) {
 // boundary: the packets the codec still holds (its delay and the part of a
 // codec frame in its FIFO) reach the output in the drain tick of Close.
 func TestSharedAudioDrainsOnClose(t *testing.T) {
-	g, clk := manualGraph(t, onair.Format{})
 	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "libmp3lame", Track: "audio_mp3"})
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "out.mp3")
 	w := &streamWriter{t: t, path: path, format: "mp3", track: "audio_mp3"}
-	require.NoError(t, g.Add(onair.NewOutput(enc, w, nil)))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, onair.NewOutput(enc, w, nil))
 	for range 50 { // exactly 1 s, ending on a frame boundary
 		clk.Tick()
 	}
@@ -214,7 +202,6 @@ func (w *streamWriter) Close() error {
 // TestSharedVideo encodes graph video once and checks the packets decode.
 func TestSharedVideo(t *testing.T) {
 	format := onair.Format{Video: &onair.VideoFormat{Width: 160, Height: 120, FrameRate: onair.Rational{Num: 25, Den: 1}}}
-	g, clk := manualGraph(t, format)
 	pos := 0 // samples since start; a picture every 1764 samples (25 fps)
 	src := onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
 		start := f.Len()
@@ -233,8 +220,7 @@ func TestSharedVideo(t *testing.T) {
 	require.NoError(t, err)
 	c := &collector{track: "video"}
 	d := &collector{track: "video"}
-	require.NoError(t, g.Add(onair.Sink(enc, c.send, nil), onair.Sink(enc, d.send, nil)))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, &onairtest.Options{Format: format}, onair.Sink(enc, c.send, nil), onair.Sink(enc, d.send, nil))
 	for range 100 { // 2 s: 50 pictures
 		clk.Tick()
 	}
@@ -264,7 +250,6 @@ func TestSharedBadOptions(t *testing.T) {
 // multitrack source and a Select of it. Each encoder still runs once per
 // tick, and every reader sees the same packets.
 func TestSharedRenditionsMultitrack(t *testing.T) {
-	g, clk := manualGraph(t, onair.Format{})
 	src := onair.Sine(440, &onair.GenOptions{Duration: time.Second})
 	low, err := encode.Audio(src, &encode.AudioOptions{Codec: "aac", BitRate: 48000})
 	require.NoError(t, err)
@@ -291,8 +276,7 @@ func TestSharedRenditionsMultitrack(t *testing.T) {
 	for _, c := range viaMulti {
 		sinks = append(sinks, onair.Sink(multi, c.send, nil))
 	}
-	require.NoError(t, g.Add(sinks...))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, sinks...)
 	for range 150 { // 3 s, 3 tracks
 		clk.Tick()
 	}
@@ -327,11 +311,10 @@ func bytesOf(pkts []onair.Packet) []byte {
 func TestSharedHandOff(t *testing.T) {
 	var first [][]int64
 	for run := range 3 {
-		g, clk := manualGraph(t, onair.Format{})
 		enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "pcm_s16le"})
 		require.NoError(t, err)
 		var frames [][]int64 // DTS of the packets of each frame
-		require.NoError(t, g.Add(onair.Sink(enc, func(f *onair.Frame) error {
+		g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, func(f *onair.Frame) error {
 			var dts []int64
 			for _, p := range f.Track("audio").Packets {
 				require.Zero(t, p.Pos, "packets of the previous frame's input sit at the start")
@@ -339,8 +322,7 @@ func TestSharedHandOff(t *testing.T) {
 			}
 			frames = append(frames, dts)
 			return nil
-		}, nil)))
-		require.NoError(t, g.Start())
+		}, nil))
 		for range 40 {
 			clk.Tick()
 		}
@@ -374,11 +356,9 @@ func TestSharedHandOff(t *testing.T) {
 // per AAC frame, 0.86 frames per tick); the hand-off to the encoder's
 // goroutine reuses its jobs and buffers.
 func TestSharedAllocations(t *testing.T) {
-	g, clk := manualGraph(t, onair.Format{})
 	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "aac"})
 	require.NoError(t, err)
-	require.NoError(t, g.Add(onair.Sink(enc, nil, nil)))
-	require.NoError(t, g.Start())
+	g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, nil, nil))
 	defer g.Close()
 	for range 20 { // past the codec's delay and the first allocations
 		clk.Tick()

@@ -10,6 +10,7 @@ import (
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,7 +42,6 @@ func TestStreamInfoOutlivesEncoder(t *testing.T) {
 		assert.InDelta(t, 44100, len(decodePCM(t, path, nil)), 1152+576)
 	})
 	t.Run("shared", func(t *testing.T) {
-		g, clk := manualGraph(t, onair.Format{})
 		left := 44100
 		src := onair.NewNode(onair.GeneratorFunc(func(f *onair.Frame) error {
 			if left == 0 {
@@ -53,8 +53,7 @@ func TestStreamInfoOutlivesEncoder(t *testing.T) {
 		enc, err := encode.Audio(src, &encode.AudioOptions{Codec: "aac", Track: "audio_aac"})
 		require.NoError(t, err)
 		c := &collector{track: "audio_aac"}
-		require.NoError(t, g.Add(onair.Sink(enc, c.send, &onair.OutputOptions{Fallible: true})))
-		require.NoError(t, g.Start())
+		g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, c.send, &onair.OutputOptions{Fallible: true}))
 		for range 60 {
 			clk.Tick()
 		}

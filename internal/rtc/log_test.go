@@ -1,37 +1,20 @@
 package rtc
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/onair-go/onair/internal/logtest"
 	"github.com/pion/webrtc/v4"
 	"github.com/stretchr/testify/require"
 )
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestPionLogLevels(t *testing.T) {
-	var buf syncBuf
-	l := pionLogs{slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}.NewLogger("ice")
+	var buf logtest.Buffer
+	l := pionLogs{buf.Logger(slog.LevelDebug)}.NewLogger("ice")
 	l.Trace("trace line")
 	l.Infof("state %s", "checking")
 	l.Warnf("candidate %d dropped", 3)
@@ -46,8 +29,8 @@ func TestPionLogLevels(t *testing.T) {
 // Two peer connections of an API connect over loopback: pion's own lines
 // about it reach the API's logger, not stderr.
 func TestPionLogsReachTheLogger(t *testing.T) {
-	var buf syncBuf
-	api, err := NewAPI(ICE{Loopback: true}, false, slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	var buf logtest.Buffer
+	api, err := NewAPI(ICE{Loopback: true}, false, buf.Logger(slog.LevelDebug))
 	require.NoError(t, err)
 	defer api.Close()
 	offerer, err := api.NewPeerConnection(webrtc.Configuration{})
