@@ -4,6 +4,8 @@ import (
 	"context"
 	"runtime"
 	"time"
+
+	"github.com/onair-go/onair/fault"
 )
 
 // run drives a real-time or free-running clock until ctx is done.
@@ -85,7 +87,7 @@ func (c *Clock) run(ctx context.Context) error {
 			lag := -ahead
 			c.lagNS.Store(int64(lag))
 			if lag >= c.opts.MaxLatency {
-				c.log.Error("clock too late: resetting outputs", FaultClockReset.Attr(), LogClock, c.name, LogLag, lag.Round(time.Millisecond))
+				c.log.Error("clock too late: resetting outputs", fault.ClockReset.Attr(), fault.KeyClock, c.name, fault.KeyLag, lag.Round(time.Millisecond))
 				c.reset()
 				t0 = time.Now()
 				n = 0
@@ -94,7 +96,7 @@ func (c *Clock) run(ctx context.Context) error {
 			}
 			if lag >= c.opts.LagLogThreshold && now.Sub(lastLog) >= time.Second {
 				lastLog = now
-				c.log.Warn("clock late: catching up", FaultClockCatchUp.Attr(), LogClock, c.name, LogLag, lag.Round(time.Millisecond))
+				c.log.Warn("clock late: catching up", fault.ClockCatchUp.Attr(), fault.KeyClock, c.name, fault.KeyLag, lag.Round(time.Millisecond))
 			}
 		}
 	}

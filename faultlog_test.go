@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,8 +42,8 @@ func TestClockFaultRecords(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		defer cancel()
 		_ = g.Run(ctx)
-		fl.Check(t, onair.FaultClockCatchUp, onair.LogClock, "rt", 1, onair.LogLag)
-		fl.Check(t, onair.FaultClockReset, onair.LogClock, "rt", 1, onair.LogLag)
+		fl.Check(t, fault.ClockCatchUp, fault.KeyClock, "rt", 1, fault.KeyLag)
+		fl.Check(t, fault.ClockReset, fault.KeyClock, "rt", 1, fault.KeyLag)
 		assert.Equal(t, uint64(1), g.Status()[0].Resets, "the reset is the one in Status")
 	})
 }
@@ -52,37 +53,37 @@ func TestClockFaultRecords(t *testing.T) {
 // in groups, passes on the records next is enabled for, and keeps the
 // number of series bounded.
 func TestFaultCounter(t *testing.T) {
-	var c onair.FaultCounter
+	var c fault.Counter
 	var buf bytes.Buffer
 	log := slog.New(c.Handler(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
 
-	log.Info("retrying", onair.FaultReconnect.Attr(), onair.LogOutput, "ice")
-	log.With(onair.LogMount, "/a.mp3").Warn("dropped", onair.FaultListenerDropped.Attr())
-	log.With(onair.FaultListenerDropped.Attr()).Warn("dropped", onair.LogMount, "/a.mp3")
-	log.Warn("not a fault", onair.LogEvent, "made_up", onair.LogOutput, "ice")
-	log.Debug("debug fault", onair.FaultReconnect.Attr(), onair.LogOutput, "ice") // below Info: not built
-	log.WithGroup("g").Warn("grouped", onair.FaultReconnect.Attr(), onair.LogOutput, "ice")
-	log.Error("no component", onair.FaultStorageError.Attr())
+	log.Info("retrying", fault.Reconnect.Attr(), fault.KeyOutput, "ice")
+	log.With(fault.KeyMount, "/a.mp3").Warn("dropped", fault.ListenerDropped.Attr())
+	log.With(fault.ListenerDropped.Attr()).Warn("dropped", fault.KeyMount, "/a.mp3")
+	log.Warn("not a fault", fault.KeyEvent, "made_up", fault.KeyOutput, "ice")
+	log.Debug("debug fault", fault.Reconnect.Attr(), fault.KeyOutput, "ice") // below Info: not built
+	log.WithGroup("g").Warn("grouped", fault.Reconnect.Attr(), fault.KeyOutput, "ice")
+	log.Error("no component", fault.StorageError.Attr())
 
-	assert.Equal(t, uint64(1), c.Count(onair.FaultReconnect, "ice"))
-	assert.Equal(t, uint64(2), c.Count(onair.FaultListenerDropped, "/a.mp3"))
-	assert.Equal(t, uint64(1), c.Count(onair.FaultStorageError, ""))
-	assert.Equal(t, []onair.FaultCount{
-		{Fault: onair.FaultListenerDropped, Key: onair.LogMount, Component: "/a.mp3", N: 2},
-		{Fault: onair.FaultReconnect, Key: onair.LogOutput, Component: "ice", N: 1},
-		{Fault: onair.FaultStorageError, N: 1},
+	assert.Equal(t, uint64(1), c.Count(fault.Reconnect, "ice"))
+	assert.Equal(t, uint64(2), c.Count(fault.ListenerDropped, "/a.mp3"))
+	assert.Equal(t, uint64(1), c.Count(fault.StorageError, ""))
+	assert.Equal(t, []fault.Count{
+		{Event: fault.ListenerDropped, Key: fault.KeyMount, Component: "/a.mp3", N: 2},
+		{Event: fault.Reconnect, Key: fault.KeyOutput, Component: "ice", N: 1},
+		{Event: fault.StorageError, N: 1},
 	}, c.Counts())
 	out := buf.String()
 	assert.NotContains(t, out, "retrying", "an Info record went past a Warn handler")
 	assert.Equal(t, 5, strings.Count(out, "\n"), "the Warn and Error records reach next:\n%s", out)
 
 	// Past 1,024 series, new components are counted under "".
-	var big onair.FaultCounter
+	var big fault.Counter
 	blog := slog.New(big.Handler(nil))
 	for i := range 1100 {
-		blog.Warn("dropped", onair.FaultListenerDropped.Attr(), onair.LogMount, fmt.Sprint("/m", i))
+		blog.Warn("dropped", fault.ListenerDropped.Attr(), fault.KeyMount, fmt.Sprint("/m", i))
 	}
 	counts := big.Counts()
 	assert.Len(t, counts, 1024+1)
-	assert.Equal(t, uint64(1100-1024), big.Count(onair.FaultListenerDropped, ""))
+	assert.Equal(t, uint64(1100-1024), big.Count(fault.ListenerDropped, ""))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 )
 
 // ErrTimeout is the cause (wrapped) of a connection an [HTTPSource] gave
@@ -222,9 +223,9 @@ func (h *HTTPSource) stop() {
 // logStatus logs how a connection ended and when the next one starts.
 func (h *HTTPSource) logStatus(err error, played bool, delay time.Duration) {
 	var se *HTTPStatusError
-	attrs := []any{onair.FaultReconnect.Attr(), onair.LogSource, h.opts.ID, onair.LogURL, h.url, onair.LogRetryIn, delay}
+	attrs := []any{fault.Reconnect.Attr(), fault.KeySource, h.opts.ID, fault.KeyURL, h.url, fault.KeyRetryIn, delay}
 	if err != nil {
-		attrs = append(attrs, onair.LogErr, err)
+		attrs = append(attrs, fault.KeyErr, err)
 	}
 	switch {
 	case errors.As(err, &se):

@@ -13,6 +13,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
@@ -277,7 +278,7 @@ func TestHTTPReconnect(t *testing.T) {
 	require.NoError(t, src.Close())
 	attempts := len(logs.Find("cannot connect")) + len(logs.Find("reconnecting"))
 	require.Positive(t, attempts)
-	fl.Check(t, onair.FaultReconnect, onair.LogSource, src.Node().ID(), attempts, onair.LogURL, onair.LogRetryIn)
+	fl.Check(t, fault.Reconnect, fault.KeySource, src.Node().ID(), attempts, fault.KeyURL, fault.KeyRetryIn)
 }
 
 func countTitle(meta []onair.MetadataAt, title string) int {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 )
 
 // run is the helper goroutine: it opens entries and decodes them into the
@@ -114,7 +115,7 @@ func (r *runner) failed(e entry, err error) {
 	p := r.p
 	r.closeLast()
 	r.fails++
-	p.opts.log.Error("cannot play entry: skipped", onair.FaultFileSkipped.Attr(), onair.LogSource, p.opts.id, onair.LogPath, e.path, onair.LogErr, err)
+	p.opts.log.Error("cannot play entry: skipped", fault.FileSkipped.Attr(), fault.KeySource, p.opts.id, fault.KeyPath, e.path, fault.KeyErr, err)
 	if p.opts.onFail != nil {
 		p.opts.onFail(e.path, err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -117,15 +118,15 @@ func TestPlaylistBadEntries(t *testing.T) {
 			t.Logf("%-17s %v", kind, errs[0])
 		}
 		n := 0
-		for _, rec := range fl.Records(onair.FaultFileSkipped) {
-			if rec.Attrs[onair.LogPath] == p {
+		for _, rec := range fl.Records(fault.FileSkipped) {
+			if rec.Attrs[fault.KeyPath] == p {
 				n++
 			}
 		}
 		assert.Equal(t, 1, n, "%s: one file_skipped record", kind)
 	}
 	assert.Equal(t, len(bad), fails.count())
-	fl.Check(t, onair.FaultFileSkipped, onair.LogSource, pl.Node().ID(), len(bad), onair.LogPath, onair.LogErr)
+	fl.Check(t, fault.FileSkipped, fault.KeySource, pl.Node().ID(), len(bad), fault.KeyPath, fault.KeyErr)
 	frame := r.g.Format().FrameSize()
 	assert.InDelta(t, 44100, r.cap.samples, float64(frame))
 	// No gap: every frame is full but the last.

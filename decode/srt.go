@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/avurl"
 )
 
@@ -218,7 +219,7 @@ func (s *SRTSource) run(ctx context.Context) {
 		s.mu.Lock()
 		s.lastErr = err
 		s.mu.Unlock()
-		attrs := []any{onair.FaultReconnect.Attr(), onair.LogSource, s.opts.ID, onair.LogURL, s.url, onair.LogErr, err, onair.LogRetryIn, delay}
+		attrs := []any{fault.Reconnect.Attr(), fault.KeySource, s.opts.ID, fault.KeyURL, s.url, fault.KeyErr, err, fault.KeyRetryIn, delay}
 		switch {
 		case errors.Is(err, ErrSRTRejected):
 			s.log.Error("srt stream: rejected by the peer", attrs...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
@@ -107,7 +108,7 @@ func TestSRTListener(t *testing.T) {
 	require.NoError(t, src.Close())
 	attempts := len(logs.Find("srt stream: ended")) + len(logs.Find("cannot connect")) + len(logs.Find("rejected"))
 	require.Positive(t, len(logs.Find("srt stream: ended")))
-	fl.Check(t, onair.FaultReconnect, onair.LogSource, src.Node().ID(), attempts, onair.LogURL, onair.LogRetryIn, onair.LogErr)
+	fl.Check(t, fault.Reconnect, fault.KeySource, src.Node().ID(), attempts, fault.KeyURL, fault.KeyRetryIn, fault.KeyErr)
 }
 
 // TestSRTCaller: the source calls FFmpeg listening; a wrong passphrase

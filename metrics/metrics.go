@@ -9,8 +9,8 @@
 // listener dropped, a clock reset or catch-up, an HLS round dropped or a
 // storage error) is logged by the package that survives it as one
 // [log/slog] record with the attribute event=<fault> (the schema is
-// documented at [onair.Fault]). Give every component a logger whose
-// handler comes from an [onair.FaultCounter], and pass the counter as
+// documented at [fault.Event]). Give every component a logger whose
+// handler comes from an [fault.Counter], and pass the counter as
 // Options.Faults: each record is then one increment of
 //
 //	onair_faults_total{event="reconnect",component="icecast"}
@@ -19,7 +19,7 @@
 // the record names. The log and the metric cannot disagree: the metric
 // counts the records.
 //
-//	faults := &onair.FaultCounter{}
+//	faults := &fault.Counter{}
 //	log := slog.New(faults.Handler(slog.NewJSONHandler(os.Stderr, nil)))
 //	// ... every Options.Logger / GraphOptions.Logger: log ...
 //	col := metrics.New(ctl, &metrics.Options{Faults: faults})
@@ -46,9 +46,9 @@ package metrics
 import (
 	"sync"
 
-	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/control"
 	"github.com/onair-go/onair/decode/harbor"
+	"github.com/onair-go/onair/fault"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -59,7 +59,7 @@ type Options struct {
 	// Faults is the counter of the station logger's fault records,
 	// exported as onair_faults_total (see the package doc). Without it
 	// that metric is left out.
-	Faults *onair.FaultCounter
+	Faults *fault.Counter
 }
 
 // Collector is a prometheus.Collector for a station. Its methods are safe
@@ -67,7 +67,7 @@ type Options struct {
 type Collector struct {
 	ctl    *control.Controller
 	desc   descs
-	faults *onair.FaultCounter
+	faults *fault.Counter
 
 	mu        sync.Mutex
 	harborCon map[string]float64 // harbor mount -> connections accepted
@@ -147,7 +147,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if c.faults != nil {
 		for _, f := range c.faults.Counts() {
-			counter(d.faults, float64(f.N), string(f.Fault), f.Component)
+			counter(d.faults, float64(f.N), string(f.Event), f.Component)
 		}
 	}
 	c.mu.Lock()

@@ -23,6 +23,7 @@ import (
 	"github.com/onair-go/onair/decode"
 	"github.com/onair-go/onair/decode/harbor"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/metrics"
 	"github.com/onair-go/onair/mux/listen"
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,11 +45,11 @@ type station struct {
 	// queue is a request queue (on a dummy output) that logs its bad
 	// entries through the faults' logger.
 	queue  *decode.QueueSource
-	faults *onair.FaultCounter
+	faults *fault.Counter
 }
 
 func newStation(t *testing.T, kind onair.ClockKind) *station {
-	st := &station{clk: onair.NewClock("station", &onair.ClockOptions{Kind: kind}), faults: &onair.FaultCounter{}}
+	st := &station{clk: onair.NewClock("station", &onair.ClockOptions{Kind: kind}), faults: &fault.Counter{}}
 	log := slog.New(st.faults.Handler(nil))
 	var err error
 	st.g, err = onair.NewGraph(&onair.GraphOptions{Clock: st.clk, Logger: log})
@@ -119,7 +120,7 @@ func TestExpositionPromtool(t *testing.T) {
 	for range 10 {
 		st.clk.Tick()
 	}
-	require.Equal(t, uint64(1), st.faults.Count(onair.FaultFileSkipped, "requests"), "the missing file was skipped")
+	require.Equal(t, uint64(1), st.faults.Count(fault.FileSkipped, "requests"), "the missing file was skipped")
 	text := st.scrape(t)
 	for _, want := range []string{
 		`onair_clock_ticks_total{clock="station",kind="manual"} 10`,

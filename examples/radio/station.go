@@ -17,6 +17,7 @@ import (
 	"github.com/onair-go/onair/decode/analysis"
 	"github.com/onair-go/onair/dynamics"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/loudness"
 	"github.com/onair-go/onair/metrics"
 	"github.com/onair-go/onair/mux"
@@ -71,7 +72,7 @@ type station struct {
 	// Operating the station (page.go): control API, metrics, live page.
 	ctl      *control.Controller
 	metrics  *metrics.Collector
-	faults   *onair.FaultCounter
+	faults   *fault.Counter
 	log      *slog.Logger // the components' logger: cfg.Logger under the fault counter
 	registry *prometheus.Registry
 	skip     string // the source the page's skip button skips
@@ -93,7 +94,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (st 
 	// a listener dropped, a clock reset) is one log record with an "event"
 	// attribute; the fault counter under the logger counts them for the
 	// metrics (onair_faults_total).
-	faults := &onair.FaultCounter{}
+	faults := &fault.Counter{}
 	var next slog.Handler
 	if cfg.Logger != nil {
 		next = cfg.Logger.Handler()

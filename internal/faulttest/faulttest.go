@@ -1,6 +1,6 @@
 // Package faulttest checks the fault log records of onair's packages
-// (see onair.Fault): a logger that records every record it gets and
-// counts the faults through an [onair.FaultCounter], and checks that each
+// (see fault.Event): a logger that records every record it gets and
+// counts the faults through an [fault.Counter], and checks that each
 // fault is one record with the schema's attributes, counted once.
 package faulttest
 
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 )
 
 // Record is one log record, its attributes (pre-bound ones included)
@@ -36,7 +36,7 @@ func (r Record) String() string {
 // Log records log records and counts faults. Make it with [New].
 type Log struct {
 	// Counter counts the faults logged through Logger.
-	Counter *onair.FaultCounter
+	Counter *fault.Counter
 	// Next, when set before Logger is called, gets every record too.
 	Next slog.Handler
 
@@ -45,7 +45,7 @@ type Log struct {
 }
 
 // New returns an empty Log.
-func New() *Log { return &Log{Counter: &onair.FaultCounter{}} }
+func New() *Log { return &Log{Counter: &fault.Counter{}} }
 
 // Logger returns a logger (all levels) whose records l records and
 // counts.
@@ -54,12 +54,12 @@ func (l *Log) Logger() *slog.Logger {
 }
 
 // Records returns the records of fault f so far.
-func (l *Log) Records(f onair.Fault) []Record {
+func (l *Log) Records(f fault.Event) []Record {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []Record
 	for _, r := range l.recs {
-		if r.Attrs[onair.LogEvent] == string(f) {
+		if r.Attrs[fault.KeyEvent] == string(f) {
 			out = append(out, r)
 		}
 	}
@@ -80,7 +80,7 @@ func (l *Log) All() string {
 
 // Wait waits, at most timeout, until there are at least n records of
 // fault f, and returns them; it fails the test otherwise.
-func (l *Log) Wait(t testing.TB, timeout time.Duration, f onair.Fault, n int) []Record {
+func (l *Log) Wait(t testing.TB, timeout time.Duration, f fault.Event, n int) []Record {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -98,7 +98,7 @@ func (l *Log) Wait(t testing.TB, timeout time.Duration, f onair.Fault, n int) []
 // Check checks that fault f of the component key=name was logged as
 // exactly n records, each with the keys given (besides event and the
 // component), and counted n times by the counter.
-func (l *Log) Check(t testing.TB, f onair.Fault, key, name string, n int, keys ...string) {
+func (l *Log) Check(t testing.TB, f fault.Event, key, name string, n int, keys ...string) {
 	t.Helper()
 	rs := l.Records(f)
 	got := 0
@@ -112,7 +112,7 @@ func (l *Log) Check(t testing.TB, f onair.Fault, key, name string, n int, keys .
 				t.Errorf("fault record without %q: %v", k, r)
 			}
 		}
-		for _, k := range []string{onair.LogSource, onair.LogOutput, onair.LogMount, onair.LogClock} {
+		for _, k := range []string{fault.KeySource, fault.KeyOutput, fault.KeyMount, fault.KeyClock} {
 			if _, ok := r.Attrs[k]; ok && k != key {
 				t.Errorf("fault record names two components (%s and %s): %v", key, k, r)
 			}

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/avurl"
 	"github.com/onair-go/onair/mux"
 )
@@ -209,8 +210,8 @@ func (e *Engine) commit() {
 	default:
 		e.dropped.Add(int64(len(e.q)) + 1)
 		e.cur = e.cur[:0]
-		e.cfg.Log.Warn("network too slow: queue full, reconnecting with a fresh container", onair.FaultReconnect.Attr(),
-			onair.LogOutput, e.cfg.ID, onair.LogURL, e.cfg.Shown, onair.LogRetryIn, time.Duration(0), "queue", e.cfg.Queue)
+		e.cfg.Log.Warn("network too slow: queue full, reconnecting with a fresh container", fault.Reconnect.Attr(),
+			fault.KeyOutput, e.cfg.ID, fault.KeyURL, e.cfg.Shown, fault.KeyRetryIn, time.Duration(0), "queue", e.cfg.Queue)
 		e.closeInner(false)
 		e.innerGen = 0
 		e.interrupt()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/netout"
 	"github.com/onair-go/onair/internal/streamtest"
@@ -71,7 +72,7 @@ func TestRetry(t *testing.T) {
 	assert.Positive(t, e.Stats().Offline, "nothing muxed without a connection")
 	// The two failures retried are one reconnect record each; giving up
 	// is not a reconnect.
-	fl.Check(t, onair.FaultReconnect, onair.LogOutput, cfg.ID, 2, onair.LogURL, onair.LogRetryIn, onair.LogErr)
+	fl.Check(t, fault.Reconnect, fault.KeyOutput, cfg.ID, 2, fault.KeyURL, fault.KeyRetryIn, fault.KeyErr)
 }
 
 // TestFallible: the source fails for a second and comes back; the output

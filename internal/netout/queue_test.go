@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/netout"
 	"github.com/onair-go/onair/internal/streamtest"
@@ -61,9 +62,9 @@ func TestQueueFullReconnect(t *testing.T) {
 	g, clk := streamtest.NewGraph(t, onair.Format{}, onair.NewOutput(src, e, nil))
 	streamtest.TickUntil(t, clk, "the queue filled", func() bool { return e.Stats().Dropped > 0 })
 	require.NoError(t, g.Close())
-	recs := fl.Records(onair.FaultReconnect)
+	recs := fl.Records(fault.Reconnect)
 	require.NotEmpty(t, recs)
 	require.Contains(t, recs[0].Msg, "queue full", "the first reconnection is the full queue's")
 	n := len(recs)
-	fl.Check(t, onair.FaultReconnect, onair.LogOutput, cfg.ID, n, onair.LogURL, onair.LogRetryIn)
+	fl.Check(t, fault.Reconnect, fault.KeyOutput, cfg.ID, n, fault.KeyURL, fault.KeyRetryIn)
 }

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/avurl"
 )
 
@@ -63,8 +63,8 @@ func (e *Engine) run() {
 			return
 		}
 		delay = min(max(2*delay, e.cfg.MinRetry), e.cfg.MaxRetry)
-		e.cfg.Log.Warn("connection failed: retrying", onair.FaultReconnect.Attr(), onair.LogOutput, e.cfg.ID, onair.LogURL, e.cfg.Shown,
-			onair.LogRetryIn, delay, onair.LogErr, err)
+		e.cfg.Log.Warn("connection failed: retrying", fault.Reconnect.Attr(), fault.KeyOutput, e.cfg.ID, fault.KeyURL, e.cfg.Shown,
+			fault.KeyRetryIn, delay, fault.KeyErr, err)
 	}
 }
 

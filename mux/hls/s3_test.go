@@ -20,6 +20,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/peertest"
@@ -354,8 +355,8 @@ func TestS3ServerDown(t *testing.T) {
 	assert.Positive(t, len(logs.Find("writing segment failed")), "failed uploads are logged")
 	assert.Positive(t, len(logs.Find("retrying")), "retries are logged")
 	// Each dropped round and each storage error is one record, counted once.
-	fl.Check(t, onair.FaultSegmentDropped, onair.LogOutput, out.Node().ID(), int(out.Stats().Dropped))
-	fl.Check(t, onair.FaultStorageError, onair.LogOutput, out.Node().ID(), int(out.Stats().Errors), onair.LogPath, onair.LogErr)
+	fl.Check(t, fault.SegmentDropped, fault.KeyOutput, out.Node().ID(), int(out.Stats().Dropped))
+	fl.Check(t, fault.StorageError, fault.KeyOutput, out.Node().ID(), int(out.Stats().Errors), fault.KeyPath, fault.KeyErr)
 	pl, err := chk.get("aac.m3u8")
 	require.NoError(t, err)
 	p := parse(t, pl)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/asticode/go-astiav"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 )
 
 // floorDiv is a / b rounded down (b > 0).
@@ -200,7 +201,7 @@ func (s *segmenter) emit(at int64) error {
 	// At Close the last round waits for room: Close waits for the writer
 	// anyway.
 	if !s.st.enqueue(j, s.closed) {
-		s.cfg.log.Error("disk writer is behind: segments dropped", onair.FaultSegmentDropped.Attr(), onair.LogOutput, s.cfg.ID, "sequence", s.seq, "queue", s.cfg.Queue)
+		s.cfg.log.Error("disk writer is behind: segments dropped", fault.SegmentDropped.Attr(), fault.KeyOutput, s.cfg.ID, "sequence", s.seq, "queue", s.cfg.Queue)
 		for _, v := range s.variants {
 			v.disc = true
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/mux/hls"
@@ -153,7 +154,7 @@ func TestStorageFaults(t *testing.T) {
 	assert.Equal(t, int64(4), out.Stats().Errors, "one segment, three playlists")
 	assert.Equal(t, 1, len(logs.Find("writing segment failed")))
 	assert.Equal(t, 3, len(logs.Find("writing playlist failed")))
-	fl.Check(t, onair.FaultStorageError, onair.LogOutput, out.Node().ID(), 4, onair.LogPath, onair.LogErr)
+	fl.Check(t, fault.StorageError, fault.KeyOutput, out.Node().ID(), 4, fault.KeyPath, fault.KeyErr)
 	final := parse(t, m.get("aac.m3u8"))
 	assert.True(t, final.endlist)
 	assert.Equal(t, []string{"aac_9.ts", "aac_10.ts", "aac_11.ts"}, final.uris)

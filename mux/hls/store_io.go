@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 )
 
 // loadTimeout bounds each read of the storage while an output is made
@@ -107,7 +107,7 @@ func (s *store) report(ev FileEvent) {
 
 func (s *store) fail(what, name string, err error) {
 	s.stats.errors.Add(1)
-	s.cfg.log.Error(what+" failed", onair.FaultStorageError.Attr(), onair.LogOutput, s.cfg.ID, "storage", s.dir, onair.LogPath, name, onair.LogErr, err)
+	s.cfg.log.Error(what+" failed", fault.StorageError.Attr(), fault.KeyOutput, s.cfg.ID, "storage", s.dir, fault.KeyPath, name, fault.KeyErr, err)
 }
 
 // getTimeout reads name from the storage with a bounded wait.

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 )
 
 // userAgent is sent with every request.
@@ -55,8 +55,8 @@ func (c *client) run(ctx context.Context) {
 			c.setState(StateFailed, err)
 			return
 		}
-		c.cfg.log.Warn("connection failed: will retry", onair.FaultReconnect.Attr(), onair.LogOutput, c.cfg.ID, onair.LogURL, c.cfg.url(),
-			onair.LogRetryIn, d, onair.LogAttempt, failures, onair.LogErr, err)
+		c.cfg.log.Warn("connection failed: will retry", fault.Reconnect.Attr(), fault.KeyOutput, c.cfg.ID, fault.KeyURL, c.cfg.url(),
+			fault.KeyRetryIn, d, fault.KeyAttempt, failures, fault.KeyErr, err)
 		c.setState(StateRetrying, err)
 		if !c.sleep(ctx, d) {
 			return

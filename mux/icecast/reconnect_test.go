@@ -13,6 +13,7 @@ import (
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/encode"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/internal/peertest"
 	"github.com/onair-go/onair/mux/icecast"
@@ -136,8 +137,8 @@ func testReconnect(t *testing.T, mount, codec, ctype, title string) {
 	require.NotEmpty(t, failures)
 	assert.ErrorIs(t, failures[0], icecast.ErrServerClosed, "the first error: the server went away")
 	// Each failure is one reconnect record, counted once.
-	fl.Check(t, onair.FaultReconnect, onair.LogOutput, s.out.Node().ID(), len(failures),
-		onair.LogURL, onair.LogRetryIn, onair.LogAttempt, onair.LogErr)
+	fl.Check(t, fault.Reconnect, fault.KeyOutput, s.out.Node().ID(), len(failures),
+		fault.KeyURL, fault.KeyRetryIn, fault.KeyAttempt, fault.KeyErr)
 	mu.Unlock()
 }
 

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 )
 
 // ListenerInfo describes a listener.
@@ -179,10 +179,10 @@ func (m *Mount) run(l *listener, out sink, head []byte) {
 	err = l.reason
 	if errors.Is(err, ErrSlowListener) {
 		m.dropped.Add(1)
-		m.log.Warn("listener dropped", onair.FaultListenerDropped.Attr(), onair.LogMount, m.path, "id", l.info.ID,
-			onair.LogRemote, l.info.RemoteAddr, "sent", l.sent.Load(), onair.LogErr, err)
+		m.log.Warn("listener dropped", fault.ListenerDropped.Attr(), fault.KeyMount, m.path, "id", l.info.ID,
+			fault.KeyRemote, l.info.RemoteAddr, "sent", l.sent.Load(), fault.KeyErr, err)
 	} else {
-		m.log.Info("listener disconnected", onair.LogMount, m.path, "id", l.info.ID, onair.LogRemote, l.info.RemoteAddr, "sent", l.sent.Load(), "reason", err)
+		m.log.Info("listener disconnected", fault.KeyMount, m.path, "id", l.info.ID, fault.KeyRemote, l.info.RemoteAddr, "sent", l.sent.Load(), "reason", err)
 	}
 	if m.cfg.OnDisconnect != nil {
 		m.cfg.OnDisconnect(l.snapshot(), err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/faulttest"
 	"github.com/onair-go/onair/mux/listen"
 	"github.com/onair-go/onair/onairtest"
@@ -73,7 +73,7 @@ func TestSlowListenerDropped(t *testing.T) {
 	assert.Less(t, dropped.info.Sent, m.Stats().Bytes-maxLag, "dropped once more than MaxLag behind")
 	// The drop is one listener_dropped record, counted once (disconnect
 	// runs the callback after logging).
-	fl.Check(t, onair.FaultListenerDropped, onair.LogMount, "/radio.mp3", 1, onair.LogRemote, onair.LogErr)
+	fl.Check(t, fault.ListenerDropped, fault.KeyMount, "/radio.mp3", 1, fault.KeyRemote, fault.KeyErr)
 	t.Logf("dropped after %d ticks (%d stream bytes, %d sent to it): %v; slowest tick %v",
 		ticks, m.Stats().Bytes, dropped.info.Sent, dropped.err, slowest)
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/rtc/rtctest"
 	"github.com/onair-go/onair/mux/whep"
 	"github.com/pion/webrtc/v4"
@@ -108,7 +108,7 @@ func TestNeverConnects(t *testing.T) {
 	require.Equal(t, 1, st.srv.Listeners())
 	st.logs.Wait(t, waitTimeout, "listener dropped", "peer connection failed", "connected=false")
 	require.Eventually(t, func() bool { return st.srv.Listeners() == 0 }, waitTimeout, 10*time.Millisecond)
-	st.faults.Check(t, onair.FaultListenerDropped, onair.LogMount, "/live", 1, onair.LogRemote, onair.LogErr)
+	st.faults.Check(t, fault.ListenerDropped, fault.KeyMount, "/live", 1, fault.KeyRemote, fault.KeyErr)
 }
 
 // A listener that cannot keep up (its goroutine is stuck: here in
@@ -145,7 +145,7 @@ func TestSlowListener(t *testing.T) {
 		t.Fatal("the slow listener was not dropped")
 	}
 	st.logs.Wait(t, waitTimeout, "listener dropped", "too slow")
-	st.faults.Check(t, onair.FaultListenerDropped, onair.LogMount, "/live", 1, onair.LogRemote, onair.LogErr)
+	st.faults.Check(t, fault.ListenerDropped, fault.KeyMount, "/live", 1, fault.KeyRemote, fault.KeyErr)
 	n := ok.Packets.Load()
 	require.Eventually(t, func() bool { return ok.Packets.Load() > n+10 }, waitTimeout, 10*time.Millisecond)
 }

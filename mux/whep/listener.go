@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/internal/rtc"
 	"github.com/pion/webrtc/v4"
 )
@@ -196,7 +196,7 @@ func drainRTCP(s *webrtc.RTPSender) {
 func (l *listener) run() {
 	m := l.m
 	defer m.srv.wg.Done()
-	log := m.log.With("listener", l.id, onair.LogRemote, l.addr)
+	log := m.log.With("listener", l.id, fault.KeyRemote, l.addr)
 	timer := time.NewTimer(m.srv.opts.ConnectTimeout)
 	defer timer.Stop()
 	var dc *webrtc.DataChannel
@@ -250,7 +250,7 @@ func (l *listener) finish(log *slog.Logger, connected bool) {
 	err := l.err
 	attrs := []any{"connected", connected, "packets", l.sent.Load(), "for", time.Since(l.since).Round(time.Millisecond)}
 	if errors.Is(err, ErrSlowListener) || errors.Is(err, ErrConnect) {
-		log.Warn("whep: listener dropped", append(attrs, onair.FaultListenerDropped.Attr(), onair.LogErr, err)...)
+		log.Warn("whep: listener dropped", append(attrs, fault.ListenerDropped.Attr(), fault.KeyErr, err)...)
 	} else {
 		log.Info("whep: listener disconnected", append(attrs, "reason", err)...)
 	}

@@ -1,4 +1,4 @@
-package onair
+package fault
 
 import (
 	"cmp"
@@ -8,14 +8,14 @@ import (
 	"sync"
 )
 
-// maxFaultSeries bounds the (fault, component) pairs a FaultCounter
+// maxFaultSeries bounds the (fault, component) pairs a Counter
 // keeps apart; faults of components past it are counted under the
 // component "".
 const maxFaultSeries = 1024
 
-// FaultCount is how many records of one fault a component logged.
-type FaultCount struct {
-	Fault Fault
+// Count is how many records of one fault a component logged.
+type Count struct {
+	Event Event
 	// Key is the component's attribute key (source, output, mount or
 	// clock) and Component its value; both are "" when the record named
 	// no component, or when the counter already keeps 1,024 pairs apart.
@@ -23,21 +23,21 @@ type FaultCount struct {
 	N              uint64
 }
 
-// FaultCounter counts the fault records (see [Fault]) logged through the
+// Counter counts the fault records (see [Event]) logged through the
 // handlers it makes: give the station's components a logger made with
-// [FaultCounter.Handler], and every fault they log is counted once, by
+// [Counter.Handler], and every fault they log is counted once, by
 // fault and component. Package metrics exports the counts. The zero
-// FaultCounter is ready to use; its methods are safe from any goroutine.
+// Counter is ready to use; its methods are safe from any goroutine.
 //
 // Only records logged through its handlers are counted: a component given
 // no logger (or another one) logs nothing and counts nothing.
-type FaultCounter struct {
+type Counter struct {
 	mu     sync.Mutex
 	counts map[faultSeries]uint64
 }
 
 type faultSeries struct {
-	fault          Fault
+	fault          Event
 	key, component string
 }
 
@@ -46,7 +46,7 @@ type faultSeries struct {
 // level Info and above are always built (faults are logged at Info,
 // Warn or Error), even when next drops them. A nil next drops every
 // record after counting it.
-func (c *FaultCounter) Handler(next slog.Handler) slog.Handler {
+func (c *Counter) Handler(next slog.Handler) slog.Handler {
 	if next == nil {
 		next = slog.DiscardHandler
 	}
@@ -55,7 +55,7 @@ func (c *FaultCounter) Handler(next slog.Handler) slog.Handler {
 
 // Count returns the records of fault f counted for the component named
 // name (a source or output ID, a mount path or a clock name).
-func (c *FaultCounter) Count(f Fault, name string) uint64 {
+func (c *Counter) Count(f Event, name string) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var n uint64
@@ -68,20 +68,20 @@ func (c *FaultCounter) Count(f Fault, name string) uint64 {
 }
 
 // Counts returns every count, sorted by fault, key and component.
-func (c *FaultCounter) Counts() []FaultCount {
+func (c *Counter) Counts() []Count {
 	c.mu.Lock()
-	out := make([]FaultCount, 0, len(c.counts))
+	out := make([]Count, 0, len(c.counts))
 	for s, v := range c.counts {
-		out = append(out, FaultCount{Fault: s.fault, Key: s.key, Component: s.component, N: v})
+		out = append(out, Count{Event: s.fault, Key: s.key, Component: s.component, N: v})
 	}
 	c.mu.Unlock()
-	slices.SortFunc(out, func(a, b FaultCount) int {
-		return cmp.Or(cmp.Compare(a.Fault, b.Fault), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Component, b.Component))
+	slices.SortFunc(out, func(a, b Count) int {
+		return cmp.Or(cmp.Compare(a.Event, b.Event), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Component, b.Component))
 	})
 	return out
 }
 
-func (c *FaultCounter) add(s faultSeries) {
+func (c *Counter) add(s faultSeries) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.counts == nil {
@@ -93,9 +93,9 @@ func (c *FaultCounter) add(s faultSeries) {
 	c.counts[s]++
 }
 
-// faultHandler is the handler of a FaultCounter.
+// faultHandler is the handler of a Counter.
 type faultHandler struct {
-	c    *FaultCounter
+	c    *Counter
 	next slog.Handler
 	// pre is what WithAttrs gave outside any group.
 	pre     faultSeries
@@ -147,8 +147,8 @@ func (h *faultHandler) WithGroup(name string) slog.Handler {
 // scan records a in s when it is the event or the first component.
 func (s *faultSeries) scan(a slog.Attr) {
 	switch {
-	case a.Key == LogEvent:
-		s.fault = Fault(a.Value.Resolve().String())
+	case a.Key == KeyEvent:
+		s.fault = Event(a.Value.Resolve().String())
 	case s.key == "" && isComponentKey(a.Key):
 		s.key, s.component = a.Key, a.Value.Resolve().String()
 	}
