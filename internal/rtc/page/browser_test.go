@@ -2,6 +2,7 @@ package page_test
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"testing"
 	"time"
@@ -150,7 +151,19 @@ func TestBrowserGoesLive(t *testing.T) {
 			}
 		}
 		return false
-	}, waitTimeout, 20*time.Millisecond, "the 220 Hz fallback never came back")
+	}, waitTimeout, 20*time.Millisecond, "the 220 Hz fallback never came back: %s", tail(st.output(), n))
 	require.Eventually(t, func() bool { return len(st.output()) > back+rate }, waitTimeout, 20*time.Millisecond)
 	require.Zero(t, liveWindows(st.output()[back:back+rate], 1000), "the fallback stays: no more of the tone")
+}
+
+// tail describes the output after position n for a failure message: its
+// length and the level and frequency of its last few 50 ms windows.
+func tail(out []float32, n int) string {
+	w := rate / 20
+	d := fmt.Sprintf("%d samples after the publisher left;", len(out)-n)
+	for i := max(n, len(out)-5*w); i+w <= len(out); i += w {
+		rms, f := freqOf(out[i : i+w])
+		d += fmt.Sprintf(" [rms %.3f, %.0f Hz]", rms, f)
+	}
+	return d
 }
