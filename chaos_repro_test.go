@@ -237,11 +237,7 @@ func TestChaosReproSkipInTransitionDeadAir(t *testing.T) {
 		{tick: 5770, kind: "skip storm", n: 4},
 	}
 	v, _ := chaosRun(t, 2, 8300, 5800, func([]chaosEvent) []chaosEvent { return keep })
-	for _, inv := range []string{"no dead air", "no clicks"} {
-		if n := v.count[inv]; n > 0 {
-			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
-		}
-	}
+	reproHolds(t, v, "no dead air", "no clicks")
 }
 
 // A click after a Skip, found by the chaos suite (seed 1) and reduced to
@@ -258,11 +254,7 @@ func TestChaosReproSkipToShortTrackClick(t *testing.T) {
 		{tick: 5581, kind: "skip storm", n: 4},
 	}
 	v, _ := chaosRun(t, 1, 6400, 5600, func([]chaosEvent) []chaosEvent { return keep })
-	for _, inv := range []string{"no dead air", "no clicks"} {
-		if n := v.count[inv]; n > 0 {
-			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
-		}
-	}
+	reproHolds(t, v, "no dead air", "no clicks")
 }
 
 // Two Skips of the crossfade 9 ticks apart, during one transition (seed 2,
@@ -277,11 +269,7 @@ func TestChaosReproSecondSkipInTransitionClick(t *testing.T) {
 		{tick: 12931, kind: "skip crossfade"},
 	}
 	v, _ := chaosRun(t, 2, 13000, 12950, func([]chaosEvent) []chaosEvent { return keep })
-	for _, inv := range []string{"no dead air", "no clicks", "exact accounting (output)"} {
-		if n := v.count[inv]; n > 0 {
-			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
-		}
-	}
+	reproHolds(t, v, "no dead air", "no clicks", "exact accounting (output)")
 }
 
 // Dead air after a Skip that lands on a nearly empty track (seed 4,
@@ -292,11 +280,7 @@ func TestChaosReproSecondSkipInTransitionClick(t *testing.T) {
 func TestChaosReproSkipToTinyTrackDeadAir(t *testing.T) {
 	keep := []chaosEvent{{tick: 363, kind: "skip crossfade"}, {tick: 661, kind: "skip crossfade"}}
 	v, _ := chaosRun(t, 4, 700, 680, func([]chaosEvent) []chaosEvent { return keep })
-	for _, inv := range []string{"no dead air", "no clicks", "exact accounting (output)"} {
-		if n := v.count[inv]; n > 0 {
-			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
-		}
-	}
+	reproHolds(t, v, "no dead air", "no clicks", "exact accounting (output)")
 }
 
 // A second Skip in the last samples of a transition (seed 9): the first
@@ -321,4 +305,14 @@ func TestChaosReproLateSkipInTransitionClick(t *testing.T) {
 		}
 	}})
 	reproSteps(t, c.Audio[0], 0.01)
+}
+
+// reproHolds fails t for each of the invariants that v saw violated.
+func reproHolds(t *testing.T, v *chaosViolations, invariants ...string) {
+	t.Helper()
+	for _, inv := range invariants {
+		if n := v.count[inv]; n > 0 {
+			t.Errorf("%q violated %d times: %v", inv, n, v.first[inv])
+		}
+	}
 }
