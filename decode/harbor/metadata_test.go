@@ -46,11 +46,17 @@ func TestMetadataRequests(t *testing.T) {
 		{"undeclared Latin-1", "mode=updinfo&mount=/live&song=" + url.QueryEscape("Na\xefve"), onair.Metadata{"title": "Naïve"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			fh.sink.mu.Lock()
+			before := len(fh.sink.meta)
+			fh.sink.mu.Unlock()
 			code, _ := get(t, tc.query, false)
 			assert.Equal(t, 401, code, "the first try without credentials is challenged")
 			code, body := get(t, tc.query, true)
 			require.Equal(t, 200, code, body)
 			assert.Equal(t, "<?xml version=\"1.0\"?>\n<iceresponse><message>Metadata update successful</message><return>1</return></iceresponse>\n", body)
+			// An update that arrives while the stream is still being taken
+			// is applied when it starts: wait for it.
+			fh.sink.wait(t, "the metadata", func(f *fakeSink) bool { return len(f.meta) > before })
 			fh.sink.mu.Lock()
 			assert.Equal(t, tc.want, fh.sink.meta[len(fh.sink.meta)-1])
 			fh.sink.mu.Unlock()
