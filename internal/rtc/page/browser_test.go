@@ -3,12 +3,12 @@ package page_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -140,19 +140,11 @@ func TestBrowserGoesLive(t *testing.T) {
 	require.GreaterOrEqual(t, live, 20, "50 ms windows of 1 kHz in the show")
 	require.NoError(t, call(ctx, "stop()"))
 	require.Eventually(t, func() bool { _, on := st.whip.Publisher(); return !on }, waitTimeout, 20*time.Millisecond)
-	if os.Getenv("ONAIR_OPEN_DEFECTS") != "1" {
-		// Open defect: in 2 of 5 clean CI runs the graph produced no more
-		// audio at all after the publisher left (0 samples in 30 s): a
-		// stall, not a slow fallback. Until it is found, the check below
-		// runs only with ONAIR_OPEN_DEFECTS=1.
-		t.Log("the fallback's return after the publisher leaves is checked with ONAIR_OPEN_DEFECTS=1 (open defect: the graph can stall there)")
-		return
-	}
 	n = len(st.output())
 	// The live source's buffer plays out, then the fallback comes back
 	// (how soon depends on the machine's load: polled, not timed).
 	var back int
-	require.Eventually(t, func() bool {
+	found := func() bool {
 		out := st.output()
 		for back = n; back+rate/20 <= len(out); back += rate / 20 {
 			if liveWindows(out[back:back+rate/20], 220) > 0 {
@@ -160,7 +152,12 @@ func TestBrowserGoesLive(t *testing.T) {
 			}
 		}
 		return false
-	}, waitTimeout, 20*time.Millisecond, "the 220 Hz fallback never came back: %s", tail(st.output(), n))
+	}
+	if !assert.Eventually(t, found, waitTimeout, 20*time.Millisecond) {
+		// Described after the wait (the arguments of Eventually are
+		// evaluated before it).
+		t.Fatalf("the 220 Hz fallback never came back: %s; %s", tail(st.output(), n), st.state())
+	}
 	require.Eventually(t, func() bool { return len(st.output()) > back+rate }, waitTimeout, 20*time.Millisecond)
 	require.Zero(t, liveWindows(st.output()[back:back+rate], 1000), "the fallback stays: no more of the tone")
 }

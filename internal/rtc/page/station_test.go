@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -37,8 +38,12 @@ type station struct {
 	whep *whep.Mount
 	logs *logtest.Buffer
 
-	mu  sync.Mutex
-	out []float32 // left channel of the show
+	mu     sync.Mutex
+	out    []float32 // left channel of the show
+	frames int       // frames recorded
+	g      *onair.Graph
+	ran    error // why Run returned, once it has
+	done   bool
 }
 
 const rate = 48000
@@ -70,12 +75,14 @@ func startStationWith(t *testing.T, music onair.Source) *station {
 	rec := onair.Sink(show, func(f *onair.Frame) error {
 		st.mu.Lock()
 		st.out = append(st.out, f.Audio()[0]...)
+		st.frames++
 		st.mu.Unlock()
 		return nil
 	}, &onair.OutputOptions{ID: "recorder"})
 	g, err := onair.NewGraph(&onair.GraphOptions{Format: onair.Format{SampleRate: rate, Channels: 2}, Logger: log})
 	require.NoError(t, err)
 	require.NoError(t, g.Add(st.whep, rec))
+	st.g = g
 
 	mux := http.NewServeMux()
 	mux.Handle("/", page.Handler())
@@ -87,7 +94,13 @@ func startStationWith(t *testing.T, music onair.Source) *station {
 	st.url = hs.URL
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
+	go func() {
+		err := g.Run(ctx)
+		st.mu.Lock()
+		st.ran, st.done = err, true
+		st.mu.Unlock()
+		done <- err
+	}()
 	t.Cleanup(func() {
 		require.NoError(t, in.Close())
 		cancel()
@@ -100,6 +113,18 @@ func startStationWith(t *testing.T, music onair.Source) *station {
 		}
 	})
 	return st
+}
+
+// state describes the graph for failure messages: frames recorded, and
+// whether Run returned.
+func (st *station) state() string {
+	clocks := fmt.Sprintf("; clocks %+v", st.g.Status())
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.done {
+		return fmt.Sprintf("%d frames recorded; Run returned: %v", st.frames, st.ran) + clocks
+	}
+	return fmt.Sprintf("%d frames recorded; Run is running", st.frames) + clocks
 }
 
 func (st *station) output() []float32 {
@@ -134,14 +159,25 @@ func toneWAV(t *testing.T, freq float64, d time.Duration) string {
 // freqOf measures the RMS level and the zero-crossing frequency of x.
 func freqOf(x []float32) (rms, freq float64) {
 	var sum float64
-	cross := 0
+	first, last, cross := -1, -1, 0
 	for i, v := range x {
 		sum += float64(v) * float64(v)
 		if i > 0 && (x[i-1] < 0) != (v < 0) {
+			if first < 0 {
+				first = i
+			}
+			last = i
 			cross++
 		}
 	}
-	return math.Sqrt(sum / float64(len(x))), float64(cross) / 2 / (float64(len(x)) / rate)
+	rms = math.Sqrt(sum / float64(len(x)))
+	if cross < 2 {
+		return rms, 0
+	}
+	// Half periods between the first and the last crossing: counting the
+	// crossings of the whole window would be off by one of them (a tenth
+	// of a 50 ms window of 220 Hz) depending on the tone's phase.
+	return rms, float64(cross-1) / 2 / (float64(last-first) / rate)
 }
 
 // liveWindows counts the 50 ms windows of x that carry a freq Hz tone.
