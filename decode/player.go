@@ -118,6 +118,8 @@ type player struct {
 	pos      int
 	trk      *track
 	underrun bool
+	late     bool // a wait for the helper ran out and no data came since
+	lateNew  bool // late was just set: to be logged
 	onStart  func()       // called on the clock goroutine when a track starts
 	vid      *playerVideo // graphs with video
 }
@@ -244,14 +246,17 @@ func (p *player) Ready() bool {
 		return true
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.opts.synchronous {
 		p.waitIdle()
 	} else {
 		var deadline time.Time
 		p.waitData(&deadline)
 	}
-	return p.cur != nil || len(p.queue) > 0
+	ready := p.cur != nil || len(p.queue) > 0
+	late := p.takeLate()
+	p.mu.Unlock()
+	p.logLate(late)
+	return ready
 }
 
 // catchUpWait bounds how long Ready and Generate wait for the helper
@@ -269,6 +274,7 @@ const catchUpWait = 250 * time.Millisecond
 // from holding the clock. It reports whether data is buffered.
 func (p *player) waitData(deadline *time.Time) bool {
 	if p.cur != nil || len(p.queue) > 0 {
+		p.late = false
 		return true
 	}
 	if p.state != stateWork || p.stop {
@@ -292,7 +298,14 @@ func (p *player) waitData(deadline *time.Time) bool {
 		p.cond.Wait()
 	}
 	t.Stop()
-	return len(p.queue) > 0
+	if len(p.queue) > 0 {
+		p.late = false
+		return true
+	}
+	if expired && !p.late {
+		p.late, p.lateNew = true, true
+	}
+	return false
 }
 
 // Generate copies buffered audio into f. When the buffer runs empty while
@@ -353,7 +366,9 @@ func (p *player) Generate(f *onair.Frame) error {
 			p.cur = nil
 		}
 	}
+	late := p.takeLate()
 	p.mu.Unlock()
+	p.logLate(late)
 	if p.opts.infallible && f.Free() > 0 {
 		if !p.underrun {
 			p.opts.log.Warn("decoder underrun: playing silence", "source", p.opts.id)
@@ -368,6 +383,23 @@ func (p *player) Generate(f *onair.Frame) error {
 		p.underrun = false
 	}
 	return nil
+}
+
+// takeLate reports whether a wait for the helper ran out since the last
+// call, starting an episode of lateness (p.mu held).
+func (p *player) takeLate() bool {
+	l := p.lateNew
+	p.lateNew = false
+	return l
+}
+
+// logLate logs the start of an episode of lateness: the helper goroutine
+// was decoding but did not deliver within catchUpWait (a slow disk, an
+// overloaded machine), so the source was unready or its frame short.
+func (p *player) logLate(late bool) {
+	if late {
+		p.opts.log.Warn("decoder late: the source is short of data", "source", p.opts.id, "waited", catchUpWait)
+	}
 }
 
 // pop takes the next current chunk off the queue, dropping stale ones

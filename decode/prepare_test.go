@@ -2,15 +2,18 @@ package decode_test
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode"
+	"github.com/onair-go/onair/internal/logtest"
 )
 
 // Prepare's metadata reaches each track, its cue points trim it, and the
@@ -66,4 +69,49 @@ func TestPlaylistPrepareCancelled(t *testing.T) {
 	// Closing the graph puts the playlist to sleep: it must return.
 	require.NoError(t, r.g.Close())
 	require.NoError(t, pl.Close())
+}
+
+// A decoder that does not keep up (here the second file's Prepare hangs)
+// gives short frames once the catch-up wait runs out; the source says so
+// once per episode, not once per frame.
+func TestPlaylistDecoderLate(t *testing.T) {
+	dir := t.TempDir()
+	a := makeTone(t, dir, tone{name: "a.wav", seconds: 1})
+	b := makeTone(t, dir, tone{name: "b.wav", seconds: 1})
+	release := make(chan struct{})
+	logs := &logtest.Handler{}
+	pl, err := decode.PlaylistOf([]string{a, b}, &decode.PlaylistOptions{
+		Once: true, Buffer: 100 * time.Millisecond, Logger: slog.New(logs),
+		Prepare: func(ctx context.Context, path string) onair.Metadata {
+			if filepath.Base(path) == "b.wav" {
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+			}
+			return nil
+		},
+	})
+	require.NoError(t, err)
+	defer pl.Close()
+	r := newRig(t, pl, true)
+	for range 100 {
+		if r.cap.samples >= 44100 {
+			break
+		}
+		r.run(1)
+	}
+	require.Equal(t, 44100, r.cap.samples, "the first file plays whole")
+	r.run(3) // three short frames: the second file is not decoded
+	assert.Equal(t, 44100, r.cap.samples)
+	assert.Len(t, logs.Find("decoder late"), 1, "one warning for the episode")
+	close(release)
+	for range 200 {
+		if r.cap.samples >= 2*44100 {
+			break
+		}
+		r.run(1)
+	}
+	assert.Equal(t, 2*44100, r.cap.samples, "the second file plays once decoded")
+	assert.Len(t, logs.Find("decoder late"), 1)
 }

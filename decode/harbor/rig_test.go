@@ -20,6 +20,7 @@ import (
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/decode/harbor"
 	"github.com/onair-go/onair/internal/logtest"
+	"github.com/onair-go/onair/internal/tonetest"
 	"github.com/onair-go/onair/onairtest"
 )
 
@@ -333,19 +334,5 @@ func liveBlock(c *onairtest.Capture) (start, end int) {
 	return start, end
 }
 
-// tone reports the RMS level and the frequency (from zero crossings) of
-// samples.
-func tone(a []float32) (rms, freq float64) {
-	if len(a) == 0 {
-		return 0, 0
-	}
-	var sum float64
-	cross := 0
-	for i, v := range a {
-		sum += float64(v) * float64(v)
-		if i > 0 && (a[i-1] < 0) != (v < 0) {
-			cross++
-		}
-	}
-	return math.Sqrt(sum / float64(len(a))), float64(cross) / 2 / (float64(len(a)) / 44100)
-}
+// tone reports the RMS level and the frequency of samples at 44.1 kHz.
+func tone(a []float32) (rms, freq float64) { return tonetest.Measure(a, 44100) }

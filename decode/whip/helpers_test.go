@@ -16,6 +16,7 @@ import (
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/rtc"
 	"github.com/onair-go/onair/internal/rtc/rtctest"
+	"github.com/onair-go/onair/internal/tonetest"
 	"github.com/pion/rtp"
 	"github.com/stretchr/testify/require"
 )
@@ -176,16 +177,8 @@ type window struct {
 func windows(x []float32, n int) []window {
 	var out []window
 	for i := 0; i+n <= len(x); i += n {
-		w := x[i : i+n]
-		var sum float64
-		cross := 0
-		for k, v := range w {
-			sum += float64(v) * float64(v)
-			if k > 0 && (w[k-1] < 0) != (v < 0) {
-				cross++
-			}
-		}
-		out = append(out, window{rms: math.Sqrt(sum / float64(n)), freq: float64(cross) / 2 / (float64(n) / graphRate)})
+		rms, freq := tonetest.Measure(x[i:i+n], graphRate)
+		out = append(out, window{rms: rms, freq: freq})
 	}
 	return out
 }

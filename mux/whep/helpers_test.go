@@ -3,7 +3,6 @@ package whep_test
 import (
 	"context"
 	"log/slog"
-	"math"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -134,23 +133,6 @@ func decode(t *testing.T, pkts []rtctest.Packet) []float32 {
 		left[i] = pcm[2*i]
 	}
 	return left
-}
-
-// tone measures a signal's RMS level and its frequency (from the zero
-// crossings) at rate Hz.
-func tone(x []float32, rate int) (rms, freq float64) {
-	var sum float64
-	cross := 0
-	for i, v := range x {
-		sum += float64(v) * float64(v)
-		if i > 0 && (x[i-1] < 0) != (v < 0) {
-			cross++
-		}
-	}
-	if len(x) == 0 {
-		return 0, 0
-	}
-	return math.Sqrt(sum / float64(len(x))), float64(cross) / 2 / (float64(len(x)) / float64(rate))
 }
 
 // collect waits until p has received n packets and returns them.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-go/onair/internal/tonetest"
 	"github.com/onair-go/onair/mux/whep"
 	"github.com/stretchr/testify/require"
 )
@@ -29,7 +30,7 @@ func TestPlay(t *testing.T) {
 	}
 	left := decode(t, pkts)
 	require.Len(t, left, 960*len(pkts))
-	rms, freq := tone(left[4800:], 48000) // past the codec's start
+	rms, freq := tonetest.Measure(left[4800:], 48000) // past the codec's start
 	require.InDelta(t, 0.5/1.4142, rms, 0.05, "level of a 0.5 sine")
 	require.InDelta(t, 440, freq, 5)
 

@@ -21,6 +21,7 @@ import (
 	"github.com/onair-go/onair/encode"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/onair-go/onair/internal/rtc/page"
+	"github.com/onair-go/onair/internal/tonetest"
 	"github.com/onair-go/onair/mux/whep"
 	"github.com/stretchr/testify/require"
 )
@@ -156,29 +157,8 @@ func toneWAV(t *testing.T, freq float64, d time.Duration) string {
 	return p
 }
 
-// freqOf measures the RMS level and the zero-crossing frequency of x.
-func freqOf(x []float32) (rms, freq float64) {
-	var sum float64
-	first, last, cross := -1, -1, 0
-	for i, v := range x {
-		sum += float64(v) * float64(v)
-		if i > 0 && (x[i-1] < 0) != (v < 0) {
-			if first < 0 {
-				first = i
-			}
-			last = i
-			cross++
-		}
-	}
-	rms = math.Sqrt(sum / float64(len(x)))
-	if cross < 2 {
-		return rms, 0
-	}
-	// Half periods between the first and the last crossing: counting the
-	// crossings of the whole window would be off by one of them (a tenth
-	// of a 50 ms window of 220 Hz) depending on the tone's phase.
-	return rms, float64(cross-1) / 2 / (float64(last-first) / rate)
-}
+// freqOf measures the RMS level and the frequency of x.
+func freqOf(x []float32) (rms, freq float64) { return tonetest.Measure(x, rate) }
 
 // liveWindows counts the 50 ms windows of x that carry a freq Hz tone.
 func liveWindows(x []float32, freq float64) int {
