@@ -21,12 +21,16 @@ pkgs=(
   loudgain                # loudness: libebur128 (through loudgain) is a reference meter the analyzer is compared with
   prometheus              # metrics: the Prometheus server that scrapes a station, and promtool check metrics
   fonts-dejavu-core       # filter, examples/video: DejaVuSans.ttf for the drawtext tests (compared with the ffmpeg program's rendering)
-  chromium                # examples/radio, internal/rtc/page: headless browser for the live page, WHEP and WHIP (chromedp)
+  chromium                # examples/radio, internal/rtc/page, mux/hls: headless browser for the live page, WHEP and WHIP, hls.js (chromedp)
 )
 
 # SeaweedFS, the S3 server of the HLS-to-S3 tests, is a Go program built
 # once into the cache (minutes the first time, nothing later).
 "$(dirname "$0")/seaweedfs.sh" ensure
+
+# hls.js, the browser player of the Chromium playback test of mux/hls,
+# fetched once from the npm registry into the cache (needs npm).
+"$(dirname "$0")/hlsjs.sh" ensure
 
 missing=()
 for p in "${pkgs[@]}"; do

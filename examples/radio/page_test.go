@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/onair-go/onair"
+	"github.com/onair-go/onair/internal/browsertest"
 	"github.com/onair-go/onair/internal/logtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,12 +25,10 @@ import (
 // token from the page's fragment, changes the title without a reload. A
 // screenshot is saved to out/test/radio-page.png (or $ONAIR_TEST_OUT).
 func TestLivePage(t *testing.T) {
-	browser, err := exec.LookPath("chromium")
-	require.NoError(t, err, "chromium is missing: run scripts/test-deps.sh")
 	dir := t.TempDir()
 	var out logtest.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	bases := make(chan string, 1)
 	cfg := &config{
 		Dir: dir, Addr: "127.0.0.1:0", Clock: onair.RealTime, Segment: 2 * time.Second, Out: &out,
@@ -39,20 +37,24 @@ func TestLivePage(t *testing.T) {
 		ready:  func(base string) { bases <- base },
 	}
 	runCtx, stopStation := context.WithCancel(ctx)
-	runDone := make(chan error, 1)
-	go func() { runDone <- run(runCtx, cfg) }()
-	defer func() {
+	runDone := make(chan struct{})
+	var runErr error
+	go func() { runErr = run(runCtx, cfg); close(runDone) }()
+	// Cleanups, not defers: they run after the browser's, registered
+	// later, so the page is gone before the station stops.
+	t.Cleanup(func() {
 		stopStation()
-		assert.NoError(t, <-runDone)
+		<-runDone
+		assert.NoError(t, runErr)
 		if t.Failed() {
 			t.Logf("station output:\n%s", out.String())
 		}
-	}()
+	})
 	var base string
 	select {
 	case base = <-bases:
-	case err := <-runDone:
-		t.Fatalf("the station stopped: %v\n%s", err, out.String())
+	case <-runDone:
+		t.Fatalf("the station stopped: %v\n%s", runErr, out.String())
 	}
 
 	// The API answers on its own too: the page only uses it.
@@ -63,25 +65,7 @@ func TestLivePage(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 1, st.Version)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.WindowSize(1100, 900),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	bctx := browsertest.Start(t, &browsertest.Options{Width: 1100, Height: 900})
 
 	poll := func(expr string) {
 		t.Helper()

@@ -106,6 +106,17 @@
 // it returns the stream goes on after a discontinuity. Close waits
 // [Options.CloseTimeout] at most for a storage that is down.
 //
+// Browsers play from the bucket (or a CDN in front of it) once the
+// objects can be read anonymously (a bucket policy allowing s3:GetObject
+// under the prefix) and the bucket has a CORS rule allowing GET and HEAD
+// from the player page's origin: AWS S3 answers no origin without one.
+// The tests play a finished and a live stream that the output stores in
+// a SeaweedFS bucket with FFmpeg and with hls.js (pinned, fetched by
+// scripts/hlsjs.sh) in headless Chromium, straight from the S3 endpoint
+// through ENDLIST, and check the decoded tone and pictures; a missing
+// segment or a page of an origin the rule does not name is a fatal
+// hls.js error.
+//
 // The client is github.com/minio/minio-go/v7: a small, well-kept S3
 // client made for S3-compatible stores (AWS, MinIO, SeaweedFS, Ceph, R2)
 // with path-style addressing, SigV4 and streaming uploads, and far fewer

@@ -3,50 +3,24 @@ package page_test
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/onair-go/onair/internal/browsertest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// browser starts a headless Chromium with a fresh profile whose fake
-// microphone plays wav, and returns a tab's context.
+// browser starts a headless Chromium whose fake microphone plays wav and
+// returns a tab's context.
 func browser(t *testing.T, wav string) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium not found: run scripts/test-deps.sh (Debian package chromium)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoSandbox, // we run as root
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		// Real host candidates instead of mDNS names, which need multicast.
-		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,WebRtcHideLocalIpsWithMdns"),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-audio-capture", wav),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	require.NoError(t, chromedp.Do(ctx), "start chromium")
-	return ctx
+	return browsertest.Start(t, &browsertest.Options{FakeMicrophone: wav})
 }
 
 // call runs a JavaScript expression in the page, awaiting its promise.
-func call(ctx context.Context, js string) error {
-	_, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](js, chromedp.EvalAwaitPromise))
-	return err
-}
+func call(ctx context.Context, js string) error { return browsertest.Eval(ctx, js) }
 
 // rtpStats are fields of the page's inbound or outbound RTP stats.
 type rtpStats struct {
