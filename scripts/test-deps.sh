@@ -28,15 +28,18 @@ pkgs=(
 # once into the cache (minutes the first time, nothing later).
 "$(dirname "$0")/seaweedfs.sh" ensure
 
-# hls.js, the browser player of the Chromium playback test of mux/hls,
-# fetched once from the npm registry into the cache (needs npm).
-"$(dirname "$0")/hlsjs.sh" ensure
+# hls.js, the browser player of the Chromium playback test of mux/hls, is
+# fetched once from the npm registry into the cache (at the end): it needs
+# npm, which Debian's package brings where the machine has no Node.js.
+command -v npm >/dev/null || pkgs+=(npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  exec "$(dirname "$0")/hlsjs.sh" ensure
+fi
 if [ "$(id -u)" != 0 ]; then
   echo "test-deps.sh: missing packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
   exit 1
@@ -46,3 +49,4 @@ exec 9>/tmp/onair-apt.lock
 flock 9
 DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+"$(dirname "$0")/hlsjs.sh" ensure
