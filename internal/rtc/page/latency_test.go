@@ -94,7 +94,9 @@ func TestLiveLatency(t *testing.T) {
 }
 
 // onsetsOf decodes pkts and returns the arrival time of each packet in
-// which a burst starts (a sample over 0.1 after at least 200 ms under it).
+// which a burst starts (a sample over 0.3 after at least 200 ms under it:
+// above the 220 Hz fallback's 0.2, which plays when the live source
+// underruns on a loaded machine).
 func onsetsOf(t *testing.T, pkts []rtctest.Packet) []time.Time {
 	t.Helper()
 	d, err := opus.NewDecoder(2)
@@ -107,7 +109,7 @@ func onsetsOf(t *testing.T, pkts []rtctest.Packet) []time.Time {
 		pcm, err = d.Decode(pcm[:0], p.RTP.Payload)
 		require.NoError(t, err)
 		for i := 0; i < len(pcm); i += 2 {
-			if math.Abs(float64(pcm[i])) > 0.1 {
+			if math.Abs(float64(pcm[i])) > 0.3 {
 				if quiet >= rate/5 {
 					out = append(out, p.At)
 				}
