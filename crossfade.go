@@ -86,6 +86,7 @@ type Crossfader struct {
 	rampLen int // at rampPos of rampLen samples
 
 	skips int // Skips that wait for the end of the running transition
+	trim  int // leading silence the next track may still lose (after a Skip)
 
 	grid picGrid // the main video on the frame-rate grid
 }
@@ -250,7 +251,7 @@ func (x *Crossfader) reset() {
 	x.curMeta, x.lastMeta = nil, nil
 	x.grid.reset()
 	x.rampPos, x.rampLen = 0, 0
-	x.skips = 0
+	x.skips, x.trim = 0, 0
 }
 
 // Ready reports whether the operator can play: a transition runs, or the
@@ -286,7 +287,8 @@ func (g *xfGen) Remaining() int {
 // fades out over a frame's duration, the rest of it is dropped from the
 // lookahead (and the input is skipped when the lookahead does not reach
 // the next track yet), and the next track fades in over a frame's
-// duration.
+// duration from its first sound: up to half a second of its leading
+// silence (under -60 dBFS) is left out, so that a skip does not air it.
 func (g *xfGen) Skip() {
 	x := (*Crossfader)(g)
 	r := x.frameSize
@@ -330,6 +332,7 @@ func (x *Crossfader) dropTrack(r int) {
 	}
 	x.curMeta = nil
 	x.rampPos, x.rampLen = 0, r
+	x.trim = x.format.Samples(skipTrimMax)
 }
 
 // fadeOutNow plays the next n samples of the current track (fewer when

@@ -81,6 +81,9 @@ func (g *xfGen) Generate(f *Frame) error {
 		end, _ := x.durations()
 		need := f.Free()
 		stalled := !x.fill(need, 0)
+		if x.trim > 0 && x.trimLead() {
+			continue // fill again for what was left out
+		}
 		head := x.la.head
 		m, hasMark := x.la.firstMarkAfter(head)
 		var limit int

@@ -118,8 +118,8 @@ type player struct {
 	pos      int
 	trk      *track
 	underrun bool
-	late     bool // a wait for the helper ran out and no data came since
-	lateNew  bool // late was just set: to be logged
+	late     bool         // a wait for the helper ran out and no data came since
+	lateNew  bool         // late was just set: to be logged
 	onStart  func()       // called on the clock goroutine when a track starts
 	vid      *playerVideo // graphs with video
 }
