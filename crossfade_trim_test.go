@@ -35,23 +35,30 @@ func longestSilence(a []float32) int {
 	return longest
 }
 
-// After a Skip, the next track's leading silence (here 30 ms of a file's
-// head) is left out: the fade-in starts on its first sound, with its mark
-// and title; a normal transition keeps it (the crossfade covers it).
-func TestCrossfadeSkipLeavesOutLeadingSilence(t *testing.T) {
+// xfSkipped crossfades 10,000-sample tracks of value (1 s transitions),
+// skips the first one after 50 ticks, and ticks after more times.
+func xfSkipped(t *testing.T, value func(track, i, global int) float32, after int) (*onair.Clock, *xfCollect) {
 	clk := xfManual("main")
-	src := onair.NewNode(&xfSrc{lens: []int{10000}, value: xfLeadSilence(0, 30, 30)}, nil)
+	src := onair.NewNode(&xfSrc{lens: []int{10000}, value: value}, nil)
 	x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Duration: time.Second})
 	require.NoError(t, err)
-	var c xfCollect
+	c := &xfCollect{}
 	xfStart(t, clk, onair.Sink(x, c.send, nil))
 	for range 50 {
 		clk.Tick()
 	}
 	x.Node().Skip()
-	for range 10 {
+	for range after {
 		clk.Tick()
 	}
+	return clk, c
+}
+
+// After a Skip, the next track's leading silence (here 30 ms of a file's
+// head) is left out: the fade-in starts on its first sound, with its mark
+// and title; a normal transition keeps it (the crossfade covers it).
+func TestCrossfadeSkipLeavesOutLeadingSilence(t *testing.T) {
+	clk, c := xfSkipped(t, xfLeadSilence(0, 30, 30), 10)
 	require.Len(t, c.audio, 60*20)
 	assert.Equal(t, []int{0, 1020}, c.marks, "the next track starts after the skipped one's frame of fade-out")
 	assert.Equal(t, []string{"t0", "t1"}, c.titles())
@@ -71,19 +78,7 @@ func TestCrossfadeSkipLeavesOutLeadingSilence(t *testing.T) {
 // The trim is bounded: of 800 ms of leading silence, a Skip leaves out
 // 500 ms and the rest plays (the track is silent for real).
 func TestCrossfadeSkipTrimIsBounded(t *testing.T) {
-	clk := xfManual("main")
-	src := onair.NewNode(&xfSrc{lens: []int{10000}, value: xfLeadSilence(0, 800)}, nil)
-	x, err := onair.Crossfade(src, &onair.CrossfadeOptions{Duration: time.Second})
-	require.NoError(t, err)
-	var c xfCollect
-	xfStart(t, clk, onair.Sink(x, c.send, nil))
-	for range 50 {
-		clk.Tick()
-	}
-	x.Node().Skip()
-	for range 40 {
-		clk.Tick()
-	}
+	_, c := xfSkipped(t, xfLeadSilence(0, 800), 40)
 	assert.Equal(t, []int{0, 1020}, c.marks)
 	assert.Equal(t, 300, longestSilence(c.audio[1020:]), "800 ms of silence less the 500 ms left out")
 }
