@@ -56,6 +56,11 @@ type listener struct {
 	pos  atomic.Int64
 	sent atomic.Int64
 	lead atomic.Int64 // stream bytes of the burst, set at the start
+	// target is the stream offset the listener starts at or after (the
+	// burst measured back from the live edge when it was admitted, not
+	// when its goroutine first ran: on a loaded machine that can be many
+	// frames later, and a live-edge listener would then miss them).
+	target int64
 
 	conn     net.Conn // the hijacked connection, or nil (HTTP/2)
 	stop     chan struct{}
@@ -142,6 +147,7 @@ func (m *Mount) serve(w http.ResponseWriter, r *http.Request) {
 		m.log.Warn("hijack failed", "mount", m.path, "remote", r.RemoteAddr, "err", err)
 		return
 	}
+	l.target = m.ring.written.Load() - int64(m.cfg.BurstSize)
 	if code, msg := m.srv.admit(m, l); code != 0 {
 		m.refuse(w, l.conn, code, msg)
 		return

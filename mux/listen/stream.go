@@ -110,12 +110,11 @@ func (m *Mount) stream(l *listener, out sink) error {
 }
 
 // waitStart waits until the mount has a start point for a new listener,
-// at most BurstSize bytes before the end of the stream at the time it
-// came. It returns io.EOF when the stream ended without one.
+// at most BurstSize bytes before the end of the stream at the time it was
+// admitted (l.target). It returns io.EOF when the stream ended without one.
 func (m *Mount) waitStart(l *listener) (int64, []byte, error) {
-	target := m.ring.written.Load() - int64(m.cfg.BurstSize)
 	for {
-		off, prefix, wait, ok := m.ring.start(target)
+		off, prefix, wait, ok := m.ring.start(l.target)
 		if ok {
 			l.lead.Store(max(0, m.ring.written.Load()-off))
 			return off, prefix, nil
