@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/onair-go/onair"
 )
@@ -113,16 +114,29 @@ func checkNoLeak(t *testing.T, newSource func() onair.Source) {
 	}
 }
 
-// settle yields until at most n goroutines run, without sleeping.
+// settle waits until at most n goroutines run: it yields first (a
+// goroutine that is exiting usually needs only that), then, on a loaded
+// machine where the exiting goroutine may wait for a processor, polls for
+// up to settleWait.
 func settle(n int) bool {
-	for range 10000 {
+	for range 1000 {
 		if runtime.NumGoroutine() <= n {
 			return true
 		}
 		runtime.Gosched()
 	}
+	deadline := time.Now().Add(settleWait)
+	for time.Now().Before(deadline) {
+		if runtime.NumGoroutine() <= n {
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
 	return runtime.NumGoroutine() <= n
 }
+
+// settleWait bounds how long settle waits for goroutines to exit.
+const settleWait = 5 * time.Second
 
 // startConform starts src under a fallible output on a manual clock,
 // with callbacks on the graph's goroutine.
