@@ -112,8 +112,11 @@ func testReconnect(t *testing.T, mount, codec, ctype, title string) {
 	})
 	require.NoError(t, srv.Start())
 	restarted := time.Now()
+	// At least two connections: icecast2 has been seen to exit right after
+	// a source connects to it as it starts, and peertest starts it again,
+	// so the output may have to connect a third time.
 	st = waitStatus(t, s.out, 10*time.Second, "reconnected", func(st icecast.Status) bool {
-		return st.State == icecast.StateConnected && st.Connections == 2
+		return st.State == icecast.StateConnected && st.Connections >= 2
 	})
 	reconnect := time.Since(restarted)
 	// The last title is sent again to the new server, unasked.
