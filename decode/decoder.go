@@ -46,8 +46,9 @@ type decoder struct {
 	rate     int
 	channels int
 	outCap   int
-	swrReady bool   // swr is configured (Delay may be asked)
-	vid      *video // the video, when the graph format has video
+	swrReady bool       // swr is configured (Delay may be asked)
+	describe [1024]byte // defaultLayout's scratch (go-astiav indexes past a short one)
+	vid      *video     // the video, when the graph format has video
 
 	tags   onair.Metadata
 	length int64 // track length in output samples (after cues), -1 unknown
@@ -380,7 +381,7 @@ func (d *decoder) convert(in *astiav.Frame) error {
 	}
 	d.out.SetNbSamples(d.outCap)
 	if in != nil {
-		defaultLayout(in)
+		defaultLayout(in, d.describe[:])
 	}
 	err := d.swr.ConvertFrame(in, d.out)
 	if err == nil && in != nil {

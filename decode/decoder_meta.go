@@ -19,10 +19,23 @@ import (
 // channel mask, raw PCM) the default layout for its channel count. The
 // resampler takes such a frame's layout as changed on every frame and
 // would be rebuilt each time, dropping the samples it buffered.
-func defaultLayout(f *astiav.Frame) {
+//
+// It runs for every decoded frame, so it allocates no string: buf takes
+// the layout's description (at least 1024 bytes, as go-astiav's String
+// uses, reused by the caller).
+func defaultLayout(f *astiav.Frame, buf []byte) {
 	l := f.ChannelLayout()
 	n := l.Channels()
-	if n < 1 || l.String() != strconv.Itoa(n)+" channels" {
+	if n < 1 {
+		return
+	}
+	k, err := l.Describe(buf)
+	if err != nil || k > len(buf) {
+		return
+	}
+	var want [32]byte
+	w := append(strconv.AppendInt(want[:0], int64(n), 10), " channels"...)
+	if string(buf[:k]) != string(w) {
 		return
 	}
 	if def, err := channelLayout(n); err == nil {
