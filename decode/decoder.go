@@ -36,6 +36,7 @@ const (
 // close it.
 type decoder struct {
 	path     string
+	ident    os.FileInfo // the local file as opened (nil for a URL)
 	fc       *astiav.FormatContext
 	st       *astiav.Stream
 	cc       *astiav.CodecContext
@@ -113,6 +114,7 @@ func openDecoderWith(path string, f *onair.Format, extra onair.Metadata, vo *vid
 		if err != nil {
 			return d, &PathError{Op: "open", Path: path, Err: err}
 		}
+		d.ident = fi
 	}
 	if d.fc = astiav.AllocFormatContext(); d.fc == nil {
 		return d, &PathError{Op: "open", Path: path, Err: errors.New("cannot allocate format context")}
@@ -455,4 +457,19 @@ func (d *decoder) close() {
 		detach()
 	}
 	d.detachs = nil
+}
+
+// rewritten reports whether the local file was written over in place
+// since it was opened: the same file (inode) with another size or
+// modification time. A file deleted or replaced by a rename is not: the
+// open file still reads the bytes it had.
+func (d *decoder) rewritten() bool {
+	if d.ident == nil {
+		return false
+	}
+	fi, err := os.Stat(d.path)
+	if err != nil || !os.SameFile(fi, d.ident) {
+		return false
+	}
+	return fi.Size() != d.ident.Size() || !fi.ModTime().Equal(d.ident.ModTime())
 }

@@ -9,6 +9,10 @@ var (
 	ErrUnsupportedCodec = errors.New("decode: unsupported codec")
 	// ErrEmpty reports a file that opened but decoded to no audio.
 	ErrEmpty = errors.New("decode: no audio decoded")
+	// ErrRewritten ends a track whose file was written over in place
+	// while it played (a sync tool, an editor): what follows would be the
+	// new bytes read with the old file's format, heard as noise.
+	ErrRewritten = errors.New("decode: the file changed while it played")
 	// ErrClosed is returned by methods of a closed source.
 	ErrClosed = errors.New("decode: source closed")
 	// ErrTooManyFailures is logged, wrapping the last entry's error, when
@@ -18,7 +22,7 @@ var (
 )
 
 // PathError records a failure to open or decode one media file. Err is
-// [ErrNoAudio], [ErrUnsupportedCodec], [ErrEmpty], an error of the file
+// [ErrNoAudio], [ErrUnsupportedCodec], [ErrEmpty], [ErrRewritten], an error of the file
 // system, or an FFmpeg error whose message names the FFmpeg call that
 // failed ("ffmpeg: avformat_open_input: ...").
 type PathError struct {

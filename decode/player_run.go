@@ -328,6 +328,16 @@ func (r *runner) play(d *decoder, t *track, meta map[string]string) (produced bo
 		}
 		pos := int(d.position())
 		n, rerr := d.read(c.data)
+		if n > 0 && d.rewritten() {
+			// What was just read may be the new bytes: drop it and end
+			// the track here (the crossfade covers the junction).
+			p.mu.Lock()
+			p.recycle(c)
+			p.mu.Unlock()
+			t.length.Store(int64(pos))
+			t.exact.Store(true)
+			return produced, &PathError{Op: "read", Path: d.path, Err: ErrRewritten}, true
+		}
 		c.n, c.pos, c.trk, c.gen = n, pos, t, r.gen
 		c.pics = d.pictures(c.pics, n)
 		if n > 0 && first {
