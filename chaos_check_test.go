@@ -106,7 +106,17 @@ func (h *chaosLog) cause(track int) string {
 }
 
 // chaosSeg is a run of consecutive samples of one track at the tap.
-type chaosSeg struct{ id, from, n int }
+// chaosSeg is a run of one track's consecutive samples at the tap, with
+// the colour the tap gave it.
+type chaosSeg struct {
+	id, from, n int
+	col         float32
+}
+
+// chaosSegColor is the colour of the tap's segment k: any five segments
+// in a row have different colours, so a transition between a track and
+// its own later part (it resumed after a jingle) decodes like any other.
+func chaosSegColor(k int) float32 { return float32(1 + k%5) }
 
 // chaosLedger records what the Crossfade's input handed on, as segments,
 // and checks at once that every track's samples come once, in order:
@@ -122,12 +132,14 @@ func newChaosLedger(v *chaosViolations) *chaosLedger {
 	return &chaosLedger{v: v, next: map[int]int{}}
 }
 
-func (l *chaosLedger) record(id, idx int) {
+// record notes the next sample at the tap and returns its segment's
+// colour.
+func (l *chaosLedger) record(id, idx int) float32 {
 	if n := len(l.segs); n > 0 {
 		s := &l.segs[n-1]
 		if s.id == id && idx == s.from+s.n {
 			s.n++
-			return
+			return s.col
 		}
 		l.next[s.id] = s.from + s.n
 		if s.id == id {
@@ -137,7 +149,9 @@ func (l *chaosLedger) record(id, idx int) {
 	if want := l.next[id]; idx != want {
 		l.v.add("exact accounting (tap)", "track %d starts or resumes at sample %d, want %d", id, idx, want)
 	}
-	l.segs = append(l.segs, chaosSeg{id: id, from: idx, n: 1})
+	col := chaosSegColor(l.base + len(l.segs))
+	l.segs = append(l.segs, chaosSeg{id: id, from: idx, n: 1, col: col})
+	return col
 }
 
 // seg returns the segment of absolute index k and whether it is closed

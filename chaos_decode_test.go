@@ -3,6 +3,7 @@ package onair_test
 import (
 	"fmt"
 	"math"
+	"os"
 )
 
 // chaosSide is one side (ending or starting track) of the decoder.
@@ -47,6 +48,7 @@ type chaosDecoder struct {
 	longestSil int
 	missingOK  int // samples of a fading tail not heard (inaudible)
 	transits   int
+	hist       [][chaosChannels]float32
 }
 
 func (d *chaosDecoder) feed(a [][]float32, n int) {
@@ -89,16 +91,20 @@ func (d *chaosDecoder) sample(c *[chaosChannels]float32) {
 }
 
 func (d *chaosDecoder) account(c *[chaosChannels]float32) {
+	d.hist = append(d.hist, *c)
+	if len(d.hist) > 800 {
+		d.hist = d.hist[1:]
+	}
 	if d.broken {
 		d.resync(c)
 		return
 	}
-	ok, why := d.try(c, false)
+	ok, why := d.try(c, false, 0)
 	if ok {
 		return
 	}
 	// the ending track may be over: try the next pair
-	if ok2, why2 := d.try(c, true); ok2 {
+	if ok2, why2 := d.try(c, true, 0); ok2 {
 		return
 	} else {
 		why += "; with the next pair: " + why2
@@ -120,16 +126,35 @@ func (d *chaosDecoder) account(c *[chaosChannels]float32) {
 		}
 		skipped += left
 		d.bs, d.b = d.bs+1, chaosSide{}
-		if ok3, _ := d.try(c, false); ok3 {
+		if ok3, _ := d.try(c, false, 0); ok3 {
 			d.missingOK += skipped
 			return
 		}
 	}
 	d.bs, d.b = savedBs, savedB
+	// or the ending track is over and the track after the starting one
+	// comes in past nearly empty tracks that were never heard
+	skipped = 0
+	for skip := 1; ; skip++ {
+		B, _, ok := d.led.seg(d.k + 1 + d.bs + skip)
+		if !ok || B.n > chaosLead {
+			break
+		}
+		skipped += B.n
+		if ok4, _ := d.try(c, true, skip); ok4 {
+			d.missingOK += skipped
+			return
+		}
+	}
 	if d.jump(c) {
 		return
 	}
 	d.broken = true
+	if os.Getenv("CHAOSDUMP") != "" {
+		for i, h := range d.hist {
+			fmt.Printf("%4d %v\n", i-len(d.hist)+1, h)
+		}
+	}
 	where := "nowhere at the tap"
 	if j := d.led.find(int(c[5]), int(c[6])); j >= 0 {
 		where = fmt.Sprintf("in segment %d", j)
@@ -141,12 +166,12 @@ func (d *chaosDecoder) account(c *[chaosChannels]float32) {
 // jump handles a pure sample that starts a later segment: the segments
 // between were dropped (each drop must be explained, see finish).
 func (d *chaosDecoder) jump(c *[chaosChannels]float32) bool {
-	if c[3] != 1 || c[1] != chaosColor(int(c[5])) {
+	if c[3] != 1 {
 		return false
 	}
 	j := d.led.find(int(c[5]), int(c[6]))
 	seg, _, _ := d.led.seg(j)
-	if j <= d.k || int(c[6]) != seg.from {
+	if j <= d.k || int(c[6]) != seg.from || c[1] != seg.col {
 		return false
 	}
 	for i := d.k; i < j; i++ {
@@ -172,7 +197,7 @@ func (d *chaosDecoder) jump(c *[chaosChannels]float32) bool {
 // resync finds the segment of a pure sample after an undecodable one.
 func (d *chaosDecoder) resync(c *[chaosChannels]float32) {
 	id, idx := int(c[5]), int(c[6])
-	if math.Abs(float64(c[3])-1) > 1e-6 || c[1] != chaosColor(id) || c[5] != float32(id) {
+	if math.Abs(float64(c[3])-1) > 1e-6 || c[5] != float32(id) {
 		return
 	}
 	for k := d.k; ; k++ {
@@ -180,7 +205,7 @@ func (d *chaosDecoder) resync(c *[chaosChannels]float32) {
 		if !ok {
 			return
 		}
-		if s.id == id && idx >= s.from && idx < s.from+s.n {
+		if s.id == id && idx >= s.from && idx < s.from+s.n && c[1] == s.col {
 			d.k, d.bs, d.kTick, d.broken = k, 0, *d.tick, false
 			d.a = chaosSide{seg: k + 1, pos: idx + 1, present: true, gain: 1}
 			d.b = chaosSide{}
@@ -197,14 +222,15 @@ func fresh(s chaosSide, k int, seg chaosSeg) chaosSide {
 	return s
 }
 
-// try decodes c as a mix of segments k and k+1 (or k+1 and k+2 with
-// shift) and commits the result when it fits.
-func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string) {
+// try decodes c as a mix of the ending and starting sides' segments,
+// or with shift as a mix of the starting side's segment and the one after
+// it (skip segments later), and commits the result when it fits.
+func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool, skip int) (bool, string) {
 	k, kb := d.k, d.k+1+d.bs // segments of the ending and starting sides
 	sa, sb := d.a, d.b
 	if shift {
 		k = kb
-		kb = k + 1
+		kb = k + 1 + skip
 		sa, sb = d.b, chaosSide{}
 	}
 	A, _, ok := d.led.seg(k)
@@ -216,7 +242,7 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 	if hasB {
 		sb = fresh(sb, kb, B)
 	}
-	cA, cB := float64(chaosColor(A.id)), float64(chaosColor(B.id))
+	cA, cB := float64(A.col), float64(B.col)
 	c1, c2, c3, c4 := float64(c[1]), float64(c[2]), float64(c[3]), float64(c[4])
 	var gA, gB, pA, pB float64
 	if hasB && cA != cB {
@@ -242,6 +268,13 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 		if db, why = d.side(&sb, gB, pB, B); why != "" {
 			return false, why
 		}
+		// a starting side never runs past its segment once the tap has
+		// closed it: such an index means the mix holds another track
+		// than B (B played whole, inaudible, and the one after it is
+		// coming in)
+		if _, closed, _ := d.led.seg(kb); closed && gB >= chaosAudible && sb.pos+db >= B.from+B.n {
+			return false, fmt.Sprintf("track %d: sample %d is past its segment (%d samples from %d)", B.id, sb.pos+db, B.n, B.from)
+		}
 	}
 	want := 0.0
 	if gA >= chaosAudible {
@@ -257,7 +290,7 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 	// commit
 	if shift {
 		d.finish(d.k, d.a)
-		d.k, d.bs = k, 0
+		d.k, d.bs = k, skip
 		d.kTick = *d.tick
 		d.transits++
 	}
@@ -280,7 +313,7 @@ func (d *chaosDecoder) try(c *[chaosChannels]float32, shift bool) (bool, string)
 		d.v.add("exact accounting (output)", "track %d: sample %d reached the output, the tap passed only %d", A.id, d.a.pos-1, end)
 	}
 	d.mixed = sa.present && sb.present
-	if hasB && c[3] == 1 && c[1] == chaosColor(B.id) && c[5] == float32(B.id) {
+	if hasB && c[3] == 1 && c[1] == B.col && c[5] == float32(B.id) {
 		// the starting track plays alone: the ending one is over
 		d.finish(d.k, d.a)
 		d.k, d.bs = kb, 0

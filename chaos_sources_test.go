@@ -258,8 +258,11 @@ func (j *chaosJingle) Generate(f *onair.Frame) error {
 	return nil
 }
 
-// chaosTap passes its input through unchanged and records every sample
-// it hands on (the Crossfade's input) in the accounting ledger.
+// chaosTap passes its input through and records every sample it hands
+// on (the Crossfade's input) in the accounting ledger. It recolours each
+// sample with its segment's colour (channels 1 and 4), so that segments
+// that can meet in a transition differ in colour even when they are
+// parts of one track.
 type chaosTap struct {
 	in  onair.Source
 	led *chaosLedger
@@ -284,7 +287,8 @@ func (t *chaosTap) Generate(f *onair.Frame) error {
 	n.Consume(k)
 	a := f.Audio()
 	for i := at; i < at+k; i++ {
-		t.led.record(int(a[5][i]), int(a[6][i]))
+		col := t.led.record(int(a[5][i]), int(a[6][i]))
+		a[1][i], a[4][i] = col, col*a[2][i]
 	}
 	return nil
 }
