@@ -195,6 +195,8 @@ func (n *Node) applyRequests() {
 		return
 	}
 	if m, ok := markAfter(n.cur.Marks(), 0); ok {
+		// The generator never hears of this drop, so the node logs it.
+		n.logger().Info("skip: dropped the rest of the track held in the cache", "source", n.id, "samples", m)
 		n.spare.Reset()
 		n.spare.Append(n.cur, m, n.cur.Len())
 		n.cur, n.spare = n.spare, n.cur

@@ -253,7 +253,8 @@ func (n *Node) Consumers() []string {
 // Skip asks the source to end its current track. Safe from any goroutine:
 // it takes effect at the next frame the node computes. When the data the
 // node holds from earlier ticks already reaches the next track, the rest
-// of the current track is dropped and the next one plays whole; otherwise
+// of the current track is dropped (logged at Info, since the generator is
+// not told) and the next one plays whole; otherwise
 // the held data is dropped and the generator is asked to end its track
 // ([Skipper]), or, for a generator that is not a Skipper, the request goes
 // to the node's only child, if it has exactly one. Operators that buffer
