@@ -1,9 +1,11 @@
 package onair_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -157,7 +159,9 @@ func TestSkipKeepsCachedNextTrack(t *testing.T) {
 		got = append(got, f.Audio()[0][:f.Len()]...)
 		return nil
 	}, nil)
-	g, err := onair.NewGraph(&onair.GraphOptions{Format: opsFormat, Clock: h.clk, SyncCallbacks: true})
+	var logs bytes.Buffer
+	g, err := onair.NewGraph(&onair.GraphOptions{Format: opsFormat, Clock: h.clk, SyncCallbacks: true,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, err)
 	require.NoError(t, g.Add(sink))
 	require.NoError(t, g.Start())
@@ -175,6 +179,8 @@ func TestSkipKeepsCachedNextTrack(t *testing.T) {
 	assert.Equal(t, float32(37), got[35], "track 2 starts at its first sample")
 	assert.Equal(t, float32(73), got[35+36], "track 2 is whole")
 	assert.Equal(t, 35+37, marks[2], "track 2 ends at its own end")
+	// the generator never heard of the drop, so the node says it
+	assert.Contains(t, logs.String(), `msg="skip: dropped the rest of the track held in the cache" source=src samples=2`)
 }
 
 // Remaining counts to the next mark after what was consumed, not the first.
