@@ -123,35 +123,39 @@ func Sine(freq float64, opts *GenOptions) *Node {
 	return NewNode(g, &NodeOptions{ID: idOr(o.ID, "sine")})
 }
 
-// sineFill writes amp·sin(2π(phase + i·step)) to dst. It computes the
-// first four samples' sin and cos, then rotates each of those four
-// phasors (cos, sin) by four steps' angle per group of four samples: two
-// multiply-adds a sample instead of a math.Sin, in four independent
-// chains the processor runs side by side. The phasors are set again from
-// the exact phase at each call (each frame), so their rounding error,
-// which grows by about one ulp of a float64 per rotation, stays below
-// 1e-12 over a frame, far under float32's resolution.
+// sineFill writes amp·sin(2π(phase + i·step)) to dst. Every fourth
+// sample follows the recurrence y[j+1] = 2cos(4ω)·y[j] − y[j−1] of a
+// sine sampled at 4ω: one multiply and one subtraction a sample instead
+// of a math.Sin, in four independent chains (samples 4j, 4j+1, 4j+2,
+// 4j+3) that the processor runs side by side. The chains start from the
+// exact phase at each call (each frame), and their rounding error grows
+// at most with the square of the samples since then: under 1e-9 over
+// a frame of 4,800 samples, far under float32's resolution.
 func sineFill(dst []float32, amp float32, phase, step float64) {
 	a := float64(amp)
 	w := 2 * math.Pi * step
 	p := 2 * math.Pi * phase
-	s0, c0 := math.Sincos(p)
-	s1, c1 := math.Sincos(p + w)
-	s2, c2 := math.Sincos(p + 2*w)
-	s3, c3 := math.Sincos(p + 3*w)
 	ds, dc := math.Sincos(4 * w)
+	k := 2 * dc
+	var y, prev [4]float64 // chain i at samples j and j-1 (in steps of 4)
+	for i := range y {
+		s, c := math.Sincos(p + float64(i)*w)
+		y[i], prev[i] = a*s, a*(s*dc-c*ds)
+	}
+	y0, y1, y2, y3 := y[0], y[1], y[2], y[3]
+	p0, p1, p2, p3 := prev[0], prev[1], prev[2], prev[3]
 	i := 0
 	for ; i+4 <= len(dst); i += 4 {
 		d := dst[i : i+4 : i+4]
-		d[0], d[1], d[2], d[3] = float32(a*s0), float32(a*s1), float32(a*s2), float32(a*s3)
-		s0, c0 = s0*dc+c0*ds, c0*dc-s0*ds
-		s1, c1 = s1*dc+c1*ds, c1*dc-s1*ds
-		s2, c2 = s2*dc+c2*ds, c2*dc-s2*ds
-		s3, c3 = s3*dc+c3*ds, c3*dc-s3*ds
+		d[0], d[1], d[2], d[3] = float32(y0), float32(y1), float32(y2), float32(y3)
+		y0, p0 = k*y0-p0, y0
+		y1, p1 = k*y1-p1, y1
+		y2, p2 = k*y2-p2, y2
+		y3, p3 = k*y3-p3, y3
 	}
-	for k, v := range [3]float64{s0, s1, s2} { // the last 0 to 3 samples
-		if i+k < len(dst) {
-			dst[i+k] = float32(a * v)
+	for j, v := range [3]float64{y0, y1, y2} { // the last 0 to 3 samples
+		if i+j < len(dst) {
+			dst[i+j] = float32(v)
 		}
 	}
 }

@@ -3,9 +3,11 @@ package onair_test
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/onair-go/onair"
 	"github.com/onair-go/onair/onairtest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,4 +24,22 @@ func TestSineMatchesMathSin(t *testing.T) {
 		require.Equal(t, v, c.Audio[1][i], "channels differ at %d", i)
 	}
 	require.Less(t, worst, 1e-6, "largest error against math.Sin")
+}
+
+// The recurrence stays exact at the frequencies where it is least stable
+// (near 0, a quarter and half the sample rate, where its steps are
+// multiples of π) and over long frames.
+func TestSineAccurateAtEveryFrequency(t *testing.T) {
+	for _, fd := range []time.Duration{20 * time.Millisecond, 100 * time.Millisecond, 7 * time.Millisecond} {
+		format := onair.Format{SampleRate: 48000, Channels: 1, FrameDuration: fd}
+		for _, freq := range []float64{0.5, 440, 6000, 12000, 19999.7, 23999, 24000} {
+			c := onairtest.Collect(t, onair.Sine(freq, nil), 200, &onairtest.Options{Format: format})
+			worst := 0.0
+			for i, v := range c.Audio[0] {
+				want := math.Sin(2 * math.Pi * math.Mod(freq*float64(i)/48000, 1))
+				worst = max(worst, math.Abs(float64(v)-want))
+			}
+			assert.Less(t, worst, 1e-6, "%v Hz, frames of %v: largest error against math.Sin", freq, fd)
+		}
+	}
 }

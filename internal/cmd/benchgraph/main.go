@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -20,12 +21,25 @@ import (
 
 func main() {
 	hours := flag.Float64("hours", 1, "stream time to run, in hours")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of both runs to this file")
 	flag.Parse()
+	if *profile != "" {
+		pf, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(pf)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchgraph:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	d := time.Duration(*hours * float64(time.Hour))
 	for _, name := range []string{"sine", "blank"} {
 		cpu, wall, err := run(name, d)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchgraph:", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		fmt.Printf("%-6s %v of stream: %.3f s CPU, %.3f s wall, %.2f µs CPU per tick\n",
