@@ -6,7 +6,7 @@ SHELL := /bin/bash
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-graph bench-loudness bench-filter bench-delivery vet soak
+.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-stations bench-graph bench-loudness bench-filter bench-delivery vet soak
 
 all: test
 
@@ -69,6 +69,12 @@ bench-delivery: setup
 HOURS ?= 1
 soak: setup
 	$(FFENV) && go run ./internal/cmd/soak -hours $(HOURS) $(ARGS)
+
+# Many stations in one process: N stations like examples/radio at real
+# time in one onair process, then N ffmpeg -re programs with the same
+# encodes; CPU and memory per station. make bench-stations ARGS="20 90"
+bench-stations: ffmpeg
+	scripts/bench-stations.sh $(ARGS)
 
 # What the graph itself costs: an hour of stream of sine -> amplify ->
 # fallback -> sink, and of blank, on a free-running clock (pure Go, no

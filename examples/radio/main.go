@@ -50,6 +50,7 @@ func main() {
 	flag.StringVar(&cfg.Token, "token", "", "bearer token of the control API (default: a random one, printed)")
 	verbose := flag.Bool("v", false, "log at Info level (default: warnings and errors)")
 	free := flag.Bool("free", false, "run on a free-running clock, as fast as the machine can (with -duration: a quick offline run)")
+	stations := flag.Int("stations", 1, "run this many stations in one process, each its own graph, clock and HTTP server on a free port, with folders under -dir (make bench-stations)")
 	flag.Parse()
 	if *free {
 		cfg.Clock = onair.FreeRunning
@@ -74,7 +75,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, &cfg); err != nil {
+	var err error
+	if *stations > 1 {
+		err = runMany(ctx, &cfg, *stations)
+	} else {
+		err = run(ctx, &cfg)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "radio:", err)
 		os.Exit(1)
 	}
@@ -124,6 +131,8 @@ func run(ctx context.Context, cfg *config) error {
 
 	ctlDone := make(chan struct{})
 	go func() { defer close(ctlDone); _ = st.ctl.Run(ctx) }() // listener, output and lag events
+	lagDone := make(chan time.Duration, 1)
+	go func() { lagDone <- largestLag(ctx, st.graph) }()
 	start := time.Now()
 	runErr := make(chan error, 1)
 	go func() { runErr <- st.graph.Run(ctx) }()
@@ -141,15 +150,33 @@ func run(ctx context.Context, cfg *config) error {
 	closeErr := st.graph.Close()
 	cancel()
 	<-ctlDone
+	lag := <-lagDone
 	_ = st.ctl.Close() // ends the event streams, so that Shutdown does not wait for them
 	_ = st.listen.Close()
 	sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer scancel()
 	_ = srv.Shutdown(sctx)
-	fmt.Fprintf(cfg.Out, "stopped after %s (%s of stream time); HLS files in %s\n",
-		time.Since(start).Round(time.Millisecond), st.graph.Status()[0].Time.Round(time.Millisecond), filepath.Join(cfg.Dir, "hls"))
+	cs := st.graph.Status()[0]
+	fmt.Fprintf(cfg.Out, "stopped after %s (%s of stream time, largest clock lag %s, %d resets); HLS files in %s\n",
+		time.Since(start).Round(time.Millisecond), cs.Time.Round(time.Millisecond), lag, cs.Resets, filepath.Join(cfg.Dir, "hls"))
 	if err != nil {
 		return err
 	}
 	return closeErr
+}
+
+// largestLag samples the graph's clock lag ten times a second until ctx
+// ends and returns the largest seen (a station that keeps up stays at 0).
+func largestLag(ctx context.Context, g *onair.Graph) time.Duration {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	var worst time.Duration
+	for {
+		select {
+		case <-ctx.Done():
+			return worst
+		case <-t.C:
+			worst = max(worst, g.Status()[0].Lag)
+		}
+	}
 }

@@ -96,7 +96,7 @@ func TestRadio(t *testing.T) {
 	log := out.String()
 	t.Logf("station output:\n%s", log)
 	assert.Contains(t, log, "now playing: onair demo band - ")
-	assert.Regexp(t, `stopped after .* \(1m0.0\d*s of stream time\)`, log)
+	assert.Regexp(t, `stopped after .* \(1m0.0\d*s of stream time, largest clock lag `, log)
 
 	// The songs were analysed (loudness and cue points) before playing.
 	cached, _ := filepath.Glob(filepath.Join(dir, "analysis", "*.json"))
@@ -149,6 +149,28 @@ func TestRadio(t *testing.T) {
 		assert.Empty(t, decodeErrors(t, filepath.Join(hlsDir, v+".m3u8"), "warning"), "variant %s decodes", v)
 	}
 	assert.Equal(t, bounds[0], bounds[1], "the variants are cut on one grid")
+}
+
+// Several stations in one process (-stations) each play to their own
+// folder and print their closing line.
+func TestRunMany(t *testing.T) {
+	dir := t.TempDir()
+	var out logtest.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cfg := &config{
+		Dir: dir, Duration: 5 * time.Second, Clock: onair.FreeRunning, Segment: time.Second, Out: &out,
+		Logger: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	require.NoError(t, runMany(ctx, cfg, 2))
+	log := out.String()
+	for _, name := range []string{"station  1", "station  2"} {
+		assert.Regexp(t, name+`: stopped after .* \(5.0\d*s of stream time, largest clock lag `, log)
+	}
+	for _, s := range []string{"station-01", "station-02"} {
+		assert.FileExists(t, filepath.Join(dir, s, "hls", "master.m3u8"))
+	}
+	assert.NotContains(t, log, "now playing", "only the closing lines are printed")
 }
 
 // decodeErrors decodes path with ffmpeg at a log level and returns what
