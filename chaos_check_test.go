@@ -135,10 +135,10 @@ type chaosSeg struct {
 	col         float32
 }
 
-// chaosSegColor is the colour of the tap's segment k: any five segments
+// chaosSegColor is the colour of the tap's segment k: any eight segments
 // in a row have different colours, so a transition between a track and
 // its own later part (it resumed after a jingle) decodes like any other.
-func chaosSegColor(k int) float32 { return float32(1 + k%5) }
+func chaosSegColor(k int) float32 { return float32(1 + k%8) }
 
 // chaosLedger records what the Crossfade's input handed on, as segments,
 // and checks at once that every track's samples come once, in order:

@@ -111,8 +111,11 @@ type Crossfader struct {
 // ending one enters late, so that both end together. When the input stalls
 // (is not ready) before the start of the next track is buffered, the
 // transition does not splice what it has: the ending track fades out over
-// its buffered end, then the next one fades in, the fade going on over the
-// data that arrives later (logged as a warning).
+// its buffered end while what arrived of the next one comes in under it,
+// at full level when the ending track ends (its fade-in as long as what
+// arrived, at least 5 ms, going on over the data that arrives later when
+// less arrived): the output is not left quiet through a slow fade-in after
+// the stall (logged as a warning).
 //
 // Metadata is de-duplicated: metadata equal to the previous one, and empty
 // metadata, are dropped.

@@ -81,7 +81,44 @@ func TestCrossfadeInputStallsAfterTrackChange(t *testing.T) {
 			clk.Tick()
 		}
 		step, at, _ := joins(c.audio)
-		assert.Less(t, step, 0.02, "stall %d: a step of %.3f at sample %d: a splice", stall, step, at)
+		// at most the steepest fade the crossfade makes (a 5 ms ramp of the
+		// 0.5 level, for what arrived of the late track): a splice steps by
+		// the whole level
+		assert.Less(t, step, 0.5*math.Pi/10+1e-3, "stall %d: a step of %.3f at sample %d: a splice", stall, step, at)
 		assert.InDelta(t, 0.5, c.audio[len(c.audio)-1], 1e-6, "stall %d: the next track plays at its level in the end", stall)
+	}
+}
+
+// A next track that arrives late comes in at once: what arrived of it
+// reaches full level as the ending track ends (over at least a 5 ms ramp),
+// so the output does not stay silent through a slow fade-in from nothing
+// after the stall. Before, the late track faded in over the whole FadeIn
+// from where it entered: 5 samples before the end of a 1 s fade-out, it
+// stayed under -54 dB for 37 ms.
+func TestCrossfadeLateTrackComesInAtOnce(t *testing.T) {
+	for _, stall := range []int{1, 5, 100} {
+		src := &xfStall{xfSrc: &xfSrc{lens: []int{3000, 3000}, tracks: 2, value: xfConst(0.5, 0.5)}, at: 3005, calls: stall}
+		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
+		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 1200 * time.Millisecond, FadeIn: time.Second, FadeOut: time.Second})
+		require.NoError(t, err)
+		c := &xfCollect{}
+		clk := xfManual("test")
+		xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
+		for range 400 {
+			clk.Tick()
+		}
+		require.Greater(t, len(c.audio), 4500, "stall %d", stall)
+		silent, longest := 0, 0
+		for _, v := range c.audio {
+			if math.Abs(float64(v)) < 1e-3 { // 54 dB under the tracks' level
+				silent++
+				longest = max(longest, silent)
+			} else {
+				silent = 0
+			}
+		}
+		assert.LessOrEqual(t, longest, 20, "stall %d: %d ms of silence at the track change", stall, longest)
+		step, at, _ := joins(c.audio)
+		assert.Less(t, step, 0.5*math.Pi/10+1e-3, "stall %d: a step of %.3f at sample %d, steeper than a 5 ms ramp", stall, step, at)
 	}
 }

@@ -192,9 +192,12 @@ func (x *Crossfader) rampSide(audio [][]float32, n int) {
 // the transition degrades: the ending track fades out as in a full
 // transition (the built-in fades; a Transition function fades it over its
 // whole buffered end), and what arrived of the starting track enters late
-// so that both end together, its fade-in going on over the data that
-// comes later (see ramp). Nothing is spliced, and the output dips to silence
-// only when none of the starting track arrived.
+// so that both end together, fading in over its own length (at least
+// 5 ms, going on over the data that comes later, see ramp), so that it is
+// at full level when the ending track is gone: a fade-in of the full
+// FadeIn from there would leave the output near silent for a good part of
+// a second. Nothing is spliced, and the output dips to silence only when
+// none of the starting track arrived.
 func (x *Crossfader) startTransition(m int64, stalled bool) {
 	endLen, startLen := x.durations()
 	head := x.la.head
@@ -282,6 +285,7 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 		}
 		x.log.Warn("crossfade: the next track did not arrive in time: a shorter transition", "source", x.node.id,
 			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))
+		fadeIn = min(fadeIn, max(lenB, x.format.Samples(5*time.Millisecond)))
 		mx := newXfMix(ending, starting, fadeOut, 0, false)
 		mx.fadeIn = fadeIn
 		x.fast = mx
