@@ -28,7 +28,7 @@ func (g *liveGen) WakeUp(f *onair.Format) error {
 	s.format = f
 	s.prebuf = max(1, f.Samples(s.opts.Prebuffer))
 	s.maxLen = max(s.prebuf+f.FrameSize(), f.Samples(s.opts.MaxBuffer))
-	s.ring.reserve(f.Channels, s.maxLen)
+	s.ring.reserve(f.Channels, s.maxLen, f.Samples(5*time.Millisecond))
 	s.dst = make([][]float32, f.Channels)
 	s.awake = true
 	s.buffering, s.underrun = true, false

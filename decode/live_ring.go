@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"math"
 	"slices"
 
 	"github.com/onair-go/onair"
@@ -14,6 +15,7 @@ import (
 type liveRing struct {
 	chans [][]float32
 	size  int
+	join  int   // samples of the crossfade that joins the two sides of an overrun's drop
 	head  int64 // position of the oldest sample held
 	tail  int64 // position after the newest sample held
 	marks []liveMark
@@ -33,9 +35,11 @@ type liveMeta struct {
 }
 
 // reserve allocates storage for size samples of channels channels, unless
-// the ring already has that shape. It empties the ring.
-func (r *liveRing) reserve(channels, size int) {
+// the ring already has that shape, and sets the length of the crossfade
+// over an overrun's drop. It empties the ring.
+func (r *liveRing) reserve(channels, size, join int) {
 	r.reset()
+	r.join = join
 	if len(r.chans) == channels && r.size == size {
 		return
 	}
@@ -74,7 +78,7 @@ func (r *liveRing) push(src [][]float32, n int) (dropped int) {
 		r.drop(dropped)
 		n = r.size
 	} else if over := r.len() + n - r.size; over > 0 {
-		r.drop(over)
+		r.dropJoined(over)
 		dropped = over
 	}
 	for c := range r.chans {
@@ -85,6 +89,39 @@ func (r *liveRing) push(src [][]float32, n int) (dropped int) {
 	}
 	r.tail += int64(n)
 	return dropped
+}
+
+// dropJoined removes k samples from the front for an overrun. The consumer
+// has played up to the front, so dropping there would splice its last
+// sample to one k samples later: a click. Instead the first join samples
+// kept cross from the dropped front to their own audio (a raised cosine),
+// so the output goes on from where it was. Without room for that, or with
+// a track mark in the way, it drops plainly.
+func (r *liveRing) dropJoined(k int) {
+	n := r.join
+	if n <= 0 || r.len() < k+n || r.markIn(r.head+1, r.head+int64(k+n)) {
+		r.drop(k)
+		return
+	}
+	for _, ch := range r.chans {
+		for i := range n {
+			a := &ch[int((r.head+int64(i))%int64(r.size))]
+			b := &ch[int((r.head+int64(k+i))%int64(r.size))]
+			w := float32((1 - math.Cos(math.Pi*(float64(i)+0.5)/float64(n))) / 2)
+			*b = *a + (*b-*a)*w
+		}
+	}
+	r.drop(k)
+}
+
+// markIn reports whether a track mark lies in [from, to].
+func (r *liveRing) markIn(from, to int64) bool {
+	for _, m := range r.marks {
+		if m.pos >= from && m.pos <= to {
+			return true
+		}
+	}
+	return false
 }
 
 // drop removes k samples from the front. A track mark dropped with them is
