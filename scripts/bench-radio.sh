@@ -15,7 +15,7 @@ eval "$(scripts/ffmpeg.sh env)"
 secs=${1:-150}
 warm=30
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/radio" ./examples/radio
 dir=${ONAIR_RADIO_DIR:-$HOME/.cache/onair/radio}

@@ -17,7 +17,7 @@ n=${1:-20}
 secs=${2:-90}
 warm=20
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/radio" ./examples/radio
 dir=${ONAIR_RADIO_DIR:-$HOME/.cache/onair/radio}
