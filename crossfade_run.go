@@ -227,7 +227,8 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 			b.marks = append(b.marks, int(im-m)) // tiny tracks taken with it
 		}
 	}
-	b.smoothJoins(x.format.Samples(5 * time.Millisecond))
+	r := x.format.Samples(5 * time.Millisecond) // the shortest ramp: joins, tiny sides, late starts
+	b.smoothJoins(r)
 	var startMeta Metadata
 	for _, md := range x.la.meta {
 		switch {
@@ -270,7 +271,6 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 		// as the tiny tracks of a starting side are (see smoothJoins). An
 		// end window that is short because Duration is short crosses as
 		// usual.
-		r := x.format.Samples(5 * time.Millisecond)
 		x.fast = newXfMix(ending, starting, min(r, lenA/2), r, true)
 		if lenB < r {
 			x.rampPos, x.rampLen = lenB, r
@@ -285,7 +285,7 @@ func (x *Crossfader) startTransition(m int64, stalled bool) {
 		}
 		x.log.Warn("crossfade: the next track did not arrive in time: a shorter transition", "source", x.node.id,
 			"have", x.format.Duration(lenB), "want", x.format.Duration(startLen))
-		fadeIn = min(fadeIn, max(lenB, x.format.Samples(5*time.Millisecond)))
+		fadeIn = min(fadeIn, max(lenB, r))
 		mx := newXfMix(ending, starting, fadeOut, 0, false)
 		mx.fadeIn = fadeIn
 		x.fast = mx

@@ -157,7 +157,11 @@ func run(ctx context.Context, cfg *config) error {
 	defer scancel()
 	_ = srv.Shutdown(sctx)
 	cs := st.graph.Status()[0]
-	fmt.Fprintf(cfg.Out, "stopped after %s (%s of stream time, largest clock lag %s, %d resets); HLS files in %s\n",
+	closing := cfg.Closing
+	if closing == nil {
+		closing = cfg.Out
+	}
+	fmt.Fprintf(closing, "stopped after %s (%s of stream time, largest clock lag %s, %d resets); HLS files in %s\n",
 		time.Since(start).Round(time.Millisecond), cs.Time.Round(time.Millisecond), lag, cs.Resets, filepath.Join(cfg.Dir, "hls"))
 	if err != nil {
 		return err

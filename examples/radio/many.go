@@ -1,21 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
 // runMany runs n stations at once in this process, as a host of many
 // stations would: each its own graph, clock and HTTP server (on a free
 // port) and its own folder under cfg.Dir, all playing the same music
-// folder. It prints each station's closing line (with its largest clock
-// lag) and returns the stations' errors joined.
+// folder. It prints only each station's closing line (with its largest
+// clock lag), named, and returns the stations' errors joined.
 func runMany(ctx context.Context, cfg *config, n int) error {
 	musicDir, _, err := ensureMusic(cfg.Dir, cfg.Music == "")
 	if err != nil {
@@ -34,28 +32,31 @@ func runMany(ctx context.Context, cfg *config, n int) error {
 		c.Dir = filepath.Join(cfg.Dir, fmt.Sprintf("station-%02d", i+1))
 		c.Music, c.Addr, c.Token = musicDir, "127.0.0.1:0", ""
 		name := fmt.Sprintf("station %2d: ", i+1)
-		pr, pw := io.Pipe()
-		c.Out = pw
-		wg.Add(2)
-		go func() { // only the closing line of each station is printed
-			defer wg.Done()
-			sc := bufio.NewScanner(pr)
-			for sc.Scan() {
-				if line := sc.Text(); strings.HasPrefix(line, "stopped after") {
-					mu.Lock()
-					fmt.Fprintln(cfg.Out, name+line)
-					mu.Unlock()
-				}
-			}
-		}()
+		c.Out, c.Closing = io.Discard, &named{mu: &mu, w: cfg.Out, name: name}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := run(ctx, &c); err != nil {
 				errs[i] = fmt.Errorf("%s%w", name, err)
 			}
-			pw.Close()
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// named writes to w with a name before each write, one writer at a time.
+type named struct {
+	mu   *sync.Mutex
+	w    io.Writer
+	name string
+}
+
+func (n *named) Write(p []byte) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, err := io.WriteString(n.w, n.name); err != nil {
+		return 0, err
+	}
+	return n.w.Write(p)
 }

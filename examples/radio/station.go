@@ -37,6 +37,7 @@ type config struct {
 	Clock    onair.ClockKind // RealTime on air; FreeRunning in tests
 	Segment  time.Duration   // HLS segment duration
 	Out      io.Writer       // where the URLs and the titles are printed
+	Closing  io.Writer       // where the closing line is printed; nil: Out
 	Token    string          // bearer token of the control API
 	Logger   *slog.Logger
 
