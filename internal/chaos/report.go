@@ -132,6 +132,7 @@ type runState struct {
 	rep      *Report
 	log      *slog.Logger
 	armDJ    atomic.Bool
+	rec      *recorder
 	checkHLS func()
 }
 
@@ -204,6 +205,7 @@ func (h *countingHandler) Handle(ctx context.Context, r slog.Record) error {
 	h.rs.rep.mu.Lock()
 	h.rs.rep.Logs[r.Level.String()+" "+r.Message]++
 	h.rs.rep.mu.Unlock()
+	h.rs.rec.log(r, h.attrs)
 	if h.next != nil && h.next.Enabled(ctx, r.Level) {
 		r2 := r.Clone()
 		r2.AddAttrs(h.attrs...)

@@ -45,6 +45,11 @@ type Config struct {
 	TB testing.TB
 	// Logger, when set, also receives the graph's logs.
 	Logger *slog.Logger
+	// Trace, when set, receives a flight recorder's dump a little after
+	// each of the first violations at the tap: the last seconds of the
+	// graph's output (level, marks, titles, the fallback's selection) and
+	// of its logs, in stream time.
+	Trace io.Writer
 }
 
 // Run builds the chaos station, runs it for cfg.StreamTime under the
@@ -62,7 +67,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Tracks = 12
 	}
 	rep := newReport(cfg)
-	rs := &runState{rep: rep}
+	rs := &runState{rep: rep, rec: &recorder{w: cfg.Trace}}
 	rs.log = slog.New(&countingHandler{rs: rs, next: cfg.Logger})
 	rep.GoroutinesStart = runtime.NumGoroutine()
 	lib, err := makeLibrary(ctx, cfg.Dir, cfg.Seed, cfg.Tracks)
@@ -106,6 +111,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			rs.violation("samples out = ticks × frame size", fmt.Sprintf("tap frame %d has %d samples, want %d", ticks, f.Len(), fs))
 		}
 		tap.feed(f.Audio()[0][:f.Len()])
+		rs.rec.frame(int64(ticks), f, st.fallback.Selected(), st.xf.Transitions())
 		now := time.Duration(ticks) * 20 * time.Millisecond
 		for len(evs) > 0 && evs[0].at <= now {
 			select {
@@ -139,7 +145,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	fs = st.graph.Format().FrameSize()
-	tap = newPCM("graph output", st.graph.Format().SampleRate, 2*materialStep*1.05+0.01, fs, rs.violation)
+	tap = newPCM("graph output", st.graph.Format().SampleRate, 2*materialStep*1.05+0.01, fs, func(inv, msg string) {
+		rs.violation(inv, msg)
+		rs.rec.violated(msg)
+	})
 	tap.annotate, tap.live = rs.before, true
 	seq := map[string]int{}
 	var seqMu sync.Mutex

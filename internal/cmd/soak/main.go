@@ -28,11 +28,12 @@ func main() {
 	every := flag.Duration("fault-every", 10*time.Second, "mean stream time between two faults")
 	dir := flag.String("dir", "", "work folder (default: a new temporary folder, removed at the end)")
 	verbose := flag.Bool("v", false, "print the graph's warnings and errors")
+	trace := flag.Bool("trace", true, "print a flight recorder's dump (the last seconds of output and logs) after each of the first violations at the graph's output")
 	flag.Parse()
-	os.Exit(run(*hours, *seed, *free, *every, *dir, *verbose))
+	os.Exit(run(*hours, *seed, *free, *every, *dir, *verbose, *trace))
 }
 
-func run(hours float64, seed uint64, free bool, every time.Duration, dir string, verbose bool) (code int) {
+func run(hours float64, seed uint64, free bool, every time.Duration, dir string, verbose, trace bool) (code int) {
 	t := newTB("soak")
 	defer t.cleanup()
 	defer func() {
@@ -54,9 +55,13 @@ func run(hours float64, seed uint64, free bool, every time.Duration, dir string,
 	} else {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	var tw io.Writer
+	if trace {
+		tw = os.Stderr
+	}
 	d := time.Duration(hours * float64(time.Hour))
 	fmt.Printf("soak: %s of stream, seed %d, a fault every %s on average, work folder %s\n", d, seed, every, dir)
-	rep, err := chaos.Run(ctx, chaos.Config{Seed: seed, StreamTime: d, RealTime: !free, FaultEvery: every, Dir: dir, TB: t, Logger: logger})
+	rep, err := chaos.Run(ctx, chaos.Config{Seed: seed, StreamTime: d, RealTime: !free, FaultEvery: every, Dir: dir, TB: t, Logger: logger, Trace: tw})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 		return 2

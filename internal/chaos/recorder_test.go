@@ -1,0 +1,78 @@
+package chaos
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onair-go/onair"
+)
+
+// TestRecorderDumpsAfterViolation feeds the flight recorder frames and a
+// log record, reports a violation, and checks that the dump comes
+// recAfter frames later with the silent frames, the mark, the title and
+// the log line in stream time.
+func TestRecorderDumpsAfterViolation(t *testing.T) {
+	var out bytes.Buffer
+	r := &recorder{w: &out}
+	format := &onair.Format{SampleRate: 8000, Channels: 1, FrameDuration: 20 * time.Millisecond}
+	frame := func(level float32, mark bool) *onair.Frame {
+		f := onair.NewFrame(format)
+		f.Extend(f.Free())
+		for i := range f.Audio()[0] {
+			f.Audio()[0][i] = level
+		}
+		if mark {
+			f.AddMark(10)
+			f.AddMetadata(10, onair.Metadata{"title": "next song"})
+		}
+		return f
+	}
+	tick := int64(0)
+	for range 250 {
+		tick++
+		r.frame(tick, frame(0.5, false), nil, 3)
+	}
+	rec := slog.NewRecord(time.Now(), slog.LevelWarn, "decoder late", 0)
+	rec.AddAttrs(slog.String("source", "playlist"))
+	r.log(rec, []slog.Attr{slog.Int("n", 1)})
+	tick++
+	r.frame(tick, frame(0.5, true), nil, 4)
+	for range 3 {
+		tick++
+		r.frame(tick, frame(0, false), nil, 4)
+	}
+	r.violated("silent at 2.1s")
+	for range recAfter - 1 {
+		tick++
+		r.frame(tick, frame(0.5, false), nil, 4)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("dumped before %d frames went by:\n%s", recAfter, out.String())
+	}
+	tick++
+	r.frame(tick, frame(0.5, false), nil, 4)
+	got := out.String()
+	for _, want := range []string{
+		"flight recorder 1: silent at 2.1s",
+		"5s           log WARN decoder late n=1 source=playlist",
+		"5.02s        peak 0.5000 sel  transitions 4 marks [10] next song;",
+		"5.04s        peak 0.0000",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the dump lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "\n  20ms ") || !strings.Contains(got, "\n  5.1s ") {
+		t.Errorf("the dump goes back more than %s:\n%s", recWindow, got)
+	}
+	// off: nothing recorded, nothing written
+	off := &recorder{}
+	off.frame(1, frame(0, false), nil, 0)
+	off.violated("x")
+	if r := slog.NewRecord(time.Now(), slog.LevelInfo, "x", 0); true {
+		off.log(r, nil)
+	}
+}
