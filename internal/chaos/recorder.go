@@ -33,8 +33,8 @@ type recorder struct {
 const (
 	recFrames = 250 // 5 s of 20 ms frames
 	recLogs   = 256
-	recDumps  = 8   // dumps a run writes at most
-	recAfter  = 25  // frames recorded after a violation before the dump
+	recDumps  = 8  // dumps a run writes at most
+	recAfter  = 25 // frames recorded after a violation before the dump
 	recWindow = 4 * time.Second
 )
 
