@@ -191,7 +191,7 @@ func (n *Node) Pull(dst *Frame) int {
 // and nothing else happens; otherwise everything held is dropped and the
 // skip goes on to the generator (a [Skipper]), or to the only child.
 func (n *Node) applyRequests() {
-	if !n.skipReq.Swap(false) {
+	if !n.skipReq.Load() || !n.skipReq.Swap(false) { // a load first: no locked write on every tick
 		return
 	}
 	if m, ok := markAfter(n.cur.Marks(), 0); ok {

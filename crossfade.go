@@ -108,14 +108,17 @@ type Crossfader struct {
 // and end windows together is split: about its first half goes into the
 // transition from the track before it, the rest is kept for its own
 // transition into the track after it; a starting side shorter than the
-// ending one enters late, so that both end together. When the input stalls
-// (is not ready) before the start of the next track is buffered, the
-// transition does not splice what it has: the ending track fades out over
-// its buffered end while what arrived of the next one comes in under it,
-// at full level when the ending track ends (its fade-in as long as what
-// arrived, at least 5 ms, going on over the data that arrives later when
-// less arrived): the output is not left quiet through a slow fade-in after
-// the stall (logged as a warning).
+// ending one enters late, so that both end together, and the ending one
+// fades out while the starting one plays (over the starting side's length
+// at most), so that the output never goes quiet between the two. When the
+// input stalls (is not ready) before the start of the next track is
+// buffered, the transition does not splice what it has: what arrived of
+// the next track comes in under the end of the ending one, the two
+// crossing over what arrived (at least 5 ms, the starting track's fade-in
+// going on over the data that arrives later when less arrived), so that
+// the output is not left quiet through a slow fade-in after the stall
+// (logged as a warning). When nothing of the next track arrived, the
+// ending track fades out over its buffered end.
 //
 // Metadata is de-duplicated: metadata equal to the previous one, and empty
 // metadata, are dropped.

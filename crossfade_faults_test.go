@@ -122,3 +122,41 @@ func TestCrossfadeLateTrackComesInAtOnce(t *testing.T) {
 		assert.Less(t, step, 0.5*math.Pi/10+1e-3, "stall %d: a step of %.3f at sample %d, steeper than a 5 ms ramp", stall, step, at)
 	}
 }
+
+// A next track shorter than the crossfade windows enters late, so that it
+// ends with the transition; the ending track fades out while it plays, not
+// before. Before, the ending track took its whole 3 s fade-out and was
+// under -54 dB for its last 100 ms or so, while a starting side of 80 ms
+// (half of a 160 ms track, cut short by a bad file) entered only for its
+// last 80 ms: the soak heard 30 ms of dead air there.
+func TestCrossfadeShortNextTrackNoDip(t *testing.T) {
+	for _, short := range []int{110, 160, 250, 400, 1000, 2060} {
+		src := &xfSrc{lens: []int{10000, short, 10000}, tracks: 3, value: xfConst(0.5, 0.4, 0.6)}
+		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
+		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second})
+		require.NoError(t, err)
+		c := &xfCollect{}
+		clk := xfManual("test")
+		xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
+		for range 1100 {
+			clk.Tick()
+		}
+		require.Greater(t, len(c.audio), 19000, "short %d", short)
+		silent, longest, at := 0, 0, 0
+		for i, v := range c.audio {
+			if math.Abs(float64(v)) < 1e-3 { // 54 dB under the tracks' level
+				silent++
+				if silent > longest {
+					longest, at = silent, i
+				}
+			} else {
+				silent = 0
+			}
+		}
+		assert.LessOrEqual(t, longest, 20, "short %d: %d ms of silence ending at %d ms", short, longest, at)
+		// at most a 5 ms ramp of the 0.6 level: the short track's end is a
+		// tiny ending side, joined to the next with short ramps
+		step, sat, _ := joins(c.audio)
+		assert.Less(t, step, 0.6*math.Pi/10+1e-3, "short %d: a step of %.3f at sample %d", short, step, sat)
+	}
+}

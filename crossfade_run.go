@@ -189,15 +189,16 @@ func (x *Crossfader) rampSide(audio [][]float32, n int) {
 // window, and about half of a track shorter than both), so that the short
 // track keeps an end of its own to cross into the track after it. When
 // the input stalled before the start window of the next track arrived,
-// the transition degrades: the ending track fades out as in a full
-// transition (the built-in fades; a Transition function fades it over its
-// whole buffered end), and what arrived of the starting track enters late
+// the transition degrades: what arrived of the starting track enters late
 // so that both end together, fading in over its own length (at least
 // 5 ms, going on over the data that comes later, see ramp), so that it is
-// at full level when the ending track is gone: a fade-in of the full
-// FadeIn from there would leave the output near silent for a good part of
-// a second. Nothing is spliced, and the output dips to silence only when
-// none of the starting track arrived.
+// at full level when the ending track is gone, and the ending track fades
+// out over the same length (its fade as in a full transition, the
+// built-in fades or, for a Transition function, its whole buffered end,
+// when that is shorter; see newXfMix): a fade-in of the full FadeIn from
+// there would leave the output near silent for a good part of a second.
+// Nothing is spliced, and the output dips to silence only when none of
+// the starting track arrived.
 func (x *Crossfader) startTransition(m int64, stalled bool) {
 	endLen, startLen := x.durations()
 	head := x.la.head

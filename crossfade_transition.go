@@ -60,7 +60,9 @@ func (t TrackEnd) Source() Source {
 // SimpleTransition returns the default transition of [Crossfade]: the
 // ending track fades out over its last fadeOut while the starting track
 // fades in over its first fadeIn, both from the start of the transition
-// (or, when the starting side is the shorter, both ending together), and
+// (or, when the starting side is the shorter, both ending together, the
+// ending track fading out over the starting side's length at most, so
+// that it is not silent before the starting track enters), and
 // the two are summed sample by sample. The fades use a sine curve,
 // so that the two gains sum to one. The metadata "liq_fade_out" of the
 // ending track and "liq_fade_in" of the starting track (in seconds)
@@ -276,8 +278,20 @@ func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
 		// The starting side is the shorter one (a short next track, or a
 		// short StartDuration): it enters late so that both sides end
 		// together and the starting track goes on from the transition
-		// without a gap, instead of stopping inside it at full level.
+		// without a gap, instead of stopping inside it at full level. The
+		// ending side fades out while it plays, not before: a fade-out
+		// longer than the starting side would be near silent by the time
+		// that side enters (a 3 s sine fade is under -50 dB for its last
+		// 100 ms), a dead air before a short track. The fade-out takes at
+		// least 5 ms: a starting side shorter than that (the start of a
+		// track after an input stall) ramps up over later data (see
+		// Crossfader.ramp).
+		// An empty starting side (nothing of the next track arrived) joins
+		// nothing: the ending side fades out over its whole fade.
 		m.offB = m.a.n - m.b.n
+		if m.b.n > 0 {
+			m.fadeOut = min(m.fadeOut, max(m.b.n, m.b.rate/200))
+		}
 	}
 	m.length = max(m.a.n, m.offB+m.b.n)
 	m.pairUp()

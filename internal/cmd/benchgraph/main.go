@@ -21,7 +21,7 @@ import (
 
 func main() {
 	hours := flag.Float64("hours", 1, "stream time to run, in hours")
-	profile := flag.String("cpuprofile", "", "write a CPU profile of both runs to this file")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of both runs to this file, labelled graph=sine and graph=blank")
 	flag.Parse()
 	if *profile != "" {
 		pf, err := os.Create(*profile)
@@ -36,7 +36,13 @@ func main() {
 	}
 	d := time.Duration(*hours * float64(time.Hour))
 	for _, name := range []string{"sine", "blank"} {
-		cpu, wall, err := run(name, d)
+		var cpu, wall time.Duration
+		var err error
+		// labelled, so that a profile separates the two graphs
+		// (go tool pprof -tagfocus graph=blank)
+		pprof.Do(context.Background(), pprof.Labels("graph", name), func(context.Context) {
+			cpu, wall, err = run(name, d)
+		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchgraph:", err)
 			pprof.StopCPUProfile()
