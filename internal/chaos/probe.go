@@ -116,6 +116,7 @@ type Decoded struct {
 	WorstStep      float64
 	LongestSilence time.Duration
 	NonMonotonic   int // packets whose dts did not increase
+	Runs           int // pieces decoded one by one (an HLS archive with gaps)
 }
 
 // decodeBack decodes path (any container ffmpeg reads) to mono 44.1 kHz

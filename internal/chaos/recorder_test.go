@@ -76,3 +76,25 @@ func TestRecorderDumpsAfterViolation(t *testing.T) {
 		off.log(r, nil)
 	}
 }
+
+// TestSegmentRuns splits an HLS archive at its gaps.
+func TestSegmentRuns(t *testing.T) {
+	parts := []string{"/a/aac_high_7.ts", "/a/aac_high_8.ts", "/a/aac_high_9.ts", "/a/aac_high_12.ts", "/a/aac_high_13.ts", "/a/aac_high_20.ts", "/a/odd.ts"}
+	runs := segmentRuns(parts)
+	var got []string
+	for _, r := range runs {
+		got = append(got, strings.Join(r, ","))
+	}
+	want := []string{
+		"/a/aac_high_7.ts,/a/aac_high_8.ts,/a/aac_high_9.ts",
+		"/a/aac_high_12.ts,/a/aac_high_13.ts",
+		"/a/aac_high_20.ts",
+		"/a/odd.ts",
+	}
+	if strings.Join(got, " | ") != strings.Join(want, " | ") {
+		t.Errorf("runs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if n := segmentNumber("/x/aac_low_1371.ts"); n != 1371 {
+		t.Errorf("segmentNumber = %d, want 1371", n)
+	}
+}

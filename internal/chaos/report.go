@@ -92,8 +92,8 @@ func (r *Report) Table() string {
 	section("WARNINGS AND ERRORS LOGGED", logs)
 	fmt.Fprintf(w, "\nWORST VALUES\tlongest silence\tlargest step\tclicks\tdead air\terrors\tnon-monotonic\tduration\n")
 	for _, d := range append([]Decoded{r.Tap}, r.Decoded...) {
-		fmt.Fprintf(w, "  %s\t%s\t%.3f\t%d\t%d\t%d\t%d\t%s\n", d.Name, d.LongestSilence.Round(time.Millisecond), d.WorstStep,
-			d.Clicks, d.DeadAir, d.Errors, d.NonMonotonic, d.Duration.Round(time.Second))
+		fmt.Fprintf(w, "  %s\t%s\t%.3f\t%d\t%d\t%d\t%d\t%s%s\n", d.Name, d.LongestSilence.Round(time.Millisecond), d.WorstStep,
+			d.Clicks, d.DeadAir, d.Errors, d.NonMonotonic, d.Duration.Round(time.Second), d.runsNote())
 	}
 	fmt.Fprintf(w, "  (material step %.3f; a crossfade sums two)\t\n", materialStep)
 	fmt.Fprintf(w, "\nRESOURCES\tafter warm-up\tat the end\t\n")

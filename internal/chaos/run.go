@@ -274,12 +274,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rs.decode(dctx, name, p)
 	}
 	for _, v := range []string{"aac_high", "aac_low"} {
-		p := filepath.Join(cfg.Dir, v+".ts")
-		if err := concat(st.segments(v), p); err != nil {
-			rs.violation("HLS segments archived", err.Error())
+		segs := st.segments(v)
+		if len(segs) == 0 {
+			rs.violation("HLS segments archived", "no segment was archived for "+v)
 			continue
 		}
-		rs.decode(dctx, "HLS "+v, p)
+		rs.decodeArchive(dctx, "HLS "+v, cfg.Dir, segs)
 	}
 	rep.HLS = st.hls.Stats()
 	runtime.GC()
@@ -319,9 +319,6 @@ func (rs *runState) decode(ctx context.Context, name, path string) {
 }
 
 func concat(parts []string, dst string) error {
-	if len(parts) == 0 {
-		return fmt.Errorf("no segment was archived for %s", filepath.Base(dst))
-	}
 	out, err := os.Create(dst)
 	if err != nil {
 		return err
