@@ -102,12 +102,12 @@ func compare(c config) error {
 	}
 	var run []contender
 	for _, k := range all {
-		if c.only == "" || c.only == k.name {
+		if c.only == "" || slices.Contains(strings.Split(c.only, ","), k.name) {
 			run = append(run, k)
 		}
 	}
 	if len(run) == 0 {
-		return fmt.Errorf("-only %q: want onair, ffmpeg1 or ffmpeg3", c.only)
+		return fmt.Errorf("-only %q: want onair, ffmpeg1 or ffmpeg3 (or a comma-separated list of them)", c.only)
 	}
 
 	fmt.Printf("workload: %d tracks of %s (%s in all, MP3/FLAC/Ogg Vorbis/M4A/WAV, 44.1 and 48 kHz) -> AAC 48k + AAC 192k + MP3 128k\n",

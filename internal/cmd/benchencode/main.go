@@ -31,7 +31,7 @@ func main() {
 	total := flag.Duration("total", 30*time.Minute, "playlist duration")
 	each := flag.Duration("track", 3*time.Minute, "duration of each track")
 	rounds := flag.Int("rounds", 1, "rounds of the three contenders (the median is reported)")
-	only := flag.String("only", "", "run only this contender: onair, ffmpeg1 or ffmpeg3")
+	only := flag.String("only", "", "run only these contenders, comma-separated: onair, ffmpeg1, ffmpeg3")
 	keep := flag.String("keep", "", "keep the output files in this directory (default: a temporary one, removed)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the onair run to this file")
 	child := flag.Bool("child", false, "internal: run the onair pipeline on the files given as arguments")
