@@ -45,24 +45,49 @@ func joins(a []float32) (step float64, at int, silence int) {
 	return step, at, silence
 }
 
+// xfPlay runs Crossfade over src with opts for ticks frames of the manual
+// clock and returns the output samples.
+func xfPlay(t *testing.T, src onair.Generator, opts *onair.CrossfadeOptions, ticks int) []float32 {
+	t.Helper()
+	in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
+	xf, err := onair.Crossfade(in, opts)
+	require.NoError(t, err)
+	c := &xfCollect{}
+	clk := xfManual("test")
+	xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
+	for range ticks {
+		clk.Tick()
+	}
+	return c.audio
+}
+
+// quietRun returns the longest run of samples under 1e-3 (54 dB under the
+// test tracks' levels) and the index where it ends.
+func quietRun(a []float32) (longest, at int) {
+	run := 0
+	for i, v := range a {
+		if math.Abs(float64(v)) < 1e-3 {
+			run++
+			if run > longest {
+				longest, at = run, i
+			}
+		} else {
+			run = 0
+		}
+	}
+	return longest, at
+}
+
 // Short tracks between long ones cross like any other: no silence, and the
 // track after them fades in (a jingle of 2.06 s, an effect of 0.55 s, a
 // song, with a 3 s crossfade).
 func TestCrossfadeShortTracksBetweenSongs(t *testing.T) {
 	src := &xfSrc{lens: []int{10000, 2060, 550, 10000}, tracks: 4, value: xfConst(0.5, 0.4, 0.3, 0.6)}
-	in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
-	xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second})
-	require.NoError(t, err)
-	c := &xfCollect{}
-	clk := xfManual("test")
-	xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
-	for range 1000 {
-		clk.Tick()
-	}
-	step, at, silence := joins(c.audio)
+	audio := xfPlay(t, src, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second}, 1000)
+	step, at, silence := joins(audio)
 	assert.LessOrEqual(t, silence, 20, "a silent gap longer than a frame")
 	assert.Less(t, step, 0.02, "a step of %.3f at sample %d: a track spliced at full level", step, at)
-	require.Greater(t, len(c.audio), 15000)
+	require.Greater(t, len(audio), 15000)
 }
 
 // An input that stalls right after a track change does not make the
@@ -71,21 +96,13 @@ func TestCrossfadeShortTracksBetweenSongs(t *testing.T) {
 func TestCrossfadeInputStallsAfterTrackChange(t *testing.T) {
 	for _, stall := range []int{1, 5, 100} {
 		src := &xfStall{xfSrc: &xfSrc{lens: []int{1000, 1000}, tracks: 2, value: xfConst(0.5, 0.5)}, at: 1020, calls: stall}
-		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
-		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 300 * time.Millisecond, FadeIn: 200 * time.Millisecond, FadeOut: 200 * time.Millisecond})
-		require.NoError(t, err)
-		c := &xfCollect{}
-		clk := xfManual("test")
-		xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
-		for range 300 {
-			clk.Tick()
-		}
-		step, at, _ := joins(c.audio)
+		audio := xfPlay(t, src, &onair.CrossfadeOptions{Duration: 300 * time.Millisecond, FadeIn: 200 * time.Millisecond, FadeOut: 200 * time.Millisecond}, 300)
+		step, at, _ := joins(audio)
 		// at most the steepest fade the crossfade makes (a 5 ms ramp of the
 		// 0.5 level, for what arrived of the late track): a splice steps by
 		// the whole level
 		assert.Less(t, step, 0.5*math.Pi/10+1e-3, "stall %d: a step of %.3f at sample %d: a splice", stall, step, at)
-		assert.InDelta(t, 0.5, c.audio[len(c.audio)-1], 1e-6, "stall %d: the next track plays at its level in the end", stall)
+		assert.InDelta(t, 0.5, audio[len(audio)-1], 1e-6, "stall %d: the next track plays at its level in the end", stall)
 	}
 }
 
@@ -98,27 +115,11 @@ func TestCrossfadeInputStallsAfterTrackChange(t *testing.T) {
 func TestCrossfadeLateTrackComesInAtOnce(t *testing.T) {
 	for _, stall := range []int{1, 5, 100} {
 		src := &xfStall{xfSrc: &xfSrc{lens: []int{3000, 3000}, tracks: 2, value: xfConst(0.5, 0.5)}, at: 3005, calls: stall}
-		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
-		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 1200 * time.Millisecond, FadeIn: time.Second, FadeOut: time.Second})
-		require.NoError(t, err)
-		c := &xfCollect{}
-		clk := xfManual("test")
-		xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
-		for range 400 {
-			clk.Tick()
-		}
-		require.Greater(t, len(c.audio), 4500, "stall %d", stall)
-		silent, longest := 0, 0
-		for _, v := range c.audio {
-			if math.Abs(float64(v)) < 1e-3 { // 54 dB under the tracks' level
-				silent++
-				longest = max(longest, silent)
-			} else {
-				silent = 0
-			}
-		}
+		audio := xfPlay(t, src, &onair.CrossfadeOptions{Duration: 1200 * time.Millisecond, FadeIn: time.Second, FadeOut: time.Second}, 400)
+		require.Greater(t, len(audio), 4500, "stall %d", stall)
+		longest, _ := quietRun(audio)
 		assert.LessOrEqual(t, longest, 20, "stall %d: %d ms of silence at the track change", stall, longest)
-		step, at, _ := joins(c.audio)
+		step, at, _ := joins(audio)
 		assert.Less(t, step, 0.5*math.Pi/10+1e-3, "stall %d: a step of %.3f at sample %d, steeper than a 5 ms ramp", stall, step, at)
 	}
 }
@@ -132,31 +133,13 @@ func TestCrossfadeLateTrackComesInAtOnce(t *testing.T) {
 func TestCrossfadeShortNextTrackNoDip(t *testing.T) {
 	for _, short := range []int{110, 160, 250, 400, 1000, 2060} {
 		src := &xfSrc{lens: []int{10000, short, 10000}, tracks: 3, value: xfConst(0.5, 0.4, 0.6)}
-		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
-		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second})
-		require.NoError(t, err)
-		c := &xfCollect{}
-		clk := xfManual("test")
-		xfStart(t, clk, onair.Sink(xf, c.send, &onair.OutputOptions{Fallible: true}))
-		for range 1100 {
-			clk.Tick()
-		}
-		require.Greater(t, len(c.audio), 19000, "short %d", short)
-		silent, longest, at := 0, 0, 0
-		for i, v := range c.audio {
-			if math.Abs(float64(v)) < 1e-3 { // 54 dB under the tracks' level
-				silent++
-				if silent > longest {
-					longest, at = silent, i
-				}
-			} else {
-				silent = 0
-			}
-		}
+		audio := xfPlay(t, src, &onair.CrossfadeOptions{Duration: 3 * time.Second, FadeIn: 2 * time.Second, FadeOut: 3 * time.Second}, 1100)
+		require.Greater(t, len(audio), 19000, "short %d", short)
+		longest, at := quietRun(audio)
 		assert.LessOrEqual(t, longest, 20, "short %d: %d ms of silence ending at %d ms", short, longest, at)
 		// at most a 5 ms ramp of the 0.6 level: the short track's end is a
 		// tiny ending side, joined to the next with short ramps
-		step, sat, _ := joins(c.audio)
+		step, sat, _ := joins(audio)
 		assert.Less(t, step, 0.6*math.Pi/10+1e-3, "short %d: a step of %.3f at sample %d", short, step, sat)
 	}
 }
