@@ -328,8 +328,8 @@ func printTable(run []contender, results map[string][]usage) {
 		return
 	}
 	fmt.Println()
-	fmt.Printf("onair / ffmpeg 1 command: CPU %.3fx (target <= 1.05x), wall %.3fx (target <= 0.55x), peak RSS %.1f MB (target < 67 MB)\n",
-		median(o, cpu)/median(f, cpu), median(o, wall)/median(f, wall), median(o, rss))
+	fmt.Printf("onair / ffmpeg 1 command: CPU %.3fx (target <= 1.0x), wall %.3fx (target <= 0.95x), peak RSS %.3fx (target <= 1.0x)\n",
+		median(o, cpu)/median(f, cpu), median(o, wall)/median(f, wall), median(o, rss)/median(f, rss))
 	if t := results["ffmpeg3"]; len(t) > 0 {
 		fmt.Printf("onair / ffmpeg 3 commands: CPU %.3fx, wall %.3fx\n", median(o, cpu)/median(t, cpu), median(o, wall)/median(t, wall))
 	}
