@@ -285,9 +285,9 @@ func newXfMix(a, b TrackEnd, fadeOut, fadeIn int, sequence bool) *xfMix {
 		// 100 ms), a dead air before a short track. The fade-out takes at
 		// least 5 ms: a starting side shorter than that (the start of a
 		// track after an input stall) ramps up over later data (see
-		// Crossfader.ramp).
-		// An empty starting side (nothing of the next track arrived) joins
-		// nothing: the ending side fades out over its whole fade.
+		// Crossfader.ramp). An empty starting side (nothing of the next
+		// track arrived) joins nothing: the ending side fades out over its
+		// whole fade.
 		m.offB = m.a.n - m.b.n
 		if m.b.n > 0 {
 			m.fadeOut = min(m.fadeOut, max(m.b.n, m.b.rate/200))

@@ -59,18 +59,23 @@ func (rs *runState) decodeArchive(ctx context.Context, name, dir string, parts [
 		if err != nil {
 			rs.violation("streams decode cleanly", err.Error())
 		}
-		sum.Duration += d.Duration
-		sum.Errors += d.Errors
-		sum.Clicks += d.Clicks
-		sum.DeadAir += d.DeadAir
-		sum.NonMonotonic += d.NonMonotonic
-		sum.WorstStep = max(sum.WorstStep, d.WorstStep)
-		sum.LongestSilence = max(sum.LongestSilence, d.LongestSilence)
+		sum.add(d)
 	}
 	sum.Runs = len(runs)
 	rs.rep.mu.Lock()
 	rs.rep.Decoded = append(rs.rep.Decoded, sum)
 	rs.rep.mu.Unlock()
+}
+
+// add adds what decoding another piece of the same stream found.
+func (d *Decoded) add(o Decoded) {
+	d.Duration += o.Duration
+	d.Errors += o.Errors
+	d.Clicks += o.Clicks
+	d.DeadAir += o.DeadAir
+	d.NonMonotonic += o.NonMonotonic
+	d.WorstStep = max(d.WorstStep, o.WorstStep)
+	d.LongestSilence = max(d.LongestSilence, o.LongestSilence)
 }
 
 // runsNote is how the table shows a stream decoded in several runs.
