@@ -52,10 +52,11 @@ type decoder struct {
 	vid      *video     // the video, when the graph format has video
 
 	tags   onair.Metadata
-	length int64 // track length in output samples (after cues), -1 unknown
-	cueIn  int64 // output samples from the file start
-	cueOut int64 // 0 when none
-	end    int64 // file position where the track ends (cue-out, exact container length); 0: none
+	length int64    // track length in output samples (after cues), -1 unknown
+	cueIn  int64    // output samples from the file start
+	cueOut int64    // 0 when none
+	end    int64    // file position where the track ends (cue-out, exact container length); 0: none
+	trim   *trimmer // cuts the silence at the track's edges; nil: none
 
 	off       int   // samples of d.out (the converted frame) already read
 	pos       int64 // file position of the next sample to deliver
@@ -184,12 +185,31 @@ func openDecoderWith(path string, f *onair.Format, extra onair.Metadata, vo *vid
 // metadata returns a copy of the file's tags.
 func (d *decoder) metadata() onair.Metadata { return maps.Clone(d.tags) }
 
-// position returns the track position (after cue-in) of the next sample.
-func (d *decoder) position() int64 { return max(0, d.pos-d.cueIn) }
+// position returns the track position (after cue-in, and after the
+// leading silence a trimmer cut) of the next sample read returns.
+func (d *decoder) position() int64 {
+	if t := d.trim; t != nil {
+		return max(0, d.pos-d.cueIn-t.leadCut-t.tailCut-t.pending())
+	}
+	return max(0, d.pos-d.cueIn)
+}
+
+// trimSilence makes the decoder cut the silence at the track's edges (see
+// trimmer), from now on. It is for audio only: with video, cutting audio
+// would move the pictures against it, and it does nothing.
+func (d *decoder) trimSilence() {
+	if d.vid == nil {
+		d.trim = newTrimmer(d.channels, d.rate)
+	}
+}
 
 // seek moves to track position target (in output samples after cue-in).
 func (d *decoder) seek(target int64) error {
 	abs := target + d.cueIn
+	if d.trim != nil {
+		abs += d.trim.leadCut
+		d.trim.reset()
+	}
 	tb := d.st.TimeBase()
 	ts := rescale(abs, int64(tb.Den()), int64(tb.Num())*int64(d.rate))
 	if start := d.st.StartTime(); start != astiav.NoPtsValue {
@@ -222,8 +242,17 @@ func (d *decoder) seek(target int64) error {
 
 // read fills dst (one slice per channel, all of the same length) from the
 // current position and returns the number of samples written. It returns
-// io.EOF (with n possibly > 0) at the end of the track.
+// io.EOF (with n possibly > 0) at the end of the track. With a trimmer it
+// may return fewer samples than asked, even 0, before the end.
 func (d *decoder) read(dst [][]float32) (int, error) {
+	if d.trim != nil {
+		return d.trim.read(d, dst)
+	}
+	return d.readRaw(dst)
+}
+
+// readRaw is read without the trimmer.
+func (d *decoder) readRaw(dst [][]float32) (int, error) {
 	want := len(dst[0])
 	n := 0
 	for n < want {

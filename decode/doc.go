@@ -28,6 +28,10 @@
 // (liq_cue_in, liq_cue_out, in seconds) trim the track; playlist entries
 // may set metadata, cue points included, with Liquidsoap's annotate
 // syntax: annotate:title="T",liq_cue_in="1.5":/path/file.mp3.
+// TrimSilence (an option of every file source) cuts the silence at both
+// ends of each track, sample-exactly, so that files with silent edges put
+// no dead air between tracks; autocue (package decode/analysis) finds
+// cue points by loudness instead, 100 ms at a time.
 //
 // # Video
 //

@@ -36,6 +36,8 @@ type FileOptions struct {
 	// under a manual clock, which then never see an underrun; a real-time
 	// graph should leave it off, so that the clock never waits for I/O.
 	Synchronous bool
+	// TrimSilence is as in [PlaylistOptions].
+	TrimSilence bool
 	// Device is where the file's video is decoded, in graphs with video:
 	// "" or "cpu" for software (the default), or a hardware device
 	// "type[:device]" such as "cuda", "vaapi" or
@@ -99,7 +101,7 @@ func File(path string, opts *FileOptions) (*FileSource, error) {
 	}
 	s := &FileSource{path: path, dur: dur, meta: meta, vo: vo}
 	s.p = newPlayer(&fileFeed{path: path}, playerOptions{
-		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous, video: vo,
+		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous, video: vo, trim: o.TrimSilence,
 	})
 	s.node = onair.NewNode(s.p, &onair.NodeOptions{ID: o.ID, Fallible: true})
 	return s, nil

@@ -46,7 +46,8 @@ type playerOptions struct {
 	buffer      time.Duration
 	synchronous bool
 	infallible  bool
-	maxFail     int // consecutive failures before waiting for a wake-up; 0: never
+	trim        bool // cut the silence at the edges of tracks (TrimSilence)
+	maxFail     int  // consecutive failures before waiting for a wake-up; 0: never
 	// retryDelay and maxRetryDelay bound the backoff after maxFail
 	// failures; a zero retryDelay waits for a request or a poll only.
 	retryDelay, maxRetryDelay time.Duration

@@ -52,6 +52,9 @@ func (p *player) run(ctx context.Context) {
 			r.failed(e, err)
 			continue
 		}
+		if p.opts.trim {
+			d.trimSilence()
+		}
 		r.last, r.lastEntry = d, e
 		r.trackID++
 		t := &track{id: r.trackID}
@@ -343,6 +346,9 @@ func (r *runner) play(d *decoder, t *track, meta map[string]string) (produced bo
 		if n > 0 && first {
 			c.mark, c.meta = true, meta
 			first = false
+			if d.trim != nil && d.length >= 0 && rerr == nil {
+				t.length.Store(max(0, d.length-d.trim.leadCut)) // the leading silence is known now
+			}
 		}
 		p.mu.Lock()
 		if n > 0 {

@@ -78,6 +78,19 @@ type PlaylistOptions struct {
 	// Buffer and Synchronous are as in [FileOptions].
 	Buffer      time.Duration
 	Synchronous bool
+	// TrimSilence cuts the silence at both ends of every track: the
+	// samples below SilenceLevel (-60 dBFS) on every channel before the
+	// first sound, and those after the last sound when they last
+	// MaxTrimmedTail (2s) at most (a longer silence is kept). Files with
+	// silent edges put dead air between tracks otherwise: mastered so,
+	// or an MP3 whose header was lost with the encoder delay and padding
+	// it gave (one damaged this way starts with about 40 ms of silence
+	// and ends with 17 ms). The cut is sample-exact and applies within
+	// the cue points; seeking goes on without cutting again. It does
+	// nothing in graphs with video. By default tracks play as decoded.
+	// Longer silences inside tracks are autocue's (package
+	// decode/analysis).
+	TrimSilence bool
 	// Prepare, when set, is called on the helper goroutine with the path
 	// of each entry before the entry is opened; the metadata it returns is
 	// added to the track's, the entry's own annotations winning. Cue
@@ -183,7 +196,7 @@ func newPlaylist(uri string, l []entry, opts *PlaylistOptions) (*PlaylistSource,
 	s.p = newPlayer(f, playerOptions{
 		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous,
 		maxFail: o.MaxFail, onFail: o.OnFail, retryDelay: o.RetryDelay, maxRetryDelay: o.MaxRetryDelay,
-		prepare: o.Prepare,
+		prepare: o.Prepare, trim: o.TrimSilence,
 	})
 	s.node = onair.NewNode(s.p, &onair.NodeOptions{ID: o.ID, Fallible: true})
 	return s, nil

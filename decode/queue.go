@@ -22,6 +22,8 @@ type QueueOptions struct {
 	// Buffer and Synchronous are as in [FileOptions].
 	Buffer      time.Duration
 	Synchronous bool
+	// TrimSilence is as in [PlaylistOptions].
+	TrimSilence bool
 }
 
 // QueueSource plays the files pushed to it, in order, each as a track
@@ -61,7 +63,7 @@ func Queue(opts *QueueOptions) (*QueueSource, error) {
 		}
 	}
 	q.p = newPlayer(q, playerOptions{
-		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous, onFail: onFail,
+		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous, onFail: onFail, trim: o.TrimSilence,
 	})
 	q.p.onStart = func() {
 		q.mu.Lock()

@@ -19,6 +19,9 @@ type SingleOptions struct {
 	// Buffer and Synchronous are as in [FileOptions].
 	Buffer      time.Duration
 	Synchronous bool
+	// TrimSilence is as in [PlaylistOptions]: each loop starts at the
+	// file's first sound and ends at its last.
+	TrimSilence bool
 }
 
 // SingleSource loops one media file forever, each loop a track that
@@ -54,7 +57,7 @@ func Single(path string, opts *SingleOptions) (*SingleSource, error) {
 	s := &SingleSource{}
 	s.p = newPlayer(&singleFeed{path: path}, playerOptions{
 		id: o.ID, log: o.Logger, buffer: o.Buffer, synchronous: o.Synchronous,
-		infallible: true, maxFail: 3,
+		infallible: true, maxFail: 3, trim: o.TrimSilence,
 	})
 	s.node = onair.NewNode(s.p, &onair.NodeOptions{ID: o.ID})
 	return s, nil

@@ -157,7 +157,7 @@ func (st *station) music(musicDir, jingle string) (onair.Source, error) {
 		return nil, err
 	}
 	music, err := decode.Playlist(musicDir, &decode.PlaylistOptions{
-		Order: decode.Shuffle, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare,
+		Order: decode.Shuffle, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare, TrimSilence: true,
 		OnFail: func(path string, err error) {
 			fmt.Fprintf(st.cfg.Out, "skipping %s: %v\n", path, err)
 		},

@@ -87,7 +87,10 @@ func build(cfg *Config, lib *library, hlsDir, archDir, iceURL string, log *slog.
 	if err != nil {
 		return fail(err)
 	}
-	st.playlist, err = decode.Playlist(lib.musicDir, &decode.PlaylistOptions{Seed: cfg.Seed + 1, Order: decode.Shuffle, Logger: log})
+	// Silence trimmed as a station would: a file whose head the chaos
+	// overwrote has lost its MP3 header, and with it the encoder delay and
+	// padding, and decodes with silent edges (material, not the graph's).
+	st.playlist, err = decode.Playlist(lib.musicDir, &decode.PlaylistOptions{Seed: cfg.Seed + 1, Order: decode.Shuffle, Logger: log, TrimSilence: true})
 	if err != nil {
 		return fail(fmt.Errorf("music: %w", err))
 	}
