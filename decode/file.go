@@ -36,7 +36,8 @@ type FileOptions struct {
 	// under a manual clock, which then never see an underrun; a real-time
 	// graph should leave it off, so that the clock never waits for I/O.
 	Synchronous bool
-	// TrimSilence is as in [PlaylistOptions].
+	// TrimSilence is as in [PlaylistOptions]. Duration still reports the
+	// length of the file as probed, silence included.
 	TrimSilence bool
 	// Device is where the file's video is decoded, in graphs with video:
 	// "" or "cpu" for software (the default), or a hardware device

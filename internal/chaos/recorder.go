@@ -57,10 +57,10 @@ func (r *recorder) at(tick int64) time.Duration {
 
 // frame records the tap's frame of tick (clock goroutine).
 func (r *recorder) frame(tick int64, f *onair.Frame, sel onair.Source, transitions int) {
+	r.ticks.Store(tick)
 	if r.w == nil {
 		return
 	}
-	r.ticks.Store(tick)
 	var peak float32
 	for _, v := range f.Audio()[0][:f.Len()] {
 		peak = max(peak, float32(math.Abs(float64(v))))
@@ -90,6 +90,15 @@ func (r *recorder) log(rec slog.Record, attrs []slog.Attr) {
 	if r.w == nil {
 		return
 	}
+	msg := formatRecord(rec, attrs)
+	r.mu.Lock()
+	r.logs[r.nl%recLogs] = recLog{tick: r.ticks.Load(), msg: msg}
+	r.nl++
+	r.mu.Unlock()
+}
+
+// formatRecord writes a log record as level, message and attributes.
+func formatRecord(rec slog.Record, attrs []slog.Attr) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", rec.Level, rec.Message)
 	for _, a := range attrs {
@@ -99,10 +108,7 @@ func (r *recorder) log(rec slog.Record, attrs []slog.Attr) {
 		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
 		return true
 	})
-	r.mu.Lock()
-	r.logs[r.nl%recLogs] = recLog{tick: r.ticks.Load(), msg: b.String()}
-	r.nl++
-	r.mu.Unlock()
+	return b.String()
 }
 
 // violated arms a dump recAfter frames from now, unless one is pending.

@@ -3,6 +3,7 @@ package chaos
 import (
 	"bytes"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,40 @@ func TestSegmentRuns(t *testing.T) {
 	}
 	if n := segmentNumber("/x/aac_low_1371.ts"); n != 1371 {
 		t.Errorf("segmentNumber = %d, want 1371", n)
+	}
+}
+
+// TestFirstErrors checks that the table gives the first record of each
+// error message, with its attributes and stream time, and no warning.
+func TestFirstErrors(t *testing.T) {
+	format := &onair.Format{SampleRate: 8000, Channels: 1, FrameDuration: 20 * time.Millisecond}
+	rs := &runState{rep: newReport(Config{}), rec: &recorder{}}
+	log := slog.New(&countingHandler{rs: rs}).With("output", "tap")
+	f := onair.NewFrame(format)
+	for tick := range int64(100) {
+		rs.rec.frame(tick+1, f, nil, 0)
+		if tick == 49 || tick == 80 {
+			log.Error("source not ready", "source", "xf", "tick", tick)
+		}
+		log.Warn("decoder late")
+	}
+	table := rs.rep.Table()
+	if want := "1s: ERROR source not ready output=tap source=xf tick=49"; !strings.Contains(table, want) {
+		t.Errorf("the table lacks %q:\n%s", want, table)
+	}
+	if strings.Contains(table, "tick=80") || strings.Contains(table, ": WARN decoder late") {
+		t.Errorf("the table gives more than the first error:\n%s", table)
+	}
+}
+
+func TestTapGaps(t *testing.T) {
+	var g tapGaps
+	var got []int
+	for _, tick := range []uint64{5, 6, 7, 10, 11, 12, 14} {
+		got = append(got, g.frame(tick))
+	}
+	want := []int{0, 0, 0, 2, 0, 0, 1}
+	if !slices.Equal(got, want) {
+		t.Errorf("missed ticks %v, want %v", got, want)
 	}
 }

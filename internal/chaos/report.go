@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +28,9 @@ type Report struct {
 	// Faults counts the faults injected, by kind; Checks the invariant
 	// checks made, by kind; Logs the log records, by level and message.
 	Faults, Checks, Logs map[string]int
+	// FirstErrors holds the first record of each error message, with its
+	// attributes and the stream time it was logged at.
+	FirstErrors map[string]string
 	// Violations counts the violations of each invariant; First holds the
 	// first few messages of each.
 	Violations map[string]int
@@ -45,7 +50,7 @@ type Report struct {
 
 func newReport(cfg Config) *Report {
 	return &Report{Seed: cfg.Seed, Faults: map[string]int{}, Checks: map[string]int{}, Logs: map[string]int{},
-		Violations: map[string]int{}, First: map[string][]string{}}
+		FirstErrors: map[string]string{}, Violations: map[string]int{}, First: map[string][]string{}}
 }
 
 func (r *Report) setMaxLag(d time.Duration) {
@@ -90,6 +95,10 @@ func (r *Report) Table() string {
 		}
 	}
 	section("WARNINGS AND ERRORS LOGGED", logs)
+	fmt.Fprintf(w, "\nFIRST OF EACH ERROR (stream time)\t\n")
+	for _, k := range slices.Sorted(maps.Keys(r.FirstErrors)) {
+		fmt.Fprintf(w, "  %s\t\n", r.FirstErrors[k])
+	}
 	fmt.Fprintf(w, "\nWORST VALUES\tlongest silence\tlargest step\tclicks\tdead air\terrors\tnon-monotonic\tduration\n")
 	for _, d := range append([]Decoded{r.Tap}, r.Decoded...) {
 		fmt.Fprintf(w, "  %s\t%s\t%.3f\t%d\t%d\t%d\t%d\t%s%s\n", d.Name, d.LongestSilence.Round(time.Millisecond), d.WorstStep,
@@ -203,7 +212,11 @@ func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return tru
 
 func (h *countingHandler) Handle(ctx context.Context, r slog.Record) error {
 	h.rs.rep.mu.Lock()
-	h.rs.rep.Logs[r.Level.String()+" "+r.Message]++
+	key := r.Level.String() + " " + r.Message
+	h.rs.rep.Logs[key]++
+	if _, ok := h.rs.rep.FirstErrors[key]; !ok && r.Level >= slog.LevelError {
+		h.rs.rep.FirstErrors[key] = fmt.Sprintf("%s: %s", h.rs.rec.at(h.rs.rec.ticks.Load()), formatRecord(r, h.attrs))
+	}
 	h.rs.rep.mu.Unlock()
 	h.rs.rec.log(r, h.attrs)
 	if h.next != nil && h.next.Enabled(ctx, r.Level) {

@@ -102,11 +102,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	due := make(chan event, 64)
 	var tap *pcm
 	var ticks, lastTransitions int
+	var gaps tapGaps
 	warmed := false
 	var st *station
 	warm := make(chan struct{}, 1)
 	tapFn := func(f *onair.Frame) error {
 		ticks++
+		if missed := gaps.frame(st.clock.Status().Ticks); missed > 0 {
+			msg := fmt.Sprintf("the tap got no frame for %d ticks before %s", missed, time.Duration(ticks)*20*time.Millisecond)
+			rs.violation("samples out = ticks × frame size", msg)
+			rs.rec.violated(msg)
+		}
 		if f.Len() != fs {
 			rs.violation("samples out = ticks × frame size", fmt.Sprintf("tap frame %d has %d samples, want %d", ticks, f.Len(), fs))
 		}
@@ -335,4 +341,25 @@ func concat(parts []string, dst string) error {
 		}
 	}
 	return out.Close()
+}
+
+// tapGaps finds the ticks of the clock in which the tap got no frame. Its
+// source is infallible: once started, the tap gets a frame on every tick,
+// and a tick it missed is a frame of stream no output got.
+type tapGaps struct {
+	base    uint64 // clock ticks not matched by a frame
+	started bool
+	frames  uint64
+}
+
+// frame counts a frame the tap got in clock tick ticks, and returns how
+// many ticks went by without one since the last.
+func (g *tapGaps) frame(ticks uint64) int {
+	g.frames++
+	if !g.started {
+		g.started, g.base = true, ticks-1
+	}
+	missed := ticks - g.base - g.frames
+	g.base += missed
+	return int(missed)
 }
