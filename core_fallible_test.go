@@ -232,4 +232,28 @@ func TestInfallibleOutputUnreadyLogged(t *testing.T) {
 	assert.Len(t, l.with("infallible source is not ready"), 1)
 }
 
+// An infallible source that has no data for a tick does not stop its
+// output (a stop disconnects an Icecast source): the output logs it once
+// and goes on with the next frame, and stops when the source ends.
+func TestInfallibleOutputGoesOnAfterAHiccup(t *testing.T) {
+	l := &logs{}
+	src := onairtest.NewSource(&onairtest.Script{
+		Segments: []onairtest.Segment{{Len: 8 * fs, Value: 0.5}},
+		Ready:    func(tick uint64) bool { return tick != 3 && tick != 5 },
+	})
+	starts, stops, frames := 0, 0, 0
+	g, clk := manualGraph(t, &onair.GraphOptions{Logger: slog.New(l)})
+	require.NoError(t, g.Add(onair.Sink(src, func(*onair.Frame) error { frames++; return nil },
+		&onair.OutputOptions{OnStart: func() { starts++ }, OnStop: func() { stops++ }})))
+	require.NoError(t, g.Start())
+	tick(clk, 7)
+	assert.Equal(t, 5, frames, "ticks 3 and 5 had no frame")
+	assert.Equal(t, 1, starts)
+	assert.Equal(t, 0, stops, "a hiccup does not stop the output")
+	assert.Len(t, l.with("infallible source is not ready"), 1)
+	tick(clk, 5)
+	assert.Equal(t, 8, frames)
+	assert.Equal(t, 1, stops, "the end of the source stops it")
+}
+
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

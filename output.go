@@ -30,7 +30,10 @@ type OutputOptions struct {
 	ID string
 	// Fallible allows a fallible source: the output stops when the source
 	// fails and starts again when it is ready. By default an output refuses
-	// a fallible source when the graph starts (see [FallibleError]).
+	// a fallible source when the graph starts (see [FallibleError]); should
+	// its infallible source have no data for a tick anyway, the output
+	// logs it (once) and goes on with the next frame, and stops only when
+	// the source has ended.
 	Fallible bool
 	// RestartDelay is how long (in stream time) an output waits after a
 	// Send or Start error before it starts again. It defaults to 1s.
@@ -104,13 +107,7 @@ func (o *Output) animate() {
 		}
 	}
 	if !sn.Ready() {
-		// In the drain tick of Close, only sources that hold data are
-		// ready; the others are not failing.
-		if !o.opts.Fallible && !o.warned && !o.node.graph.draining.Load() {
-			o.warned = true
-			o.node.logger().Error("infallible source is not ready", "output", o.node.id, "source", sn.id)
-		}
-		o.stop()
+		o.unready(sn)
 		return
 	}
 	f := sn.Read()
@@ -120,6 +117,28 @@ func (o *Output) animate() {
 	}
 	if f.Len() < f.Size() && !sn.Ready() {
 		// The source ran out: stop until it is ready again.
+		o.unready(sn)
+	}
+}
+
+// unready handles a source that has no data: a fallible one failed, and
+// the output stops until it is ready again. An infallible one that has
+// not ended broke its contract for this tick (an input of it was ready
+// without data): that is logged once, and the output goes on with the
+// next frame rather than stop, which would disconnect an Icecast source
+// or cut an HLS segment short for a hiccup of a frame.
+func (o *Output) unready(sn *Node) {
+	// In the drain tick of Close, only sources that hold data are
+	// ready; the others are not failing.
+	if o.opts.Fallible || o.node.graph.draining.Load() {
+		o.stop()
+		return
+	}
+	if !o.warned {
+		o.warned = true
+		o.node.logger().Error("infallible source is not ready", "output", o.node.id, "source", sn.id)
+	}
+	if sn.Ended() {
 		o.stop()
 	}
 }
