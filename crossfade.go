@@ -85,8 +85,9 @@ type Crossfader struct {
 	rampPos int // the body's fade-in after a degraded transition:
 	rampLen int // at rampPos of rampLen samples
 
-	skips int // Skips that wait for the end of the running transition
-	trim  int // leading silence the next track may still lose (after a Skip)
+	skips    int  // Skips that wait for the end of the running transition
+	skipWait bool // a Skip waits for the next track (the input was skipped)
+	trim     int  // leading silence the next track may still lose (after a Skip)
 
 	grid picGrid // the main video on the frame-rate grid
 }
@@ -257,7 +258,7 @@ func (x *Crossfader) reset() {
 	x.curMeta, x.lastMeta = nil, nil
 	x.grid.reset()
 	x.rampPos, x.rampLen = 0, 0
-	x.skips, x.trim = 0, 0
+	x.skips, x.trim, x.skipWait = 0, 0, false
 }
 
 // Ready reports whether the operator can play: a transition runs, or the
@@ -291,10 +292,14 @@ func (g *xfGen) Remaining() int {
 // track goes on from the lookahead, fading in over a frame); a Skip after
 // that ends the starting track, as below. Otherwise the track playing
 // fades out over a frame's duration, the rest of it is dropped from the
-// lookahead (and the input is skipped when the lookahead does not reach
-// the next track yet), and the next track fades in over a frame's
-// duration from its first sound: up to half a second of its leading
-// silence (under -60 dBFS) is left out, so that a skip does not air it.
+// lookahead, and the next track fades in over a frame's duration from
+// its first sound: up to half a second of its leading silence (under -60
+// dBFS) is left out, so that a skip does not air it. When the lookahead
+// does not reach the next track yet, the input is skipped first and the
+// track playing goes on until the next one arrives (the same tick,
+// mostly): a skip never leaves the output without a track to play, even
+// when the input takes a while to start the next one. A Skip while it
+// waits does nothing more.
 func (g *xfGen) Skip() {
 	x := (*Crossfader)(g)
 	r := x.frameSize
@@ -313,6 +318,22 @@ func (g *xfGen) Skip() {
 		// the lookahead, when the transition is over.
 		x.skips++
 		return
+	case x.skipWait:
+		return
+	}
+	if _, ok := x.la.firstMarkAfter(x.la.head); !ok && x.la.len() > 2*r {
+		x.input.Node().Skip()
+		x.skipWait = true
+		return
+	}
+	x.skipNow()
+}
+
+// skipNow ends the track playing: it fades out over a frame and the rest
+// of it is dropped from the lookahead.
+func (x *Crossfader) skipNow() {
+	r := x.frameSize
+	switch {
 	case x.fast != nil:
 		// The fade-out of an earlier skip, or a transition whose ending
 		// side has ended: that track is gone already; the one playing
@@ -334,8 +355,11 @@ func (x *Crossfader) dropTrack(r int) {
 		x.la.drop(int(m - head))
 	} else {
 		x.la.drop(x.la.len())
-		x.input.Node().Skip()
+		if !x.skipWait {
+			x.input.Node().Skip()
+		}
 	}
+	x.skipWait = false
 	x.curMeta = nil
 	x.rampPos, x.rampLen = 0, r
 	x.trim = x.format.Samples(skipTrimMax)

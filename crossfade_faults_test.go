@@ -143,3 +143,63 @@ func TestCrossfadeShortNextTrackNoDip(t *testing.T) {
 		assert.Less(t, step, 0.6*math.Pi/10+1e-3, "short %d: a step of %.3f at sample %d", short, step, sat)
 	}
 }
+
+// xfSlowSkip is an xfSrc that, once skipped, is ready but has no data for
+// late calls of Generate: a decoder opening the next file.
+type xfSlowSkip struct {
+	*xfSrc
+	late, empty int
+}
+
+func (s *xfSlowSkip) Skip() {
+	s.xfSrc.Skip()
+	s.empty = s.late
+}
+
+func (s *xfSlowSkip) Generate(f *onair.Frame) error {
+	if s.empty > 0 {
+		s.empty--
+		return nil
+	}
+	return s.xfSrc.Generate(f)
+}
+
+// A Skip whose next track is not there yet does not leave the output
+// without data: the track playing goes on until the next one arrives, then
+// fades out over a frame as it comes in. Before, the crossfade dropped the
+// track at once and was unready (an infallible source!) until the input
+// had data again, and its outputs stopped: an Icecast source disconnected.
+func TestCrossfadeSkipWaitsForTheNextTrack(t *testing.T) {
+	for _, late := range []int{0, 1, 3, 10} {
+		src := &xfSlowSkip{xfSrc: &xfSrc{lens: []int{20000}, value: xfConst(0.5, 0.4)}, late: late}
+		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
+		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 3 * time.Second})
+		require.NoError(t, err)
+		c := &xfCollect{}
+		clk := xfManual("test")
+		xfStart(t, clk, onair.Sink(xf, c.send, nil))
+		for range 100 {
+			clk.Tick()
+		}
+		xf.Node().Skip()
+		for range 100 {
+			clk.Tick()
+		}
+		require.Len(t, c.audio, 200*20, "late %d: a frame every tick", late)
+		require.Len(t, c.marks, 2, "late %d", late)
+		// The skip took effect when the next track arrived, after a frame
+		// of fade-out: in the skip's tick when the input had data at once
+		// (as before), else within late ticks (the input is pulled more
+		// than once a tick, so it may use up its empty frames sooner).
+		if late == 0 {
+			assert.Equal(t, 101*20, c.marks[1])
+		}
+		assert.LessOrEqual(t, c.marks[1], (101+late)*20, "late %d", late)
+		assert.Equal(t, float32(0.5), c.audio[c.marks[1]-21], "late %d: the skipped track played until then", late)
+		longest, at := quietRun(c.audio)
+		assert.LessOrEqual(t, longest, 2, "late %d: %d ms of silence ending at %d ms", late, longest, at)
+		step, sat, _ := joins(c.audio)
+		assert.Less(t, step, 0.5*math.Pi/40+1e-3, "late %d: a step of %.3f at sample %d: steeper than a frame's fade", late, step, sat)
+		assert.Equal(t, float32(0.4), c.audio[len(c.audio)-1], "late %d", late)
+	}
+}

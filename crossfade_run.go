@@ -81,6 +81,10 @@ func (g *xfGen) Generate(f *Frame) error {
 		end, _ := x.durations()
 		need := f.Free()
 		stalled := !x.fill(need, 0)
+		if x.skipWait && x.nextArrived() {
+			x.skipNow()
+			continue
+		}
 		if x.trim > 0 && x.trimLead() {
 			continue // fill again for what was left out
 		}
@@ -117,6 +121,25 @@ func (g *xfGen) Generate(f *Frame) error {
 	x.dedup(f, first)
 	x.grid.apply(x.format, f, base)
 	return nil
+}
+
+// nextArrived pulls the input (skipped by a Skip that waits) until the
+// next track starts in the lookahead or the input has no data now. It
+// reports whether the Skip can go on: the next track is there, or the
+// track playing is nearly out (the input stalls).
+func (x *Crossfader) nextArrived() bool {
+	for range 8 {
+		if _, ok := x.la.firstMarkAfter(x.la.head); ok {
+			return true
+		}
+		x.got = false
+		x.child.Tick()
+		if !x.got {
+			break
+		}
+	}
+	_, ok := x.la.firstMarkAfter(x.la.head)
+	return ok || x.la.len() <= 2*x.frameSize
 }
 
 // emitBody plays up to n samples of the current track from the
