@@ -145,21 +145,30 @@ func TestCrossfadeShortNextTrackNoDip(t *testing.T) {
 }
 
 // xfSlowSkip is an xfSrc that, once skipped, is ready but has no data for
-// late calls of Generate: a decoder opening the next file.
+// late calls of Generate (a decoder opening the next file), then gives one
+// frame, then has no data again for again calls.
 type xfSlowSkip struct {
 	*xfSrc
-	late, empty int
+	late, again  int
+	empty, after int
+	first        bool
 }
 
 func (s *xfSlowSkip) Skip() {
 	s.xfSrc.Skip()
-	s.empty = s.late
+	s.empty, s.first = s.late, true
 }
 
 func (s *xfSlowSkip) Generate(f *onair.Frame) error {
-	if s.empty > 0 {
+	switch {
+	case s.empty > 0:
 		s.empty--
 		return nil
+	case s.after > 0:
+		s.after--
+		return nil
+	case s.first:
+		s.first, s.after = false, s.again
 	}
 	return s.xfSrc.Generate(f)
 }
@@ -169,9 +178,12 @@ func (s *xfSlowSkip) Generate(f *onair.Frame) error {
 // fades out over a frame as it comes in. Before, the crossfade dropped the
 // track at once and was unready (an infallible source!) until the input
 // had data again, and its outputs stopped: an Icecast source disconnected.
+// The next track is buffered as far as the input gives it at once, so an
+// input that falls silent again for a few calls after its first frame
+// does not leave the crossfade without data either.
 func TestCrossfadeSkipWaitsForTheNextTrack(t *testing.T) {
 	for _, late := range []int{0, 1, 3, 10} {
-		src := &xfSlowSkip{xfSrc: &xfSrc{lens: []int{20000}, value: xfConst(0.5, 0.4)}, late: late}
+		src := &xfSlowSkip{xfSrc: &xfSrc{lens: []int{20000}, value: xfConst(0.5, 0.4)}, late: late, again: 3}
 		in := onair.NewNode(src, &onair.NodeOptions{ID: "in"})
 		xf, err := onair.Crossfade(in, &onair.CrossfadeOptions{Duration: 3 * time.Second})
 		require.NoError(t, err)

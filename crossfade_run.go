@@ -83,6 +83,10 @@ func (g *xfGen) Generate(f *Frame) error {
 		stalled := !x.fill(need, 0)
 		if x.skipWait && x.nextArrived() {
 			x.skipNow()
+			// Buffer the next track as far as the input gives it now: an
+			// input that falls silent again must not find the lookahead
+			// holding one frame.
+			x.fill(x.frameSize, 0)
 			continue
 		}
 		if x.trim > 0 && x.trimLead() {
