@@ -18,13 +18,19 @@ func (x *Crossfader) fill(need, limit int) bool {
 		if x.filled(need, end, start) {
 			return true
 		}
-		x.got = false
-		x.child.Tick()
-		if !x.got {
+		if !x.pull() {
 			return false
 		}
 	}
 	return x.filled(need, end, start)
+}
+
+// pull ticks the input's clock once and reports whether the input gave
+// data.
+func (x *Crossfader) pull() bool {
+	x.got = false
+	x.child.Tick()
+	return x.got
 }
 
 // filled reports whether the lookahead reaches far enough: past the start
@@ -136,9 +142,7 @@ func (x *Crossfader) nextArrived() bool {
 		if _, ok := x.la.firstMarkAfter(x.la.head); ok {
 			return true
 		}
-		x.got = false
-		x.child.Tick()
-		if !x.got {
+		if !x.pull() {
 			break
 		}
 	}
