@@ -42,18 +42,31 @@ type Stats struct {
 // Each tick it takes the input frame and hands a copy of it to its codec,
 // which runs on a goroutine of its own: the encoders of a graph work in
 // parallel with each other and with the clock. The packets made from one
-// frame's samples are placed in the next frame, at the positions of their
+// frame's samples are placed in a later frame, at the positions of their
 // decoding timestamps clamped into the frame (so at its start, mostly):
-// the encoder's delay is absorbed by the codec, its FIFO and this one
-// frame of hand-off, and the encoded source stays on the input's frame
-// grid, with the same length, track marks and metadata. Which packets a
-// frame carries does not depend on goroutine scheduling. Packet
+// about 100 ms later for audio (5 frames of 20 ms), so that the encoders
+// of a clock can drift a few frames apart instead of waiting for each
+// other at every tick, and in the next frame for video. The encoder's
+// delay is absorbed by the codec, its FIFO and this hand-off, and the
+// encoded source stays on the input's frame grid, with the same length,
+// track marks and metadata. Which packets a frame carries does not depend
+// on goroutine scheduling.
+//
+// The hand-off empties into the current frame when the frame has a track
+// mark (the packets of the ending track then sit before the mark, those
+// of the next one after it), and in the frame before a track that starts
+// at a frame's start if the input knows its track's end
+// ([onair.Node.Remaining]; if not, the last 100 ms of the ending track's
+// packets come just after the mark). When the input fails without a
+// short frame, the encoded source stays ready for that one tick, with a
+// frame of the packets still in the hand-off; its stream goes on if the
+// input comes back. Packet
 // timestamps are in the time base of the track's StreamInfo, whose Params
 // (*astiav.CodecParameters) stay valid as long as anything refers to the
 // StreamInfo, after the encoder is closed too.
 //
 // When the input frame is short (the input ran out), the codec is drained
-// into that frame, with the packets of the previous frame, and a new
+// into that frame, with the packets of the earlier frames, and a new
 // stream (new StreamInfo.ID, timestamps from 0) starts with the next data.
 // When the graph closes, the drain tick ([onair.Drainer]) hands over what
 // the codec still holds. When the source goes to sleep the codec is
@@ -165,14 +178,31 @@ type sharedGen struct {
 }
 
 func (g *sharedGen) WakeUp(f *onair.Format) error {
-	g.enc.format = f
+	g.enc.setFormat(f, true)
 	return nil
+}
+
+// Ready is the input's readiness, and one tick more when the input fails
+// while packets are in the hand-off to the codec's goroutine: they go out
+// in the tick it fails (see Generate), not with its next frame or never.
+func (g *sharedGen) Ready() bool {
+	return g.src.Node().Ready() || g.enc.inflight > 0
 }
 
 func (g *sharedGen) Sleep() { g.enc.sleep() }
 
 func (g *sharedGen) Generate(f *onair.Frame) error {
 	cn := g.src.Node()
+	if !cn.Ready() {
+		// The input failed without a short frame (which would have
+		// emptied the pipe): a frame of what the pipe holds, as in the
+		// drain tick. The codec keeps its delay, and its stream goes on
+		// if the input comes back.
+		base, n := f.Len(), f.Free()
+		out := g.layout(f)
+		f.Extend(n)
+		return g.enc.flush(out, base, n)
+	}
 	in := cn.Peek()
 	n := min(in.Len(), f.Free())
 	if n <= 0 {
@@ -199,7 +229,10 @@ func (g *sharedGen) Generate(f *onair.Frame) error {
 	}
 	cn.Consume(n)
 	short := in.Len() < in.Size() && n == in.Len()
-	return g.enc.encode(t, n, short, out, base)
+	// The pipe empties at a track mark, and before a track that starts
+	// with the next frame.
+	sync := len(f.Marks()) > 0 || cn.Remaining() == 0
+	return g.enc.encode(t, n, short, sync, out, base)
 }
 
 // Drain hands over what the codec still holds when the graph closes

@@ -10,20 +10,44 @@ import (
 	"github.com/onair-go/onair"
 )
 
-// pipeDepth is how many frames a shared encoder's packets trail their
-// input: the packets the codec makes from frame N's samples are placed in
-// frame N+pipeDepth. Meanwhile the codec works on a goroutine of its own,
-// so that the encoders of one clock run in parallel with each other and
-// with the clock goroutine. The hand-off is deterministic: frame N always
-// carries exactly the packets of the inputs up to frame N-pipeDepth
-// (except when the codec is drained, see trackEnc.encode).
+// pipeTime is about how long a shared audio encoder's packets trail their
+// input while data flows: the packets the codec makes from frame N's
+// samples are placed in frame N+depth, depth = pipeTime in frames (at
+// least one; 5 at the default 20 ms frames). Meanwhile the codec works on
+// a goroutine of its own, so that the encoders of one clock run in
+// parallel with each other and with the clock goroutine, and a deep
+// hand-off lets each drift ahead of the others by a few frames instead of
+// meeting them at every tick: an AAC encoder gets one or two codec frames
+// from a tick, an MP3 encoder the other way round. (On 2 cores, the
+// bench-encode workload kept 1.85 cores busy 4 frames deep against 1.79
+// one frame deep, alternated over 5 rounds.)
 //
-// A deeper hand-off absorbs more of the jitter between encoders (on 2
-// cores, the bench-encode workload used a median 1.64 cores with 4
-// frames against 1.58 with 1), but every frame of it is also data held
-// back when the input fails without a short frame (it comes out when the
-// input is back, or at Close), and latency: one frame it is.
-const pipeDepth = 1
+// The hand-off is deterministic: frame N carries exactly the packets of
+// the inputs up to frame N-depth, except where the pipe is emptied at
+// once, so that nothing is held back for longer than the data flows:
+//   - an input frame with a track mark: the packets up to it, and those of
+//     the frame itself, are in the frame, at their positions (the mark
+//     and the packets stay in step for muxers that cut or tag there); so
+//     is the frame before a track that starts at a frame's start, when
+//     the input knows where its track ends (Node.Remaining); when it does
+//     not, the packets of the last depth frames of the ending track come
+//     after the mark;
+//   - a short input frame (the input ran out): the codec is drained too;
+//   - the input failing without one (ready, then not): the packets in the
+//     pipe go out in the tick it fails (see sharedGen.Ready);
+//   - Close's drain tick.
+//
+// Video keeps one frame: a job holds a copy of its pictures, and the codecs
+// have threads of their own.
+const pipeTime = 100 * time.Millisecond
+
+// pipeDepth is the depth of the hand-off for frames of f's duration.
+func pipeDepth(f *onair.Format, kind onair.TrackKind) int {
+	if kind != onair.AudioTrack || f.FrameDuration <= 0 {
+		return 1
+	}
+	return max(1, int((pipeTime+f.FrameDuration-1)/f.FrameDuration))
+}
 
 // counters are the atomics behind [Stats].
 type counters struct{ encodes, frames, packets, streams, errors, cpuNS atomic.Int64 }
@@ -84,13 +108,14 @@ func (j *encJob) run() {
 // on the frame grid: the engine of [Shared] and [TrackEncoder]. Its codec
 // runs on a worker goroutine, started by the first frame and stopped by
 // sleep; every other method runs on the caller's goroutine (the clock's),
-// which hands frames over through a bounded queue of pipeDepth+1 jobs.
+// which hands frames over through a bounded queue of depth+1 jobs.
 // The codec is touched by the caller only while no job is in flight.
 type trackEnc struct {
 	feed   feeder
 	format *onair.Format
 	stats  *counters
 
+	depth  int // jobs left in flight from frame to frame (see pipeTime)
 	enc    codecEncoder
 	pos    int64 // main-rate samples fed to enc
 	frames int64 // codec frames sent by retired encoders
@@ -101,13 +126,25 @@ type trackEnc struct {
 	wg         sync.WaitGroup
 }
 
+// setFormat sets the graph format, and with it the depth of the hand-off:
+// pipeTime deep, or one frame when not deep.
+func (e *trackEnc) setFormat(f *onair.Format, deep bool) {
+	e.format = f
+	e.depth = 1
+	if deep {
+		e.depth = pipeDepth(f, e.feed.kind())
+	}
+}
+
 // encode feeds the first n positions of the raw track t and appends to
 // out the packets that are ready, at positions in [base, base+n) derived
-// from their timestamps. Frame N's input comes out in frame N+pipeDepth;
-// when the input ran out (short), the codec is drained into this frame
-// (waiting for the worker) and the next data starts a new stream. Errors
-// of the codec come back with the frame the job's packets go to.
-func (e *trackEnc) encode(t *onair.Track, n int, short bool, out *onair.Track, base int) error {
+// from their timestamps. Frame N's input comes out in frame N+depth; with
+// sync (the frame has a track mark), everything in flight comes out in
+// this frame, its own input included; when the input ran out (short), the
+// codec is drained into this frame too and the next data starts a new
+// stream. Errors of the codec come back with the frame the job's packets
+// go to.
+func (e *trackEnc) encode(t *onair.Track, n int, short, sync bool, out *onair.Track, base int) error {
 	if e.enc == nil {
 		enc, err := e.feed.open(t, e.format)
 		if err != nil {
@@ -126,8 +163,8 @@ func (e *trackEnc) encode(t *onair.Track, n int, short bool, out *onair.Track, b
 	e.pos += int64(n)
 	e.stats.encodes.Add(1)
 	e.submit(j)
-	keep := pipeDepth
-	if short {
+	keep := e.depth
+	if short || sync {
 		keep = 0
 	}
 	var err error
@@ -157,6 +194,22 @@ func (e *trackEnc) drain(out *onair.Track, base, n int) error {
 		err = joinErr(err, e.collect(out, stream, base, n, e.pos))
 	}
 	e.retire()
+	return err
+}
+
+// flush hands over the packets of the jobs in flight into out at
+// positions in [base, base+n), without draining the codec: the input
+// failed, and the stream goes on if it comes back.
+func (e *trackEnc) flush(out *onair.Track, base, n int) error {
+	if e.enc == nil {
+		return nil
+	}
+	stream := e.enc.Stream()
+	out.Stream = stream
+	var err error
+	for e.inflight > 0 {
+		err = joinErr(err, e.collect(out, stream, base, n, e.pos))
+	}
 	return err
 }
 
@@ -197,12 +250,13 @@ func (e *trackEnc) release(j *encJob) {
 }
 
 // submit queues j for the worker, starting it first if needed. The queue
-// never fills: at most pipeDepth+1 jobs are in flight.
+// never fills: at most depth+1 jobs are in flight.
 func (e *trackEnc) submit(j *encJob) {
 	j.enc = e.enc
 	if e.jobs == nil {
-		e.jobs = make(chan *encJob, pipeDepth+1)
-		e.done = make(chan *encJob, pipeDepth+1)
+		d := max(e.depth, 1)
+		e.jobs = make(chan *encJob, d+1)
+		e.done = make(chan *encJob, d+1)
 		e.wg.Add(1)
 		go func(jobs <-chan *encJob, done chan<- *encJob, stats *counters) {
 			defer e.wg.Done()

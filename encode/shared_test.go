@@ -83,7 +83,10 @@ func TestSharedAudioEncodesOnce(t *testing.T) {
 	assert.EqualValues(t, 1, st.Streams)
 	assert.Zero(t, st.Errors)
 	assert.Positive(t, st.CPU, "CPU time spent in the codec")
-	assert.InDelta(t, ticks*882/1024, st.Frames, 2, "codec frames of 1024 samples")
+	// The 100 ticks end where a track ends (tracks of 500 ms): the
+	// hand-off emptied, in the frame before the track, whose end the sine
+	// knows.
+	assert.InDelta(t, ticks*882/1024, st.Frames, 2, "codec frames of 1024 samples read back")
 	assert.Equal(t, aac.Stats().Packets, int64(len(a.packets)), "every packet, the ones drained at Close included, reaches the outputs")
 	assert.Equal(t, a.packets, b.packets, "both outputs copy the same packets")
 	for i, n := range a.lens {
@@ -303,12 +306,14 @@ func bytesOf(pkts []onair.Packet) []byte {
 
 // TestSharedHandOff pins the hand-off between the clock goroutine and the
 // encoder's goroutine: the packets made from frame N's samples are in
-// frame N+1, at its start, whatever the scheduling. With PCM (no codec
-// delay, 1024-sample packets from 882-sample frames) packet k, which
-// needs the samples up to 1024(k+1), is made from frame
-// ceil(1024(k+1)/882)-1 and read one frame later. The run is repeated to
-// catch a dependence on timing.
+// frame N+depth (5 at 20 ms frames), at its start, whatever the
+// scheduling. With PCM (no codec delay, 1024-sample packets from
+// 882-sample frames) packet k, which needs the samples up to 1024(k+1),
+// is made from frame ceil(1024(k+1)/882)-1 and read depth frames later.
+// The run is repeated to catch a dependence on timing.
 func TestSharedHandOff(t *testing.T) {
+	depth := encode.PipeDepth(&onair.Format{FrameDuration: 20 * time.Millisecond})
+	require.Equal(t, 5, depth, "100 ms of 20 ms frames")
 	var first [][]int64
 	for run := range 3 {
 		enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "pcm_s16le"})
@@ -317,7 +322,7 @@ func TestSharedHandOff(t *testing.T) {
 		g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, func(f *onair.Frame) error {
 			var dts []int64
 			for _, p := range f.Track("audio").Packets {
-				require.Zero(t, p.Pos, "packets of the previous frame's input sit at the start")
+				require.Zero(t, p.Pos, "packets of earlier frames' input sit at the start")
 				dts = append(dts, p.DTS)
 			}
 			frames = append(frames, dts)
@@ -333,7 +338,7 @@ func TestSharedHandOff(t *testing.T) {
 		for i := range 40 {
 			var dts []int64
 			for k := int64(0); k < 40*882/1024; k++ {
-				if made := (1024*(k+1)+881)/882 - 1; made+1 == int64(i) {
+				if made := (1024*(k+1)+881)/882 - 1; made+int64(depth) == int64(i) {
 					dts = append(dts, 1024*k)
 				}
 			}
@@ -341,14 +346,54 @@ func TestSharedHandOff(t *testing.T) {
 		}
 		assert.Equal(t, want, frames[:40], "run %d", run)
 		assert.EqualValues(t, 40, st.Encodes)
-		assert.EqualValues(t, 33, st.Frames, "the codec frames of the inputs read back (39 frames of 882 samples)")
-		assert.Equal(t, []int64{33 * 1024, 34 * 1024}, frames[40], "the drain tick: the last frame's packet and the partial one of the flush")
+		assert.EqualValues(t, 30, st.Frames, "the codec frames of the inputs read back (35 frames of 882 samples)")
+		assert.Equal(t, []int64{30 * 1024, 31 * 1024, 32 * 1024, 33 * 1024, 34 * 1024}, frames[40],
+			"the drain tick: the packets of the last 5 frames, and the partial one of the flush")
 		if run == 0 {
 			first = frames
 		} else {
 			assert.Equal(t, first, frames, "same frames in every run")
 		}
 	}
+}
+
+// TestSharedHandOffEmptiesAtMarks: a frame with a track mark carries the
+// packets of its own input, at their positions, and of everything before
+// it, so that muxers cutting or tagging at the mark find the packets of
+// the ending track before it and those of the next one after it.
+func TestSharedHandOffEmptiesAtMarks(t *testing.T) {
+	// Tracks of 10,000 samples: marks inside frames 11, 22, 34...
+	src := onairtest.Tracks("t", 10000, 10000, 10000, 10000, 10000, 10000)
+	enc, err := encode.Audio(src, &encode.AudioOptions{Codec: "pcm_s16le"})
+	require.NoError(t, err)
+	pos := 0 // stream position of the frame
+	var got []int64
+	g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, func(f *onair.Frame) error {
+		defer func() { pos += f.Len() }()
+		marks := f.Marks()
+		if len(marks) == 0 || pos == 0 {
+			return nil
+		}
+		mark := int64(pos + marks[0])
+		pkts := f.Track("audio").Packets
+		require.NotEmpty(t, pkts)
+		last := pkts[len(pkts)-1]
+		assert.Greater(t, last.DTS+1024, int64(pos+f.Len()-1024), "frame at %d: the packets reach the frame's end", pos)
+		for _, p := range pkts {
+			if p.DTS+1024 <= mark {
+				assert.LessOrEqual(t, p.Pos, marks[0], "packet at %d, before the mark at %d", p.DTS, mark)
+			} else if p.DTS >= mark {
+				assert.GreaterOrEqual(t, p.Pos, marks[0], "packet at %d, after the mark at %d", p.DTS, mark)
+			}
+		}
+		got = append(got, mark)
+		return nil
+	}, &onair.OutputOptions{Fallible: true}))
+	for range 60 {
+		clk.Tick()
+	}
+	require.NoError(t, g.Close())
+	assert.Equal(t, []int64{10000, 20000, 30000, 40000, 50000}, got, "the marks seen")
 }
 
 // TestSharedAllocations pins the steady-state allocations of a shared

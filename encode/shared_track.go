@@ -12,9 +12,10 @@ import (
 // mux package's inline encoding); in a graph, [Audio] and [Video] are
 // what to use.
 //
-// It behaves as [Shared] does: the codec runs on a goroutine of its own
-// (started by the first Encode, stopped by Close), the packets made from
-// one frame come out of the next call, a short frame drains the codec
+// It behaves as [Shared] does, one frame deep: the codec runs on a
+// goroutine of its own (started by the first Encode, stopped by Close),
+// the packets made from one frame come out of the next call (of the same
+// call when the frame has a track mark), a short frame drains the codec
 // into that call and the next data starts a new stream (new
 // [onair.StreamInfo] ID, timestamps from 0).
 //
@@ -76,13 +77,13 @@ func (e *TrackEncoder) Encode(f *onair.Frame, t *onair.Track, dst *onair.Track) 
 		return fmt.Errorf("encode: TrackEncoder of %v given a %v track", e.Kind(), kindOf(t))
 	}
 	if e.e.format == nil {
-		e.e.format = f.Format()
+		e.e.setFormat(f.Format(), false)
 	}
 	n := f.Len()
 	if n == 0 {
 		return nil
 	}
-	return e.e.encode(t, n, n < f.Size(), dst, 0)
+	return e.e.encode(t, n, n < f.Size(), len(f.Marks()) > 0, dst, 0)
 }
 
 // Drain appends to dst.Packets everything the codec still holds (the
