@@ -2,6 +2,6 @@ package encode
 
 import "github.com/onair-go/onair"
 
-// PipeDepth is the depth of a shared audio encoder's hand-off for frames
-// of f's duration, for the external tests.
-func PipeDepth(f *onair.Format) int { return pipeDepth(f, onair.AudioTrack) }
+// BatchSize is how many samples a shared audio encoder hands to its
+// codec's goroutine at a time, for the external tests.
+func BatchSize(f *onair.Format) int { return batchSize(f, onair.AudioTrack) }

@@ -186,7 +186,7 @@ func (g *sharedGen) WakeUp(f *onair.Format) error {
 // while packets are in the hand-off to the codec's goroutine: they go out
 // in the tick it fails (see Generate), not with its next frame or never.
 func (g *sharedGen) Ready() bool {
-	return g.src.Node().Ready() || g.enc.inflight > 0
+	return g.src.Node().Ready() || g.enc.pending()
 }
 
 func (g *sharedGen) Sleep() { g.enc.sleep() }

@@ -22,14 +22,19 @@ func (a *audioFeed) open(t *onair.Track, f *onair.Format) (codecEncoder, error) 
 	return NewAudioEncoder(f.SampleRate, len(t.Audio), &a.opts)
 }
 
-// copyIn copies the first n samples of every channel into the job.
+// copyIn appends the first n samples of every channel to the job's (a
+// job is filled over several frames; an empty one, j.n == 0, starts
+// over).
 func (a *audioFeed) copyIn(j *encJob, t *onair.Track, n int) {
 	if cap(j.audio) < len(t.Audio) {
 		j.audio = make([][]float32, len(t.Audio))
 	}
 	j.audio = j.audio[:len(t.Audio)]
 	for c, src := range t.Audio {
-		j.audio[c] = append(j.audio[c][:0], src[:n]...)
+		if j.n == 0 {
+			j.audio[c] = j.audio[c][:0]
+		}
+		j.audio[c] = append(j.audio[c], src[:n]...)
 	}
 	j.track = onair.Track{Name: t.Name, Kind: onair.AudioTrack, Audio: j.audio}
 }
@@ -66,7 +71,7 @@ func (v *videoFeed) open(t *onair.Track, f *onair.Format) (codecEncoder, error) 
 }
 
 // copyIn copies the pictures at positions before n, with their planes,
-// into the job.
+// into the job (video jobs hold one frame: batchSize).
 func (v *videoFeed) copyIn(j *encJob, t *onair.Track, n int) {
 	pics := j.track.Pictures[:0]
 	k := 0

@@ -10,43 +10,44 @@ import (
 	"github.com/onair-go/onair"
 )
 
-// pipeTime is about how long a shared audio encoder's packets trail their
-// input while data flows: the packets the codec makes from frame N's
-// samples are placed in frame N+depth, depth = pipeTime in frames (at
-// least one; 5 at the default 20 ms frames). Meanwhile the codec works on
-// a goroutine of its own, so that the encoders of one clock run in
-// parallel with each other and with the clock goroutine, and a deep
-// hand-off lets each drift ahead of the others by a few frames instead of
-// meeting them at every tick: an AAC encoder gets one or two codec frames
-// from a tick, an MP3 encoder the other way round. (On 2 cores, the
-// bench-encode workload kept 1.85 cores busy 4 frames deep against 1.79
-// one frame deep, alternated over 5 rounds.)
+// pipeTime is how much audio a shared encoder hands to its codec's
+// goroutine at a time while data flows. The clock goroutine copies each
+// frame's samples into the job being filled; once it holds pipeTime of
+// audio (5 frames at the default 20 ms) it goes to the codec's goroutine,
+// and its packets are placed in the frame that hands over the next job,
+// so 100 to 200 ms after their samples. Meanwhile the encoders of one
+// clock run in parallel with each other and with the clock goroutine, and
+// each has a whole job's worth of ticks to finish before the clock waits
+// for it. A job per frame would cost a hand-off, a goroutine wake-up and
+// a codec call per encoder and per tick; on the bench-encode workload
+// that per-tick cost was about 10 % of the CPU at 20 ms frames, and the
+// wake-ups left the second core idle more often.
 //
-// The hand-off is deterministic: frame N carries exactly the packets of
-// the inputs up to frame N-depth, except where the pipe is emptied at
-// once, so that nothing is held back for longer than the data flows:
-//   - an input frame with a track mark: the packets up to it, and those of
-//     the frame itself, are in the frame, at their positions (the mark
+// The hand-off is deterministic: which packets a frame carries depends on
+// the frames, never on the scheduling. It empties at once, so that
+// nothing is held back when the data stops:
+//   - at an input frame with a track mark: the packets up to it, and those
+//     of the frame itself, are in the frame, at their positions (the mark
 //     and the packets stay in step for muxers that cut or tag there); so
 //     is the frame before a track that starts at a frame's start, when
 //     the input knows where its track ends (Node.Remaining); when it does
-//     not, the packets of the last depth frames of the ending track come
-//     after the mark;
-//   - a short input frame (the input ran out): the codec is drained too;
-//   - the input failing without one (ready, then not): the packets in the
-//     pipe go out in the tick it fails (see sharedGen.Ready);
-//   - Close's drain tick.
+//     not, up to 200 ms of the ending track's packets come after the mark;
+//   - at a short input frame (the input ran out): the codec is drained too;
+//   - when the input fails without one (ready, then not): in the tick it
+//     fails (see sharedGen.Ready);
+//   - in Close's drain tick.
 //
-// Video keeps one frame: a job holds a copy of its pictures, and the codecs
-// have threads of their own.
+// Video hands over every frame, placed in the next frame: a job holds a
+// copy of its pictures, and the codecs have threads of their own.
 const pipeTime = 100 * time.Millisecond
 
-// pipeDepth is the depth of the hand-off for frames of f's duration.
-func pipeDepth(f *onair.Format, kind onair.TrackKind) int {
-	if kind != onair.AudioTrack || f.FrameDuration <= 0 {
+// batchSize is how many main-rate samples a job holds before it is
+// handed over: pipeTime of audio, or any frame's worth (1) for video.
+func batchSize(f *onair.Format, kind onair.TrackKind) int {
+	if kind != onair.AudioTrack {
 		return 1
 	}
-	return max(1, int((pipeTime+f.FrameDuration-1)/f.FrameDuration))
+	return max(1, int(int64(f.SampleRate)*int64(pipeTime)/int64(time.Second)))
 }
 
 // counters are the atomics behind [Stats].
@@ -63,14 +64,14 @@ func (c *counters) snapshot() Stats {
 	}
 }
 
-// encJob is one frame's worth of input for the worker goroutine, and what
-// came out of it. The input is copied: a graph frame is only valid during
-// its tick.
+// encJob is one or more frames' worth of input for the worker goroutine,
+// and what came out of it. The input is copied: a graph frame is only
+// valid during its tick.
 type encJob struct {
 	enc   codecEncoder
 	feed  feeder
 	track onair.Track // the copied input
-	n     int         // input positions to feed (0: none)
+	n     int         // input positions to feed (0: none), copied so far
 	flush bool        // drain the codec after feeding
 
 	packets []onair.Packet
@@ -106,16 +107,19 @@ func (j *encJob) run() {
 
 // trackEnc encodes one raw track, frame after frame, into packets placed
 // on the frame grid: the engine of [Shared] and [TrackEncoder]. Its codec
-// runs on a worker goroutine, started by the first frame and stopped by
+// runs on a worker goroutine, started by the first job and stopped by
 // sleep; every other method runs on the caller's goroutine (the clock's),
-// which hands frames over through a bounded queue of depth+1 jobs.
-// The codec is touched by the caller only while no job is in flight.
+// which fills a job with frames until it holds batch samples (see
+// pipeTime) and hands it over through a queue where one job waits at
+// most. The codec is touched by the caller only while no job is in
+// flight.
 type trackEnc struct {
 	feed   feeder
 	format *onair.Format
 	stats  *counters
 
-	depth  int // jobs left in flight from frame to frame (see pipeTime)
+	batch  int     // samples of a job before it is handed over
+	fill   *encJob // the job being filled, or nil
 	enc    codecEncoder
 	pos    int64 // main-rate samples fed to enc
 	frames int64 // codec frames sent by retired encoders
@@ -126,24 +130,25 @@ type trackEnc struct {
 	wg         sync.WaitGroup
 }
 
-// setFormat sets the graph format, and with it the depth of the hand-off:
-// pipeTime deep, or one frame when not deep.
-func (e *trackEnc) setFormat(f *onair.Format, deep bool) {
+// setFormat sets the graph format, and with it the size of the jobs:
+// pipeTime of audio when batched, one frame when not.
+func (e *trackEnc) setFormat(f *onair.Format, batched bool) {
 	e.format = f
-	e.depth = 1
-	if deep {
-		e.depth = pipeDepth(f, e.feed.kind())
+	e.batch = 1
+	if batched {
+		e.batch = batchSize(f, e.feed.kind())
 	}
 }
 
-// encode feeds the first n positions of the raw track t and appends to
-// out the packets that are ready, at positions in [base, base+n) derived
-// from their timestamps. Frame N's input comes out in frame N+depth; with
-// sync (the frame has a track mark), everything in flight comes out in
-// this frame, its own input included; when the input ran out (short), the
-// codec is drained into this frame too and the next data starts a new
-// stream. Errors of the codec come back with the frame the job's packets
-// go to.
+// encode copies the first n positions of the raw track t into the job
+// being filled and, when the job is full, hands it over and appends to
+// out the packets of the job handed over before it, at positions in
+// [base, base+n) derived from their timestamps. With sync (the frame has a
+// track mark, or the next one starts a track) the job goes at once and
+// everything in flight comes out in this frame, its own input included;
+// when the input ran out (short), the codec is drained into this frame
+// too and the next data starts a new stream. Errors of the codec come
+// back with the frame the job's packets go to.
 func (e *trackEnc) encode(t *onair.Track, n int, short, sync bool, out *onair.Track, base int) error {
 	if e.enc == nil {
 		enc, err := e.feed.open(t, e.format)
@@ -156,14 +161,22 @@ func (e *trackEnc) encode(t *onair.Track, n int, short, sync bool, out *onair.Tr
 	}
 	stream := e.enc.Stream()
 	out.Stream = stream
-	j := e.job()
+	if e.fill == nil {
+		e.fill = e.job()
+	}
+	j := e.fill
 	e.feed.copyIn(j, t, n)
-	j.n, j.flush = n, short
+	j.n += n
 	start := e.pos
 	e.pos += int64(n)
 	e.stats.encodes.Add(1)
+	if j.n < e.batch && !short && !sync {
+		return nil
+	}
+	e.fill = nil
+	j.flush = short
 	e.submit(j)
-	keep := e.depth
+	keep := 1
 	if short || sync {
 		keep = 0
 	}
@@ -177,17 +190,21 @@ func (e *trackEnc) encode(t *onair.Track, n int, short, sync bool, out *onair.Tr
 	return err
 }
 
-// drain hands over everything the codec holds (the jobs in flight, then
-// the codec's delay) into out at positions in [base, base+n), and retires
-// the encoder.
+// drain hands over everything the codec holds (the job being filled and
+// the one in flight, then the codec's delay) into out at positions in
+// [base, base+n), and retires the encoder.
 func (e *trackEnc) drain(out *onair.Track, base, n int) error {
 	if e.enc == nil {
 		return nil
 	}
 	stream := e.enc.Stream()
 	out.Stream = stream
-	j := e.job()
-	j.n, j.flush = 0, true
+	j := e.fill
+	if j == nil {
+		j = e.job()
+	}
+	e.fill = nil
+	j.flush = true
 	e.submit(j)
 	var err error
 	for e.inflight > 0 {
@@ -197,15 +214,23 @@ func (e *trackEnc) drain(out *onair.Track, base, n int) error {
 	return err
 }
 
-// flush hands over the packets of the jobs in flight into out at
-// positions in [base, base+n), without draining the codec: the input
-// failed, and the stream goes on if it comes back.
+// pending reports whether input was taken that has not come out yet.
+func (e *trackEnc) pending() bool { return e.fill != nil || e.inflight > 0 }
+
+// flush hands over the job being filled and places the packets of every
+// job in flight into out at positions in [base, base+n), without
+// draining the codec: the input failed, and the stream goes on if it
+// comes back.
 func (e *trackEnc) flush(out *onair.Track, base, n int) error {
 	if e.enc == nil {
 		return nil
 	}
 	stream := e.enc.Stream()
 	out.Stream = stream
+	if j := e.fill; j != nil {
+		e.fill = nil
+		e.submit(j)
+	}
 	var err error
 	for e.inflight > 0 {
 		err = joinErr(err, e.collect(out, stream, base, n, e.pos))
@@ -213,9 +238,13 @@ func (e *trackEnc) flush(out *onair.Track, base, n int) error {
 	return err
 }
 
-// sleep drops the jobs in flight, stops the worker, drains the codec
-// (dropping the packets) and releases it.
+// sleep drops the job being filled and the jobs in flight, stops the
+// worker, drains the codec (dropping the packets) and releases it.
 func (e *trackEnc) sleep() {
+	if e.fill != nil {
+		e.release(e.fill)
+		e.fill = nil
+	}
 	for e.inflight > 0 {
 		e.release(<-e.done)
 		e.inflight--
@@ -246,17 +275,17 @@ func (e *trackEnc) release(j *encJob) {
 	clear(j.packets)
 	j.packets = j.packets[:0]
 	j.enc = nil
+	j.n, j.flush = 0, false
 	e.free = append(e.free, j)
 }
 
 // submit queues j for the worker, starting it first if needed. The queue
-// never fills: at most depth+1 jobs are in flight.
+// never fills: at most two jobs are in flight.
 func (e *trackEnc) submit(j *encJob) {
 	j.enc = e.enc
 	if e.jobs == nil {
-		d := max(e.depth, 1)
-		e.jobs = make(chan *encJob, d+1)
-		e.done = make(chan *encJob, d+1)
+		e.jobs = make(chan *encJob, 2)
+		e.done = make(chan *encJob, 2)
 		e.wg.Add(1)
 		go func(jobs <-chan *encJob, done chan<- *encJob, stats *counters) {
 			defer e.wg.Done()

@@ -305,15 +305,46 @@ func bytesOf(pkts []onair.Packet) []byte {
 }
 
 // TestSharedHandOff pins the hand-off between the clock goroutine and the
-// encoder's goroutine: the packets made from frame N's samples are in
-// frame N+depth (5 at 20 ms frames), at its start, whatever the
-// scheduling. With PCM (no codec delay, 1024-sample packets from
-// 882-sample frames) packet k, which needs the samples up to 1024(k+1),
-// is made from frame ceil(1024(k+1)/882)-1 and read depth frames later.
-// The run is repeated to catch a dependence on timing.
+// encoder's goroutine, whatever the scheduling: the frames' samples go to
+// the codec in jobs of 100 ms (4,410 samples: 5 frames of 882), and the
+// packets made from a job are in the frame that hands over the next one,
+// at its start (the sine has no track mark, which would hand a job over
+// at once: TestSharedHandOffEmptiesAtMarks). With PCM (no codec delay,
+// 1024-sample packets) packet k, which needs the samples up to
+// 1024(k+1), comes from the first job that reaches them. The run is
+// repeated to catch a dependence on timing.
 func TestSharedHandOff(t *testing.T) {
-	depth := encode.PipeDepth(&onair.Format{FrameDuration: 20 * time.Millisecond})
-	require.Equal(t, 5, depth, "100 ms of 20 ms frames")
+	batch := encode.BatchSize(&onair.Format{SampleRate: 44100})
+	require.Equal(t, 4410, batch, "100 ms")
+	// The model: the frame each job's packets come out in.
+	want := make([][]int64, 41)
+	var jobs [][2]int // [end sample of the job, frame it comes out in]
+	filled, end := 0, 0
+	for i := range 40 {
+		end += 882
+		filled += 882
+		if filled >= batch {
+			if k := len(jobs) - 1; k >= 0 && jobs[k][1] < 0 {
+				jobs[k][1] = i // the previous job comes out now
+			}
+			jobs = append(jobs, [2]int{end, -1})
+			filled = 0
+		}
+	}
+	for k := range jobs {
+		if jobs[k][1] < 0 {
+			jobs[k][1] = 40 // the drain tick
+		}
+	}
+	next := int64(0) // next packet's first sample
+	for _, j := range jobs {
+		for next+1024 <= int64(j[0]) {
+			want[j[1]] = append(want[j[1]], next)
+			next += 1024
+		}
+	}
+	want[40] = append(want[40], next) // the flush: the partial last packet
+
 	var first [][]int64
 	for run := range 3 {
 		enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "pcm_s16le"})
@@ -334,21 +365,14 @@ func TestSharedHandOff(t *testing.T) {
 		st := enc.Stats()
 		require.NoError(t, g.Close())
 		require.Len(t, frames, 41, "40 ticks and the drain tick")
-		var want [][]int64
-		for i := range 40 {
-			var dts []int64
-			for k := int64(0); k < 40*882/1024; k++ {
-				if made := (1024*(k+1)+881)/882 - 1; made+int64(depth) == int64(i) {
-					dts = append(dts, 1024*k)
-				}
+		for i := range want {
+			if len(want[i]) == 0 {
+				want[i] = nil
 			}
-			want = append(want, dts)
 		}
-		assert.Equal(t, want, frames[:40], "run %d", run)
-		assert.EqualValues(t, 40, st.Encodes)
-		assert.EqualValues(t, 30, st.Frames, "the codec frames of the inputs read back (35 frames of 882 samples)")
-		assert.Equal(t, []int64{30 * 1024, 31 * 1024, 32 * 1024, 33 * 1024, 34 * 1024}, frames[40],
-			"the drain tick: the packets of the last 5 frames, and the partial one of the flush")
+		assert.Equal(t, want, frames, "run %d", run)
+		assert.EqualValues(t, 40, st.Encodes, "one per frame")
+		assert.EqualValues(t, 30, st.Frames, "the codec frames read back before the drain tick (the jobs of frames 0 to 34)")
 		if run == 0 {
 			first = frames
 		} else {
