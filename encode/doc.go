@@ -41,12 +41,12 @@
 //
 // Each shared encoder runs its codec on a goroutine of its own, so the
 // encoders of one clock work in parallel, with each other and with the
-// clock goroutine: a frame's samples are handed over, and the packets
-// made from them are placed about 100 ms later (5 frames of 20 ms, on top
-// of the codec's own delay, the same whatever the scheduling), so that
-// each encoder can run a few frames ahead of the others. The hand-off
-// empties at once at a track mark, at the input's end and when the input
-// fails, so it holds nothing back when the data stops.
+// clock goroutine: the samples of 100 ms of frames are handed over at
+// once, and the packets made from them are placed with the next 100 ms
+// (100 to 200 ms later, on top of the codec's own delay, the same
+// whatever the scheduling). The hand-off empties at once at a track
+// mark, at the input's end and when the input fails, so it holds nothing
+// back when the data stops.
 // [TrackEncoder] is that engine without the graph node, for outputs that
 // encode a track themselves.
 //

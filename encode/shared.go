@@ -14,8 +14,8 @@ type Stats struct {
 	// one per tick however many consumers read the encoded source.
 	Encodes int64
 	// Frames is the number of codec frames sent to FFmpeg for the input
-	// whose packets were handed over so far (the last frame's work, still
-	// on the codec's goroutine, counts when its packets come out).
+	// whose packets were handed over so far (the input still in the
+	// hand-off counts when its packets come out).
 	Frames int64
 	// Packets is the number of packets produced.
 	Packets int64
@@ -39,31 +39,29 @@ type Stats struct {
 // frames, for any number of muxers to copy. Build it with [Audio] or
 // [Video].
 //
-// Each tick it takes the input frame and hands a copy of it to its codec,
-// which runs on a goroutine of its own: the encoders of a graph work in
-// parallel with each other and with the clock. The packets made from one
-// frame's samples are placed in a later frame, at the positions of their
-// decoding timestamps clamped into the frame (so at its start, mostly):
-// about 100 ms later for audio (5 frames of 20 ms), so that the encoders
-// of a clock can drift a few frames apart instead of waiting for each
-// other at every tick, and in the next frame for video. The encoder's
-// delay is absorbed by the codec, its FIFO and this hand-off, and the
-// encoded source stays on the input's frame grid, with the same length,
-// track marks and metadata. Which packets a frame carries does not depend
-// on goroutine scheduling.
+// Each tick it copies the input frame for its codec, which runs on a
+// goroutine of its own: the encoders of a graph work in parallel with
+// each other and with the clock. Audio goes to the codec 100 ms at a time
+// (5 frames of 20 ms), and the packets made from it are placed in the
+// frame that hands over the next 100 ms, so 100 to 200 ms after their
+// samples; video goes every frame, and its packets are in the next frame.
+// They sit at the positions of their decoding timestamps clamped into the
+// frame (so at its start, mostly): the encoder's delay is absorbed by the
+// codec, its FIFO and this hand-off, and the encoded source stays on the
+// input's frame grid, with the same length, track marks and metadata.
+// Which packets a frame carries does not depend on goroutine scheduling.
 //
 // The hand-off empties into the current frame when the frame has a track
 // mark (the packets of the ending track then sit before the mark, those
 // of the next one after it), and in the frame before a track that starts
 // at a frame's start if the input knows its track's end
-// ([onair.Node.Remaining]; if not, the last 100 ms of the ending track's
+// ([onair.Node.Remaining]; if not, up to 200 ms of the ending track's
 // packets come just after the mark). When the input fails without a
 // short frame, the encoded source stays ready for that one tick, with a
 // frame of the packets still in the hand-off; its stream goes on if the
-// input comes back. Packet
-// timestamps are in the time base of the track's StreamInfo, whose Params
-// (*astiav.CodecParameters) stay valid as long as anything refers to the
-// StreamInfo, after the encoder is closed too.
+// input comes back. Packet timestamps are in the time base of the track's
+// StreamInfo, whose Params (*astiav.CodecParameters) stay valid as long as
+// anything refers to the StreamInfo, after the encoder is closed too.
 //
 // When the input frame is short (the input ran out), the codec is drained
 // into that frame, with the packets of the earlier frames, and a new

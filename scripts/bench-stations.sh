@@ -23,7 +23,7 @@ go build -o "$tmp/radio" ./examples/radio
 dir=${ONAIR_RADIO_DIR:-$HOME/.cache/onair/radio}
 "$tmp/radio" -dir "$dir" -addr 127.0.0.1:0 -duration 100ms >/dev/null
 # A first short run analyses the songs into every station's cache.
-"$tmp/radio" -dir "$tmp/stations" -music "$dir/music" -stations "$n" -duration 100ms >/dev/null 2>&1
+"$tmp/radio" -dir "$tmp/stations" -music "$dir/music" -stations "$n" -stagger 0 -duration 100ms >/dev/null 2>&1
 list=$tmp/list.txt
 : >"$list"
 for i in 1 2 3 4 5 6; do

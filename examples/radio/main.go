@@ -51,6 +51,7 @@ func main() {
 	verbose := flag.Bool("v", false, "log at Info level (default: warnings and errors)")
 	free := flag.Bool("free", false, "run on a free-running clock, as fast as the machine can (with -duration: a quick offline run)")
 	stations := flag.Int("stations", 1, "run this many stations in one process, each its own graph, clock and HTTP server on a free port, with folders under -dir (make bench-stations)")
+	stagger := flag.Duration("stagger", 250*time.Millisecond, "with -stations: the time between two stations' starts")
 	flag.Parse()
 	if *free {
 		cfg.Clock = onair.FreeRunning
@@ -77,7 +78,7 @@ func main() {
 	defer stop()
 	var err error
 	if *stations > 1 {
-		err = runMany(ctx, &cfg, *stations)
+		err = runMany(ctx, &cfg, *stations, *stagger)
 	} else {
 		err = run(ctx, &cfg)
 	}

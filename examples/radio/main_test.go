@@ -162,7 +162,7 @@ func TestRunMany(t *testing.T) {
 		Dir: dir, Duration: 5 * time.Second, Clock: onair.FreeRunning, Segment: time.Second, Out: &out,
 		Logger: slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
-	require.NoError(t, runMany(ctx, cfg, 2))
+	require.NoError(t, runMany(ctx, cfg, 2, 10*time.Millisecond))
 	log := out.String()
 	for _, name := range []string{"station  1", "station  2"} {
 		assert.Regexp(t, name+`: stopped after .* \(5.0\d*s of stream time, largest clock lag `, log)

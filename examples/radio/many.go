@@ -7,14 +7,19 @@ import (
 	"io"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
-// runMany runs n stations at once in this process, as a host of many
-// stations would: each its own graph, clock and HTTP server (on a free
-// port) and its own folder under cfg.Dir, all playing the same music
-// folder. It prints only each station's closing line (with its largest
-// clock lag), named, and returns the stations' errors joined.
-func runMany(ctx context.Context, cfg *config, n int) error {
+// runMany runs n stations in this process, as a host of many stations
+// would: each its own graph, clock and HTTP server (on a free port) and
+// its own folder under cfg.Dir, all playing the same music folder. They
+// start stagger apart: a station's first second costs about three of its
+// later ones (opening its codecs and files, filling the crossfade's
+// lookahead), and on a busy machine twenty of them starting in the same
+// second put every clock behind. It prints only each station's closing
+// line (with its largest clock lag), named, and returns the stations'
+// errors joined.
+func runMany(ctx context.Context, cfg *config, n int, stagger time.Duration) error {
 	musicDir, _, err := ensureMusic(cfg.Dir, cfg.Music == "")
 	if err != nil {
 		return err
@@ -33,6 +38,12 @@ func runMany(ctx context.Context, cfg *config, n int) error {
 		c.Music, c.Addr, c.Token = musicDir, "127.0.0.1:0", ""
 		name := fmt.Sprintf("station %2d: ", i+1)
 		c.Out, c.Closing = io.Discard, &named{mu: &mu, w: cfg.Out, name: name}
+		if i > 0 && stagger > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(stagger):
+			}
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
