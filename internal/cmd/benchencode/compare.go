@@ -308,6 +308,21 @@ func median(us []usage, f func(usage) float64) float64 {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
+// paired returns the median of fn(o[i])/fn(f[i]) over the rounds, with
+// their range.
+func paired(o, f []usage, fn func(usage) float64) string {
+	r := make([]float64, len(o))
+	for i := range o {
+		r[i] = fn(o[i]) / fn(f[i])
+	}
+	slices.Sort(r)
+	m := r[len(r)/2]
+	if len(r)%2 == 0 {
+		m = (r[len(r)/2-1] + r[len(r)/2]) / 2
+	}
+	return fmt.Sprintf("%.3fx (%.3f to %.3f)", m, r[0], r[len(r)-1])
+}
+
 func printTable(run []contender, results map[string][]usage) {
 	label := map[string]string{
 		"onair":   "onair (1 decode, 3 shared encoders)",
@@ -330,6 +345,13 @@ func printTable(run []contender, results map[string][]usage) {
 	fmt.Println()
 	fmt.Printf("onair / ffmpeg 1 command: CPU %.3fx (target <= 1.0x), wall %.3fx (target <= 0.95x), peak RSS %.3fx (target <= 1.0x)\n",
 		median(o, cpu)/median(f, cpu), median(o, wall)/median(f, wall), median(o, rss)/median(f, rss))
+	if len(o) > 1 && len(o) == len(f) {
+		// Each round runs onair and then ffmpeg back to back: the ratio
+		// within a round is not moved by the machine getting faster or
+		// slower from round to round, as the medians above are.
+		fmt.Printf("the same, median of the %d rounds' own ratios: CPU %s, wall %s, peak RSS %s\n",
+			len(o), paired(o, f, cpu), paired(o, f, wall), paired(o, f, rss))
+	}
 	if t := results["ffmpeg3"]; len(t) > 0 {
 		fmt.Printf("onair / ffmpeg 3 commands: CPU %.3fx, wall %.3fx\n", median(o, cpu)/median(t, cpu), median(o, wall)/median(t, wall))
 	}
