@@ -42,9 +42,10 @@ type Stats struct {
 // Each tick it copies the input frame for its codec, which runs on a
 // goroutine of its own: the encoders of a graph work in parallel with
 // each other and with the clock. Audio goes to the codec 100 ms at a time
-// (5 frames of 20 ms), and the packets made from it are placed in the
-// frame that hands over the next 100 ms, so 100 to 200 ms after their
-// samples; video goes every frame, and its packets are in the next frame.
+// (5 frames of 20 ms; see AudioOptions.HandOff), and the packets made
+// from it are placed in the frame that hands over the next 100 ms, so 100
+// to 200 ms after their samples; video goes every frame, and its packets
+// are in the next frame.
 // They sit at the positions of their decoding timestamps clamped into the
 // frame (so at its start, mostly): the encoder's delay is absorbed by the
 // codec, its FIFO and this hand-off, and the encoded source stays on the
@@ -97,7 +98,9 @@ func Audio(src onair.Source, opts *AudioOptions) (*Shared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newShared(src, &audioFeed{opts: o}, o.ID, o.Track, o.Input, o.Logger), nil
+	s := newShared(src, &audioFeed{opts: o}, o.ID, o.Track, o.Input, o.Logger)
+	s.gen.enc.handOff = o.HandOff
+	return s, nil
 }
 
 // checkAudio applies the defaults and opens the codec once, to report bad
@@ -176,7 +179,7 @@ type sharedGen struct {
 }
 
 func (g *sharedGen) WakeUp(f *onair.Format) error {
-	g.enc.setFormat(f, true)
+	g.enc.setFormat(f)
 	return nil
 }
 

@@ -10,10 +10,11 @@ import (
 	"github.com/onair-go/onair"
 )
 
-// pipeTime is how much audio a shared encoder hands to its codec's
-// goroutine at a time while data flows. The clock goroutine copies each
-// frame's samples into the job being filled; once it holds pipeTime of
-// audio (5 frames at the default 20 ms) it goes to the codec's goroutine,
+// defaultHandOff is how much audio a shared encoder hands to its codec's
+// goroutine at a time while data flows (AudioOptions.HandOff). The clock
+// goroutine copies each frame's samples into the job being filled; once
+// it holds that much audio (5 frames at the default 20 ms) it goes to the
+// codec's goroutine,
 // and its packets are placed in the frame that hands over the next job,
 // so 100 to 200 ms after their samples. Meanwhile the encoders of one
 // clock run in parallel with each other and with the clock goroutine, and
@@ -39,15 +40,16 @@ import (
 //
 // Video hands over every frame, placed in the next frame: a job holds a
 // copy of its pictures, and the codecs have threads of their own.
-const pipeTime = 100 * time.Millisecond
+const defaultHandOff = 100 * time.Millisecond
 
 // batchSize is how many main-rate samples a job holds before it is
-// handed over: pipeTime of audio, or any frame's worth (1) for video.
-func batchSize(f *onair.Format, kind onair.TrackKind) int {
-	if kind != onair.AudioTrack {
+// handed over: handOff of audio, or any frame's worth (1) when handOff is
+// not positive.
+func batchSize(f *onair.Format, handOff time.Duration) int {
+	if handOff <= 0 {
 		return 1
 	}
-	return max(1, int(int64(f.SampleRate)*int64(pipeTime)/int64(time.Second)))
+	return max(1, int(int64(f.SampleRate)*int64(handOff)/int64(time.Second)))
 }
 
 // counters are the atomics behind [Stats].
@@ -110,13 +112,14 @@ func (j *encJob) run() {
 // runs on a worker goroutine, started by the first job and stopped by
 // sleep; every other method runs on the caller's goroutine (the clock's),
 // which fills a job with frames until it holds batch samples (see
-// pipeTime) and hands it over through a queue where one job waits at
-// most. The codec is touched by the caller only while no job is in
+// defaultHandOff) and hands it over through a queue where one job waits
+// at most. The codec is touched by the caller only while no job is in
 // flight.
 type trackEnc struct {
-	feed   feeder
-	format *onair.Format
-	stats  *counters
+	feed    feeder
+	format  *onair.Format
+	stats   *counters
+	handOff time.Duration // audio per job; not positive: one frame
 
 	batch  int     // samples of a job before it is handed over
 	fill   *encJob // the job being filled, or nil
@@ -130,14 +133,10 @@ type trackEnc struct {
 	wg         sync.WaitGroup
 }
 
-// setFormat sets the graph format, and with it the size of the jobs:
-// pipeTime of audio when batched, one frame when not.
-func (e *trackEnc) setFormat(f *onair.Format, batched bool) {
+// setFormat sets the graph format, and with it the size of the jobs.
+func (e *trackEnc) setFormat(f *onair.Format) {
 	e.format = f
-	e.batch = 1
-	if batched {
-		e.batch = batchSize(f, e.feed.kind())
-	}
+	e.batch = batchSize(f, e.handOff)
 }
 
 // encode copies the first n positions of the raw track t into the job

@@ -381,6 +381,39 @@ func TestSharedHandOff(t *testing.T) {
 	}
 }
 
+// TestSharedHandOffOption: a negative HandOff hands every frame over, and
+// the packets made from frame N's samples are in frame N+1; more than 10 s
+// is refused.
+func TestSharedHandOffOption(t *testing.T) {
+	_, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "pcm_s16le", HandOff: 11 * time.Second})
+	require.ErrorIs(t, err, encode.ErrInvalidOption)
+	assert.Contains(t, err.Error(), "hand-off 11s")
+
+	enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: "pcm_s16le", HandOff: -1})
+	require.NoError(t, err)
+	var frames [][]int64
+	g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, func(f *onair.Frame) error {
+		var dts []int64
+		for _, p := range f.Track("audio").Packets {
+			dts = append(dts, p.DTS)
+		}
+		frames = append(frames, dts)
+		return nil
+	}, nil))
+	for range 10 {
+		clk.Tick()
+	}
+	require.NoError(t, g.Close())
+	// Packet k needs the samples up to 1024(k+1): it is made from frame
+	// ceil(1024(k+1)/882)-1 and read in the frame after it.
+	want := make([][]int64, 10)
+	for k := int64(0); 1024*(k+1) <= 9*882; k++ {
+		made := (1024*(k+1)+881)/882 - 1
+		want[made+1] = append(want[made+1], 1024*k)
+	}
+	assert.Equal(t, want, frames[:10])
+}
+
 // TestSharedHandOffEmptiesAtMarks: a frame with a track mark carries the
 // packets of its own input, at their positions, and of everything before
 // it, so that muxers cutting or tagging at the mark find the packets of

@@ -77,7 +77,7 @@ func (e *TrackEncoder) Encode(f *onair.Frame, t *onair.Track, dst *onair.Track) 
 		return fmt.Errorf("encode: TrackEncoder of %v given a %v track", e.Kind(), kindOf(t))
 	}
 	if e.e.format == nil {
-		e.e.setFormat(f.Format(), false)
+		e.e.setFormat(f.Format())
 	}
 	n := f.Len()
 	if n == 0 {

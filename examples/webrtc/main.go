@@ -116,8 +116,9 @@ func run(ctx context.Context, log *slog.Logger, c config) error {
 		return err
 	}
 
-	// Encoded once each: Opus for WebRTC listeners, MP3 for the others.
-	opus, err := encode.Audio(show, &encode.AudioOptions{Codec: "libopus", BitRate: 96_000})
+	// Encoded once each: Opus for WebRTC listeners, handed to its codec
+	// every frame for the least delay, MP3 for the others.
+	opus, err := encode.Audio(show, &encode.AudioOptions{Codec: "libopus", BitRate: 96_000, HandOff: -1})
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@
 // a fraction of a second, where Icecast listeners hear it seconds late and
 // HLS listeners tens of seconds.
 //
-//	enc, _ := encode.Audio(show, &encode.AudioOptions{Codec: "libopus", BitRate: 96000})
+//	enc, _ := encode.Audio(show, &encode.AudioOptions{Codec: "libopus", BitRate: 96000, HandOff: -1})
 //	srv, _ := whep.NewServer(&whep.Options{ICE: whep.ICE{Loopback: true}})
 //	live, _ := srv.Mount("/live", enc, nil)
 //	_ = graph.Add(live)
@@ -13,7 +13,9 @@
 // # Encode once, send to every listener
 //
 // A Mount is a graph output that reads the Opus packet track of a shared
-// encoder (encode.Audio with codec "libopus": 48 kHz, 20 ms packets). Each
+// encoder (encode.Audio with codec "libopus": 48 kHz, 20 ms packets; a
+// negative HandOff gives it every frame at once, where the default 100 ms
+// adds 100 to 200 ms of delay). Each
 // tick it wraps the tick's packets in RTP packets, once, and hands the same
 // packets to every listener: there is no encoding, packetizing or copying per
 // listener. The clock goroutine only puts them in each listener's bounded
