@@ -176,6 +176,7 @@ type sharedGen struct {
 	track, input string
 	log          *slog.Logger
 	enc          trackEnc
+	atEnd        bool // the input said its track ends here; no mark since
 }
 
 func (g *sharedGen) WakeUp(f *onair.Format) error {
@@ -230,9 +231,16 @@ func (g *sharedGen) Generate(f *onair.Frame) error {
 	}
 	cn.Consume(n)
 	short := in.Len() < in.Size() && n == in.Len()
-	// The pipe empties at a track mark, and before a track that starts
-	// with the next frame.
-	sync := len(f.Marks()) > 0 || cn.Remaining() == 0
+	// The hand-off empties at a track mark, and before a track that
+	// starts with the next frame: once, for an input whose track goes on
+	// past the end it announced (a length in a file's header that was
+	// wrong), not at every frame after.
+	sync := len(f.Marks()) > 0
+	if sync {
+		g.atEnd = false
+	} else if !g.atEnd && cn.Remaining() == 0 {
+		sync, g.atEnd = true, true
+	}
 	return g.enc.encode(t, n, short, sync, out, base)
 }
 

@@ -381,6 +381,36 @@ func TestSharedHandOff(t *testing.T) {
 	}
 }
 
+// liar is an endless source whose Remaining always says its track ends
+// here, as a file whose header gives a wrong length would.
+type liar struct{}
+
+func (liar) Generate(f *onair.Frame) error { f.Extend(f.Free()); return nil }
+func (liar) Remaining() int                { return 0 }
+
+// TestSharedHandOffTrustsAnEndOnce: an input that announces the end of its
+// track empties the hand-off once; when the track goes on, the encoder
+// goes back to handing over 100 ms at a time instead of every frame.
+func TestSharedHandOffTrustsAnEndOnce(t *testing.T) {
+	src := onair.NewNode(liar{}, &onair.NodeOptions{ID: "liar"})
+	enc, err := encode.Audio(src, &encode.AudioOptions{Codec: "pcm_s16le"})
+	require.NoError(t, err)
+	withPackets := 0
+	g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, func(f *onair.Frame) error {
+		if len(f.Track("audio").Packets) > 0 {
+			withPackets++
+		}
+		return nil
+	}, nil))
+	for range 30 {
+		clk.Tick()
+	}
+	require.NoError(t, g.Close())
+	// Frame 1 empties the hand-off (its packet is made in it), then jobs
+	// of 5 frames: packets in frames 11, 16, 21, 26, and the drain tick.
+	assert.LessOrEqual(t, withPackets, 7, "frames with packets: not every frame")
+}
+
 // TestSharedHandOffOption: a negative HandOff hands every frame over, and
 // the packets made from frame N's samples are in frame N+1; more than 10 s
 // is refused.
