@@ -197,13 +197,10 @@ func (g *sharedGen) Generate(f *onair.Frame) error {
 	cn := g.src.Node()
 	if !cn.Ready() {
 		// The input failed without a short frame (which would have
-		// emptied the pipe): a frame of what the pipe holds, as in the
-		// drain tick. The codec keeps its delay, and its stream goes on
-		// if the input comes back.
-		base, n := f.Len(), f.Free()
-		out := g.layout(f)
-		f.Extend(n)
-		return g.enc.flush(out, base, n)
+		// emptied the hand-off): a frame of what the hand-off holds, as
+		// in the drain tick. The codec keeps its delay, and its stream
+		// goes on if the input comes back.
+		return g.handOver(f, g.enc.flush)
 	}
 	in := cn.Peek()
 	n := min(in.Len(), f.Free())
@@ -252,10 +249,16 @@ func (g *sharedGen) Drain(f *onair.Frame) error {
 	if g.enc.enc == nil || f.Free() <= 0 {
 		return nil
 	}
+	return g.handOver(f, g.enc.drain)
+}
+
+// handOver fills the rest of f with a packet track of what empty places
+// there: a frame without input, for the drain tick or a failed input.
+func (g *sharedGen) handOver(f *onair.Frame, empty func(out *onair.Track, base, n int) error) error {
 	base, n := f.Len(), f.Free()
 	out := g.layout(f)
 	f.Extend(n)
-	return g.enc.drain(out, base, n)
+	return empty(out, base, n)
 }
 
 // layout makes f carry only the packet track (frames made by the node

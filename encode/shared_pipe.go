@@ -14,9 +14,8 @@ import (
 // goroutine at a time while data flows (AudioOptions.HandOff). The clock
 // goroutine copies each frame's samples into the job being filled; once
 // it holds that much audio (5 frames at the default 20 ms) it goes to the
-// codec's goroutine,
-// and its packets are placed in the frame that hands over the next job,
-// so 100 to 200 ms after their samples. Meanwhile the encoders of one
+// codec's goroutine, and its packets are placed in the frame that hands
+// over the next job, so 100 to 200 ms after their samples. Meanwhile the encoders of one
 // clock run in parallel with each other and with the clock goroutine, and
 // each has a whole job's worth of ticks to finish before the clock waits
 // for it. A job per frame would cost a hand-off, a goroutine wake-up and
@@ -193,24 +192,7 @@ func (e *trackEnc) encode(t *onair.Track, n int, short, sync bool, out *onair.Tr
 // the one in flight, then the codec's delay) into out at positions in
 // [base, base+n), and retires the encoder.
 func (e *trackEnc) drain(out *onair.Track, base, n int) error {
-	if e.enc == nil {
-		return nil
-	}
-	stream := e.enc.Stream()
-	out.Stream = stream
-	j := e.fill
-	if j == nil {
-		j = e.job()
-	}
-	e.fill = nil
-	j.flush = true
-	e.submit(j)
-	var err error
-	for e.inflight > 0 {
-		err = joinErr(err, e.collect(out, stream, base, n, e.pos))
-	}
-	e.retire()
-	return err
+	return e.empty(out, base, n, true)
 }
 
 // pending reports whether input was taken that has not come out yet.
@@ -221,18 +203,34 @@ func (e *trackEnc) pending() bool { return e.fill != nil || e.inflight > 0 }
 // draining the codec: the input failed, and the stream goes on if it
 // comes back.
 func (e *trackEnc) flush(out *onair.Track, base, n int) error {
+	return e.empty(out, base, n, false)
+}
+
+// empty hands over the job being filled and places the packets of every
+// job in flight into out at positions in [base, base+n); with drain, the
+// codec's delay too (in a job of its own when none was being filled), and
+// the encoder retires.
+func (e *trackEnc) empty(out *onair.Track, base, n int, drain bool) error {
 	if e.enc == nil {
 		return nil
 	}
 	stream := e.enc.Stream()
 	out.Stream = stream
-	if j := e.fill; j != nil {
-		e.fill = nil
+	j := e.fill
+	if j == nil && drain {
+		j = e.job()
+	}
+	e.fill = nil
+	if j != nil {
+		j.flush = drain
 		e.submit(j)
 	}
 	var err error
 	for e.inflight > 0 {
 		err = joinErr(err, e.collect(out, stream, base, n, e.pos))
+	}
+	if drain {
+		e.retire()
 	}
 	return err
 }

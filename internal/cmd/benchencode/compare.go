@@ -301,6 +301,11 @@ func median(us []usage, f func(usage) float64) float64 {
 	for i, u := range us {
 		v[i] = f(u)
 	}
+	return medianOf(v)
+}
+
+// medianOf sorts v and returns its median.
+func medianOf(v []float64) float64 {
 	slices.Sort(v)
 	if len(v)%2 == 1 {
 		return v[len(v)/2]
@@ -315,11 +320,7 @@ func paired(o, f []usage, fn func(usage) float64) string {
 	for i := range o {
 		r[i] = fn(o[i]) / fn(f[i])
 	}
-	slices.Sort(r)
-	m := r[len(r)/2]
-	if len(r)%2 == 0 {
-		m = (r[len(r)/2-1] + r[len(r)/2]) / 2
-	}
+	m := medianOf(r)
 	return fmt.Sprintf("%.3fx (%.3f to %.3f)", m, r[0], r[len(r)-1])
 }
 
