@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -191,6 +192,130 @@ func TestCache(t *testing.T) {
 	}
 	if m := c.Prepare(ctx, filepath.Join(dir, "missing.wav")); m != nil {
 		t.Errorf("missing file prepared: %v", m)
+	}
+}
+
+// Callers that miss on the same file at once share one analysis: a Cache
+// serving many stations analyses each song once. A caller whose context
+// ends stops only its own call: the others get an analysis.
+func TestCacheSharesAnalysis(t *testing.T) {
+	dir := t.TempDir()
+	p := song(t, dir, "c.wav", 48000, -9, 0.2, 20, 0.2)
+	c, err := analysis.NewCache(filepath.Join(dir, "cache"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		a   *loudness.Analysis
+		hit bool
+		err error
+	}
+	const n = 8
+	results := make(chan result, n)
+	// The first caller gives up at once; the others must not inherit its
+	// canceled analysis.
+	quit, cancel := context.WithCancel(context.Background())
+	go func() {
+		_, _, err := c.File(quit, p)
+		results <- result{err: err}
+	}()
+	cancel()
+	for range n - 1 {
+		go func() {
+			a, hit, err := c.File(context.Background(), p)
+			results <- result{a, hit, err}
+		}()
+	}
+	var analysed, failed int
+	var first *loudness.Analysis
+	for range n {
+		r := <-results
+		if r.a == nil {
+			if r.err == nil {
+				t.Error("no analysis and no error")
+			}
+			failed++ // only the canceled caller may fail: checked below
+			continue
+		}
+		if r.err != nil {
+			t.Errorf("analysis with error %v", r.err)
+		}
+		if !r.hit {
+			analysed++
+		}
+		if first == nil {
+			first = r.a
+		} else if r.a.Integrated != first.Integrated || r.a.Cues != first.Cues {
+			t.Errorf("callers disagree: %+v and %+v", r.a, first)
+		}
+	}
+	if failed > 1 {
+		t.Errorf("%d callers failed, want the canceled one at most", failed)
+	}
+	// Seven callers with live contexts; one analysis among them (the
+	// canceled caller's may have run too, and failed).
+	if analysed != 1 {
+		t.Errorf("%d callers analysed the file, want 1", analysed)
+	}
+	if _, hit, err := c.File(context.Background(), p); err != nil || !hit {
+		t.Errorf("after: hit %v, %v", hit, err)
+	}
+}
+
+// A caller waiting for another's analysis, whose caller then gives up,
+// analyses the file itself instead of taking the other's context error.
+func TestCacheWaiterOutlivesCanceledLeader(t *testing.T) {
+	dir := t.TempDir()
+	p := song(t, dir, "d.wav", 48000, -9, 0.2, 3, 0.2)
+	c, err := analysis.NewCache(filepath.Join(dir, "cache"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead, release, waiting := make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
+	var leads int
+	analysis.SetTestHook(c, func(event string) {
+		switch event {
+		case "lead":
+			leads++ // the hook runs before the analysis, one leader at a time here
+			if leads == 1 {
+				close(lead)
+				<-release // hold the first leader until the second caller waits
+			}
+		case "wait":
+			waiting <- struct{}{}
+		}
+	})
+	quit, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := c.File(quit, p)
+		first <- err
+	}()
+	<-lead
+	type result struct {
+		hit bool
+		err error
+	}
+	second := make(chan result, 1)
+	go func() {
+		a, hit, err := c.File(context.Background(), p)
+		if err == nil && a == nil {
+			err = errors.New("no analysis")
+		}
+		second <- result{hit, err}
+	}()
+	<-waiting
+	cancel()
+	close(release)
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled caller: %v, want context.Canceled", err)
+	}
+	r := <-second
+	if r.err != nil || r.hit {
+		t.Errorf("waiting caller: hit %v, err %v; want its own analysis", r.hit, r.err)
+	}
+	if leads != 2 {
+		t.Errorf("%d analyses, want 2", leads)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/onair-go/onair"
@@ -22,12 +23,27 @@ import (
 // Cache keeps analyses in a directory, one small JSON file per media file,
 // named after a hash of its absolute path. An entry is valid while the
 // media file keeps the size and modification time it had when it was
-// analysed. A Cache is safe for concurrent use; two goroutines that miss
-// on the same file both analyse it, and the last write wins.
+// analysed. A Cache is safe for concurrent use, and one Cache can serve
+// many playlists (the stations of one host playing one library): a file
+// is analysed once, and the callers that miss on it while its analysis
+// runs wait for that one. Two Caches on one directory (two processes)
+// may both analyse a file; the last write wins.
 type Cache struct {
 	dir  string
 	opts *Options
 	log  *slog.Logger
+
+	mu  sync.Mutex
+	run map[string]*flight // analyses under way, by cache file name
+
+	testHook func(event string) // tests: "lead" before an analysis, "wait" before waiting for one
+}
+
+// flight is an analysis under way; done is closed when a and err are set.
+type flight struct {
+	done chan struct{}
+	a    *loudness.Analysis
+	err  error
 }
 
 // NewCache returns a cache in dir, which it creates if needed. opts
@@ -59,28 +75,70 @@ type entry struct {
 
 // File returns the analysis of the media file at path, from the cache when
 // the file has not changed since, else by analysing it (see [File]) and
-// storing the result. The second result reports a cache hit.
+// storing the result. While another caller analyses the same file, it
+// waits for that analysis (or for ctx) and returns its result. The second
+// result reports whether this call ran no analysis: a cache hit, or
+// another caller's analysis.
 func (c *Cache) File(ctx context.Context, path string) (*loudness.Analysis, bool, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, false, err
 	}
-	st, err := os.Stat(abs)
-	if err != nil {
-		return nil, false, err
-	}
 	name := c.name(abs)
-	if a, ok := c.load(name, abs, st); ok {
-		return a, true, nil
+	for {
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, false, err
+		}
+		if a, ok := c.load(name, abs, st); ok {
+			return a, true, nil
+		}
+		c.mu.Lock()
+		f := c.run[name]
+		if f == nil {
+			f = &flight{done: make(chan struct{})}
+			if c.run == nil {
+				c.run = make(map[string]*flight)
+			}
+			c.run[name] = f
+			c.mu.Unlock()
+			c.hook("lead")
+			f.a, f.err = c.analyse(ctx, name, abs, st)
+			c.mu.Lock()
+			delete(c.run, name)
+			c.mu.Unlock()
+			close(f.done)
+			return f.a, false, f.err
+		}
+		c.mu.Unlock()
+		c.hook("wait")
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		}
+		// An analysis stopped by its own caller's context is no answer
+		// for this caller: look again (and analyse).
+		if f.a == nil && (errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) {
+			continue
+		}
+		return f.a, true, f.err
 	}
+}
+
+// analyse analyses the file and stores the result.
+func (c *Cache) analyse(ctx context.Context, name, abs string, st fs.FileInfo) (*loudness.Analysis, error) {
 	a, err := File(ctx, abs, c.opts)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if err := c.store(name, abs, st, a); err != nil {
-		return a, false, err
+	return a, c.store(name, abs, st, a)
+}
+
+func (c *Cache) hook(event string) {
+	if c.testHook != nil {
+		c.testHook(event)
 	}
-	return a, false, nil
 }
 
 // Prepare returns the metadata of the analysis of path (see

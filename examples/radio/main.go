@@ -47,6 +47,12 @@ func main() {
 	flag.StringVar(&cfg.Icecast, "icecast", "", "also send the MP3 to this Icecast mount URL (http://source:password@host:port/mount.mp3)")
 	flag.DurationVar(&cfg.Duration, "duration", 0, "stop after this much stream time (default: run until Ctrl-C)")
 	flag.DurationVar(&cfg.Segment, "segment", 4*time.Second, "HLS segment duration")
+	// The clock runs up to -latency ahead of the wall clock and then sleeps:
+	// one wake-up per 100 ms of audio instead of one per 20 ms frame. The
+	// encoders take 100 ms at a time anyway (encode.AudioOptions.HandOff),
+	// the listeners and HLS do not see the difference, and a tick that a
+	// busy machine delays eats into that lead before the clock is late.
+	flag.DurationVar(&cfg.Latency, "latency", 100*time.Millisecond, "how far ahead of the wall clock the station's clock may run before it sleeps (less: fewer bursts, more wake-ups)")
 	flag.StringVar(&cfg.Token, "token", "", "bearer token of the control API (default: a random one, printed)")
 	verbose := flag.Bool("v", false, "log at Info level (default: warnings and errors)")
 	free := flag.Bool("free", false, "run on a free-running clock, as fast as the machine can (with -duration: a quick offline run)")

@@ -152,7 +152,7 @@ func TestRadio(t *testing.T) {
 }
 
 // Several stations in one process (-stations) each play to their own
-// folder and print their closing line.
+// folder and print their closing line; they share one analysis cache.
 func TestRunMany(t *testing.T) {
 	dir := t.TempDir()
 	var out logtest.Buffer
@@ -169,7 +169,10 @@ func TestRunMany(t *testing.T) {
 	}
 	for _, s := range []string{"station-01", "station-02"} {
 		assert.FileExists(t, filepath.Join(dir, s, "hls", "master.m3u8"))
+		assert.NoDirExists(t, filepath.Join(dir, s, "analysis"), "a station's own analysis cache")
 	}
+	entries, _ := filepath.Glob(filepath.Join(dir, "analysis", "*.json"))
+	assert.NotEmpty(t, entries, "the shared analysis cache")
 	assert.NotContains(t, log, "now playing", "only the closing lines are printed")
 }
 

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/onair-go/onair/decode/analysis"
 )
 
 // runMany runs n stations in this process, as a host of many stations
@@ -16,7 +18,10 @@ import (
 // start stagger apart: a station's first second costs about three of its
 // later ones (opening its codecs and files, filling the crossfade's
 // lookahead), and on a busy machine twenty of them starting in the same
-// second put every clock behind. It prints only each station's closing
+// second put every clock behind. They share one analysis cache, so that
+// each song is analysed once for all of them, not once a station (twenty
+// analyses of every song in the first minutes put the clocks behind
+// too). It prints only each station's closing
 // line (with its largest clock lag), named, and returns the stations'
 // errors joined.
 func runMany(ctx context.Context, cfg *config, n int, stagger time.Duration) error {
@@ -27,6 +32,10 @@ func runMany(ctx context.Context, cfg *config, n int, stagger time.Duration) err
 	if cfg.Music != "" {
 		musicDir = cfg.Music
 	}
+	cache, err := analysis.NewCache(filepath.Join(cfg.Dir, "analysis"), nil, cfg.Logger)
+	if err != nil {
+		return err
+	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex // cfg.Out
@@ -35,7 +44,7 @@ func runMany(ctx context.Context, cfg *config, n int, stagger time.Duration) err
 	for i := range n {
 		c := *cfg
 		c.Dir = filepath.Join(cfg.Dir, fmt.Sprintf("station-%02d", i+1))
-		c.Music, c.Addr, c.Token = musicDir, "127.0.0.1:0", ""
+		c.Music, c.Addr, c.Token, c.analysis = musicDir, "127.0.0.1:0", "", cache
 		name := fmt.Sprintf("station %2d: ", i+1)
 		c.Out, c.Closing = io.Discard, &named{mu: &mu, w: cfg.Out, name: name}
 		if i > 0 && stagger > 0 {

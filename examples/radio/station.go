@@ -35,11 +35,16 @@ type config struct {
 	Icecast  string          // Icecast mount URL to send the MP3 to; "" for none
 	Duration time.Duration   // stream time to run for; 0 runs until ctx ends
 	Clock    onair.ClockKind // RealTime on air; FreeRunning in tests
+	Latency  time.Duration   // how far ahead of the wall clock the clock may run; 0: one frame
 	Segment  time.Duration   // HLS segment duration
 	Out      io.Writer       // where the URLs and the titles are printed
 	Closing  io.Writer       // where the closing line is printed; nil: Out
 	Token    string          // bearer token of the control API
 	Logger   *slog.Logger
+
+	// analysis, when set, is the analysis cache, shared by the stations
+	// of one process (runMany); nil: the station's own, in Dir.
+	analysis *analysis.Cache
 
 	// ready, when set, is called with the base URL once the HTTP server
 	// listens (tests connect listeners then).
@@ -101,7 +106,7 @@ func build(cfg *config, musicDir, jingle string, cancel context.CancelFunc) (st 
 		next = cfg.Logger.Handler()
 	}
 	log := slog.New(faults.Handler(next))
-	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock})
+	clk := onair.NewClock("station", &onair.ClockOptions{Kind: cfg.Clock, Latency: cfg.Latency})
 	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: log})
 	if err != nil {
 		return nil, err
@@ -152,9 +157,12 @@ func closeOnError(g *onair.Graph, err *error) {
 // music.
 func (st *station) music(musicDir, jingle string) (onair.Source, error) {
 	log := st.log
-	cache, err := analysis.NewCache(filepath.Join(st.cfg.Dir, "analysis"), nil, log)
-	if err != nil {
-		return nil, err
+	cache := st.cfg.analysis
+	if cache == nil {
+		var err error
+		if cache, err = analysis.NewCache(filepath.Join(st.cfg.Dir, "analysis"), nil, log); err != nil {
+			return nil, err
+		}
 	}
 	music, err := decode.Playlist(musicDir, &decode.PlaylistOptions{
 		Order: decode.Shuffle, Reload: decode.ReloadWatch, Logger: log, Prepare: cache.Prepare, TrimSilence: true,
