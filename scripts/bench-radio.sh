@@ -9,6 +9,10 @@
 # each process's CPU time from /proc; it reports the median CPU use (percent
 # of one core) over the seconds after the first 30, and the peak RSS
 # (VmHWM). The radio serves its mounts and HLS with no listener connected.
+# A third program, internal/cmd/rssfloor, runs beside them: Go with the
+# same FFmpeg libraries and the three encoders only (no graph, decoder or
+# HTTP), whose peak RSS is the floor under any Go station doing these
+# encodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/ffmpeg.sh env)"
@@ -18,6 +22,7 @@ tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/radio" ./examples/radio
+go build -o "$tmp/rssfloor" ./internal/cmd/rssfloor
 dir=${ONAIR_RADIO_DIR:-$HOME/.cache/onair/radio}
 # A first, short run generates the music into $dir.
 "$tmp/radio" -dir "$dir" -addr 127.0.0.1:0 -duration 100ms >/dev/null
@@ -34,6 +39,8 @@ ffmpeg -nostdin -v error -re -f concat -safe 0 -i "$list" -filter_complex 'aspli
   -map '[b]' -c:a aac -b:a 192k -f adts "$tmp/high.aac" \
   -map '[c]' -c:a libmp3lame -b:a 128k -f mp3 "$tmp/mp3.mp3" &
 ff=$!
+"$tmp/rssfloor" -duration "${secs}s" >"$tmp/floor.out" 2>/dev/null &
+floor=$!
 
 tck=$(getconf CLK_TCK)
 cputicks() { awk '{print $14+$15}' "/proc/$1/stat"; }
@@ -58,4 +65,6 @@ printf '%-34s %12s %10s %12s\n' "" "CPU median %" "CPU mean %" "peak RSS MB"
 printf '%-34s %12s %10s %12s\n' "examples/radio (graph, 3 encoders," "$(median "$tmp/radio.cpu")" "$(mean "$tmp/radio.cpu")" "$rr"
 printf '%-34s\n' "  crossfade, HLS, 3 mounts)"
 printf '%-34s %12s %10s %12s\n' "ffmpeg -re, asplit, 3 encoders" "$(median "$tmp/ff.cpu")" "$(mean "$tmp/ff.cpu")" "$rf"
+wait $floor
+printf '%-34s %12s %10s %12s\n' "floor: Go, FFmpeg, 3 encoders only" "" "" "$(cat "$tmp/floor.out")"
 echo "(CPU sampled once a second in clock ticks of 1/$tck s: ±$((100 / tck)) points per sample)"
