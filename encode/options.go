@@ -51,10 +51,12 @@ type AudioOptions struct {
 	// HandOff is how much audio a graph encoder ([Audio]) gives its
 	// codec's goroutine at a time; the packets come out with the next
 	// hand-off, so one to two HandOffs after their samples (and the
-	// codec's own delay). It defaults to 100 ms. A negative HandOff hands
-	// over every frame, for the least delay (a frame or two: WebRTC
-	// listeners, a live monitor) at about 10 % more CPU per encoder. At
-	// most 10 s.
+	// codec's own delay). Until a stream's first packet, every frame is
+	// handed over, so that a stream starts (a listener's first byte) a
+	// frame or two after the codec's delay. It defaults to 100 ms. A
+	// negative HandOff hands over every frame, for the least delay (a
+	// frame or two: WebRTC listeners, a live monitor) at about 10 % more
+	// CPU per encoder. At most 10 s.
 	HandOff time.Duration
 
 	// Track is the name of the packet track an encoded graph source

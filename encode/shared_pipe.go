@@ -110,9 +110,9 @@ func (j *encJob) run() {
 // on the frame grid: the engine of [Shared] and [TrackEncoder]. Its codec
 // runs on a worker goroutine, started by the first job and stopped by
 // sleep; every other method runs on the caller's goroutine (the clock's),
-// which fills a job with frames until it holds batch samples (see
-// defaultHandOff) and hands it over through a queue where one job waits
-// at most. The codec is touched by the caller only while no job is in
+// which fills a job with frames until it holds batch samples (one frame
+// until the stream has given its first packet; see defaultHandOff) and
+// hands it over through a queue where one job waits at most. The codec is touched by the caller only while no job is in
 // flight.
 type trackEnc struct {
 	feed    feeder
@@ -121,6 +121,7 @@ type trackEnc struct {
 	handOff time.Duration // audio per job; not positive: one frame
 
 	batch  int     // samples of a job before it is handed over
+	primed bool    // the stream gave packets: jobs of batch samples (before: of a frame)
 	fill   *encJob // the job being filled, or nil
 	enc    codecEncoder
 	pos    int64 // main-rate samples fed to enc
@@ -168,7 +169,10 @@ func (e *trackEnc) encode(t *onair.Track, n int, short, sync bool, out *onair.Tr
 	start := e.pos
 	e.pos += int64(n)
 	e.stats.encodes.Add(1)
-	if j.n < e.batch && !short && !sync {
+	// Until its first packet, a stream hands every frame over: the first
+	// packets come out a frame or two after the codec's delay, not after
+	// two full jobs (a listener's first byte, a start-up).
+	if j.n < e.batch && e.primed && !short && !sync {
 		return nil
 	}
 	e.fill = nil
@@ -306,6 +310,7 @@ func (e *trackEnc) submit(j *encJob) {
 func (e *trackEnc) collect(out *onair.Track, st *onair.StreamInfo, base, n int, start int64) error {
 	j := <-e.done
 	e.inflight--
+	e.primed = e.primed || len(j.packets) > 0
 	e.place(out, st, j.packets, base, n, start)
 	e.stats.packets.Add(int64(len(j.packets)))
 	e.stats.frames.Store(e.frames + j.frames)
@@ -326,6 +331,7 @@ func (e *trackEnc) retire() {
 	e.enc.Close()
 	e.enc = nil
 	e.pos = 0
+	e.primed = false
 }
 
 // place appends pkts to out at the positions of their DTS (main-rate

@@ -316,20 +316,26 @@ func bytesOf(pkts []onair.Packet) []byte {
 func TestSharedHandOff(t *testing.T) {
 	batch := encode.BatchSize(&onair.Format{SampleRate: 44100})
 	require.Equal(t, 4410, batch, "100 ms")
-	// The model: the frame each job's packets come out in.
+	// The model: the frame each job's packets come out in. Until the
+	// first packet came out, a job is a frame; then 100 ms.
 	want := make([][]int64, 41)
 	var jobs [][2]int // [end sample of the job, frame it comes out in]
-	filled, end := 0, 0
+	filled, end, primed, read := 0, 0, false, 0
 	for i := range 40 {
 		end += 882
 		filled += 882
-		if filled >= batch {
+		if filled >= batch || !primed {
 			if k := len(jobs) - 1; k >= 0 && jobs[k][1] < 0 {
 				jobs[k][1] = i // the previous job comes out now
+				primed = primed || jobs[k][0] >= 1024
+				read = jobs[k][0] / 1024
 			}
 			jobs = append(jobs, [2]int{end, -1})
 			filled = 0
 		}
+	}
+	if filled > 0 {
+		jobs = append(jobs, [2]int{end, 40}) // the job being filled
 	}
 	for k := range jobs {
 		if jobs[k][1] < 0 {
@@ -372,7 +378,7 @@ func TestSharedHandOff(t *testing.T) {
 		}
 		assert.Equal(t, want, frames, "run %d", run)
 		assert.EqualValues(t, 40, st.Encodes, "one per frame")
-		assert.EqualValues(t, 30, st.Frames, "the codec frames read back before the drain tick (the jobs of frames 0 to 34)")
+		assert.EqualValues(t, read, st.Frames, "the codec frames read back before the drain tick")
 		if run == 0 {
 			first = frames
 		} else {
@@ -409,6 +415,35 @@ func TestSharedHandOffTrustsAnEndOnce(t *testing.T) {
 	// Frame 1 empties the hand-off (its packet is made in it), then jobs
 	// of 5 frames: packets in frames 11, 16, 21, 26, and the drain tick.
 	assert.LessOrEqual(t, withPackets, 7, "frames with packets: not every frame")
+}
+
+// TestSharedStartsSoon: a stream's first packets come out a frame or two
+// after the codec's own delay, not after two 100 ms hand-offs (a
+// listener's first byte at start-up), for each codec of a station.
+func TestSharedStartsSoon(t *testing.T) {
+	for _, codec := range []string{"aac", "libmp3lame", "libopus"} {
+		t.Run(codec, func(t *testing.T) {
+			enc, err := encode.Audio(onair.Sine(440, nil), &encode.AudioOptions{Codec: codec})
+			require.NoError(t, err)
+			first, frame := -1, 0
+			g, clk := onairtest.StartGraph(t, nil, onair.Sink(enc, func(f *onair.Frame) error {
+				if first < 0 && len(f.Track("audio").Packets) > 0 {
+					first = frame
+				}
+				frame++
+				return nil
+			}, nil))
+			for range 10 {
+				clk.Tick()
+			}
+			require.NoError(t, g.Close())
+			// The codecs hold back 1024 to 2112 samples (22 to 44 ms):
+			// their first packet needs the third frame at most, and comes
+			// out with the next one. Two 100 ms hand-offs would be 10.
+			assert.GreaterOrEqual(t, first, 0, "no packet in 10 frames")
+			assert.LessOrEqual(t, first, 4, "first packet in frame %d", first)
+		})
+	}
 }
 
 // TestSharedHandOffOption: a negative HandOff hands every frame over, and
