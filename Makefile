@@ -6,7 +6,7 @@ SHELL := /bin/bash
 FFENV := eval "$$(scripts/ffmpeg.sh env)"
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-stations bench-graph bench-loudness bench-filter bench-delivery vet soak
+.PHONY: all setup ffmpeg test-deps test lint demo demo-webrtc bench bench-encode bench-radio bench-startup bench-stations bench-graph bench-loudness bench-filter bench-delivery vet soak
 
 all: test
 
@@ -54,6 +54,16 @@ bench-encode: ffmpeg
 # doing the same three encodes with -re (2.5 minutes). make bench-radio ARGS=300
 bench-radio: ffmpeg
 	@scripts/bench-radio.sh $(ARGS)
+
+# How fast examples/radio goes on air with a warm disk: process start to
+# the first MP3 frame on /radio.mp3, and the RSS then (7 starts, medians),
+# after a first run that analysed every song.
+bench-startup: ffmpeg
+	@$(FFENV) && d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
+	go build -o "$$d/radio" ./examples/radio && go build -o "$$d/benchstartup" ./internal/cmd/benchstartup && \
+	"$$d/radio" -dir "$$d/gen" -addr 127.0.0.1:0 -duration 100ms >/dev/null && \
+	"$$d/radio" -dir "$$d/station" -music "$$d/gen/music" -addr 127.0.0.1:0 -free -duration 5m >/dev/null && \
+	"$$d/benchstartup" -dir "$$d/station" -music "$$d/gen/music" $(ARGS) "$$d/radio"
 
 # The delivery measurements against real peers (about 8 minutes): S3
 # upload delay, the storage down for a minute, an hour of stream into the
