@@ -243,17 +243,20 @@ func TestInfallibleOutputGoesOnAfterAHiccup(t *testing.T) {
 	})
 	starts, stops, frames := 0, 0, 0
 	g, clk := manualGraph(t, &onair.GraphOptions{Logger: slog.New(l)})
-	require.NoError(t, g.Add(onair.Sink(src, func(*onair.Frame) error { frames++; return nil },
-		&onair.OutputOptions{OnStart: func() { starts++ }, OnStop: func() { stops++ }})))
+	out := onair.Sink(src, func(*onair.Frame) error { frames++; return nil },
+		&onair.OutputOptions{OnStart: func() { starts++ }, OnStop: func() { stops++ }})
+	require.NoError(t, g.Add(out))
 	require.NoError(t, g.Start())
 	tick(clk, 7)
 	assert.Equal(t, 5, frames, "ticks 3 and 5 had no frame")
 	assert.Equal(t, 1, starts)
 	assert.Equal(t, 0, stops, "a hiccup does not stop the output")
 	assert.Len(t, l.with("infallible source is not ready"), 1)
+	assert.EqualValues(t, 2, out.Missed(), "each hiccup is counted")
 	tick(clk, 5)
 	assert.Equal(t, 8, frames)
 	assert.Equal(t, 1, stops, "the end of the source stops it")
+	assert.EqualValues(t, 2, out.Missed(), "the end is not a hiccup")
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

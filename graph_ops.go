@@ -71,6 +71,13 @@ func (n *Node) Switcher() *Switcher {
 // ([OutputOptions.Fallible]).
 func (o *Output) Fallible() bool { return o.opts.Fallible }
 
+// Missed returns how many ticks the output's infallible source had no
+// frame for, or less than a frame, without having ended: hiccups, which
+// the output logs once and goes on from (a real-time output, a sound card,
+// plays them as a gap). It stays 0 for a fallible output, which stops
+// instead. Safe to call from any goroutine.
+func (o *Output) Missed() uint64 { return o.missed.Load() }
+
 // Hold stops the output, as when its source fails (the sender's Stop is
 // called), and keeps it stopped until [Output.Resume], whether or not its
 // source is ready. Holding a held output does nothing. Call it on the

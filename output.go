@@ -2,6 +2,7 @@ package onair
 
 import (
 	"io"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,8 +33,8 @@ type OutputOptions struct {
 	// fails and starts again when it is ready. By default an output refuses
 	// a fallible source when the graph starts (see [FallibleError]); should
 	// its infallible source have no data for a tick anyway, the output
-	// logs it (once) and goes on with the next frame, and stops only when
-	// the source has ended.
+	// logs it (once), counts it ([Output.Missed]) and goes on with the
+	// next frame, and stops only when the source has ended.
 	Fallible bool
 	// RestartDelay is how long (in stream time) an output waits after a
 	// Send or Start error before it starts again. It defaults to 1s.
@@ -56,6 +57,7 @@ type Output struct {
 	started bool
 	waitTo  uint64 // tick before which no restart is tried
 	warned  bool
+	missed  atomic.Uint64 // ticks its infallible source had no frame for (see Missed)
 }
 
 // NewOutput returns an output that sends src's frames to s. opts may be nil.
@@ -140,7 +142,9 @@ func (o *Output) unready(sn *Node) {
 	}
 	if sn.Ended() {
 		o.stop()
+		return
 	}
+	o.missed.Add(1)
 }
 
 func (o *Output) fail(op string, err error) {

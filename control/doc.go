@@ -43,7 +43,7 @@
 // clocks (ticks, stream time, lag), every source (ID, kind, readiness,
 // current metadata, elapsed and remaining time, the selected and forced
 // child of switches), every output (state, bytes, drops, reconnects,
-// listeners and title of mounts), shared encoders and harbor mounts.
+// ticks its infallible source missed, listeners and title of mounts), shared encoders and harbor mounts.
 // Durations are in seconds.
 //
 // # Events

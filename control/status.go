@@ -99,14 +99,17 @@ type OutputStatus struct {
 	Fallible bool   `json:"fallible"`
 	// Bytes written; Drops: listeners dropped as too slow (mount), rounds
 	// dropped (HLS), bytes dropped (Icecast); Reconnects (Icecast).
-	Bytes      int64  `json:"bytes"`
-	Drops      int64  `json:"drops"`
-	Reconnects int64  `json:"reconnects"`
-	Segments   int64  `json:"segments,omitempty"`
-	Errors     int64  `json:"errors,omitempty"`
-	Mount      string `json:"mount,omitempty"`
-	Listeners  *int   `json:"listeners,omitempty"`
-	Peak       int    `json:"peak_listeners,omitempty"`
+	Bytes      int64 `json:"bytes"`
+	Drops      int64 `json:"drops"`
+	Reconnects int64 `json:"reconnects"`
+	// Missed counts the ticks the output's infallible source had no frame
+	// for (see onair.Output.Missed): 0 on a healthy station.
+	Missed    int64  `json:"missed_ticks"`
+	Segments  int64  `json:"segments,omitempty"`
+	Errors    int64  `json:"errors,omitempty"`
+	Mount     string `json:"mount,omitempty"`
+	Listeners *int   `json:"listeners,omitempty"`
+	Peak      int    `json:"peak_listeners,omitempty"`
 	// Title is the mount's current title, the last the muxer reached (and
 	// what ICY listeners get at the end of the stream); HeardTitle is the
 	// title its listeners hear now, BurstSize bytes of stream earlier
@@ -232,7 +235,8 @@ func (c *Controller) Status() *Status {
 func (c *Controller) outputStatus(ns *nodeSample, ss SourceStatus) OutputStatus {
 	n := ns.node
 	o := n.Output()
-	os := OutputStatus{ID: ss.ID, Kind: "output", Source: o.Source().Node().ID(), Clock: ss.Clock, Fallible: o.Fallible(), State: "unknown"}
+	os := OutputStatus{ID: ss.ID, Kind: "output", Source: o.Source().Node().ID(), Clock: ss.Clock, Fallible: o.Fallible(), State: "unknown",
+		Missed: int64(o.Missed())}
 	if ss.Sampled {
 		switch {
 		case ns.held:

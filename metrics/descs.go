@@ -9,7 +9,7 @@ type descs struct {
 	clockSub                             *prometheus.Desc
 	srcReady, srcActive, faults          *prometheus.Desc
 	outState, outBytes, outDrops         *prometheus.Desc
-	outReconn                            *prometheus.Desc
+	outReconn, outMissed                 *prometheus.Desc
 	listeners, listenersPeak             *prometheus.Desc
 	hlsSegments, hlsDropped, hlsErrors   *prometheus.Desc
 	encFrames, encPackets, encStreams    *prometheus.Desc
@@ -36,6 +36,7 @@ func newDescs(ns string) descs {
 		outBytes:      n("output_bytes_total", "Bytes the output wrote (the stream's size for a mount, the segments for HLS, the bytes sent for Icecast).", "output", "kind"),
 		outDrops:      n("output_drops_total", "What the output dropped: listeners disconnected as too slow (mount), rounds of segments (HLS), bytes (Icecast).", "output", "kind"),
 		outReconn:     n("output_reconnects_total", "Connections to the server after the first one.", "output"),
+		outMissed:     n("output_missed_ticks_total", "Ticks in which the output's infallible source had no frame (or less than one) without having ended: hiccups, 0 on a healthy station.", "output"),
 		listeners:     n("mount_listeners", "Listeners connected to the mount.", "mount"),
 		listenersPeak: n("mount_listeners_peak", "The largest number of listeners the mount had at once.", "mount"),
 		hlsSegments:   n("hls_segments_written_total", "HLS segment files written (one per variant and round).", "output"),
@@ -59,7 +60,7 @@ func newDescs(ns string) descs {
 func (d *descs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		d.up, d.clockTicks, d.clockTime, d.clockLag, d.clockSub, d.srcReady, d.srcActive, d.faults,
-		d.outState, d.outBytes, d.outDrops, d.outReconn, d.listeners, d.listenersPeak,
+		d.outState, d.outBytes, d.outDrops, d.outReconn, d.outMissed, d.listeners, d.listenersPeak,
 		d.hlsSegments, d.hlsDropped, d.hlsErrors, d.encFrames, d.encPackets, d.encStreams, d.encErrors, d.encCPU,
 		d.harborUp, d.harborBuf, d.harborUnder, d.harborOver, d.harborConns, d.harborAuth, d.subscribers,
 	}

@@ -24,6 +24,12 @@
 //	// ... every Options.Logger / GraphOptions.Logger: log ...
 //	col := metrics.New(ctl, &metrics.Options{Faults: faults})
 //
+// One more counter is worth an alert of its own:
+// onair_output_missed_ticks_total{output} counts the ticks in which an
+// output's infallible source had no frame (an operator broke its
+// contract for a tick; the output logged it once and went on). It stays 0
+// on a healthy station, and a sound card plays each tick of it as a gap.
+//
 // Harbor clients refused and accepted are counted through the hooks
 // [Collector.HarborAuth] and [Collector.HarborConnected].
 //
@@ -160,6 +166,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		for _, st := range []string{"started", "stopped", "held"} {
 			gauge(d.outState, b(o.State == st), o.ID, st)
 		}
+		counter(d.outMissed, float64(o.Missed), o.ID)
 		if o.Kind == "output" {
 			continue
 		}

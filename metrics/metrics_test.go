@@ -26,6 +26,7 @@ import (
 	"github.com/onair-go/onair/fault"
 	"github.com/onair-go/onair/metrics"
 	"github.com/onair-go/onair/mux/listen"
+	"github.com/onair-go/onair/onairtest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stretchr/testify/assert"
@@ -127,6 +128,7 @@ func TestExpositionPromtool(t *testing.T) {
 		`onair_clock_lag_seconds{clock="station"} 0`,
 		`onair_source_ready{source="sine"} 1`,
 		`onair_output_state{output="listen:/radio.mp3",state="started"} 1`,
+		`onair_output_missed_ticks_total{output="listen:/radio.mp3"} 0`,
 		`onair_mount_listeners{mount="/radio.mp3"} 0`,
 		`onair_faults_total{component="requests",event="file_skipped"} 1`,
 		`onair_harbor_auth_failures_total 1`,
@@ -232,4 +234,29 @@ func freePort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	require.NoError(t, ln.Close())
 	return port
+}
+
+// An infallible source that has no frame for a tick (a hiccup the output
+// logs once and goes on from) is counted, per output.
+func TestOutputMissedTicks(t *testing.T) {
+	clk := onair.NewClock("station", &onair.ClockOptions{Kind: onair.Manual})
+	g, err := onair.NewGraph(&onair.GraphOptions{Clock: clk, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	src := onairtest.NewSource(&onairtest.Script{ID: "music", Loop: true,
+		Segments: []onairtest.Segment{{Len: 44100, Value: 0.5}},
+		Ready:    func(tick uint64) bool { return tick%4 != 3 }})
+	require.NoError(t, g.Add(onair.Sink(src, func(*onair.Frame) error { return nil }, &onair.OutputOptions{ID: "air"})))
+	ctl, err := control.New(&control.Station{Graph: g}, &control.Options{ReadOnly: true, SampleEvery: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ctl.Close() })
+	require.NoError(t, g.Start())
+	t.Cleanup(func() { _ = g.Close() })
+	for range 12 {
+		clk.Tick()
+	}
+	reg := prometheus.NewRegistry()
+	require.NoError(t, reg.Register(metrics.New(ctl, nil)))
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	assert.Contains(t, rec.Body.String(), `onair_output_missed_ticks_total{output="air"} 3`, "ticks 3, 7 and 11")
 }
