@@ -9,8 +9,9 @@
 // folder's disk full — and checks the invariants: no dead air and no
 // clicks at the graph's output and in every stream decoded back with
 // FFmpeg, clean decodes with increasing timestamps, valid HLS playlists
-// through disk-full, flat memory after warm-up, the goroutines back to
-// their number at the end.
+// through disk-full, flat memory after warm-up, no output that missed a
+// tick (onair.Output.Missed), the goroutines back to their number at the
+// end.
 //
 // The package test runs a short seeded version on the free-running clock;
 // internal/cmd/soak (make soak HOURS=n) runs a long one on the real-time

@@ -255,6 +255,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if rep.HeapWarm > 0 && rep.HeapEnd > rep.HeapWarm+max(rep.HeapWarm/2, 16<<20) {
 		rs.violation("memory flat after warm-up", fmt.Sprintf("heap %.1f MB after warm-up, %.1f MB at the end", mb(rep.HeapWarm), mb(rep.HeapEnd)))
 	}
+	// an infallible source never leaves an output without a frame
+	rs.count("check: outputs missed no tick")
+	for _, o := range st.outputs {
+		if n := o.Node().Output().Missed(); n > 0 {
+			rs.violation("outputs missed no tick", fmt.Sprintf("%s: %d ticks without a frame from its infallible source", o.Node().ID(), n))
+		}
+	}
 	if err := st.graph.Close(); err != nil {
 		rs.violation("graph closes cleanly", err.Error())
 	}

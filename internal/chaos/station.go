@@ -52,6 +52,7 @@ type station struct {
 	live     *harbor.Mount
 	listen   *listen.Server
 	ice      *icecast.Output
+	outputs  []onair.Source
 
 	harborAddr, listenAddr string
 	lns                    []net.Listener
@@ -163,6 +164,7 @@ func build(cfg *Config, lib *library, hlsDir, archDir, iceURL string, log *slog.
 		return fail(fmt.Errorf("icecast: %w", err))
 	}
 	outputs = append(outputs, st.ice)
+	st.outputs = outputs
 	if err := g.Add(outputs...); err != nil {
 		return fail(err)
 	}
