@@ -319,6 +319,50 @@ func TestCacheWaiterOutlivesCanceledLeader(t *testing.T) {
 	}
 }
 
+// A caller waiting for an analysis whose leader panics gets an error, not
+// a hang.
+func TestCacheWaiterSurvivesAPanickingLeader(t *testing.T) {
+	dir := t.TempDir()
+	p := song(t, dir, "e.wav", 48000, -9, 0.2, 1, 0.2)
+	c, err := analysis.NewCache(filepath.Join(dir, "cache"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead, release, waiting := make(chan struct{}), make(chan struct{}), make(chan struct{}, 1)
+	analysis.SetTestHook(c, func(event string) {
+		switch event {
+		case "lead":
+			close(lead)
+			<-release
+			panic("analysis blew up")
+		case "wait":
+			waiting <- struct{}{}
+		}
+	})
+	leaderDone := make(chan any)
+	go func() {
+		defer func() { leaderDone <- recover() }()
+		_, _, _ = c.File(context.Background(), p)
+	}()
+	<-lead
+	second := make(chan error, 1)
+	go func() {
+		a, _, err := c.File(context.Background(), p)
+		if a != nil {
+			err = errors.New("an analysis from a panicked leader")
+		}
+		second <- err
+	}()
+	<-waiting
+	close(release)
+	if r := <-leaderDone; r == nil {
+		t.Error("the leader did not panic")
+	}
+	if err := <-second; err == nil || !strings.Contains(err.Error(), "stopped") {
+		t.Errorf("waiting caller: %v, want the analysis stopped", err)
+	}
+}
+
 // A playlist prepared by the cache plays each song trimmed to its cue
 // points, and Normalize brings each to -14 LUFS.
 func TestPlaylistNormalized(t *testing.T) {

@@ -102,12 +102,7 @@ func (c *Cache) File(ctx context.Context, path string) (*loudness.Analysis, bool
 			}
 			c.run[name] = f
 			c.mu.Unlock()
-			c.hook("lead")
-			f.a, f.err = c.analyse(ctx, name, abs, st)
-			c.mu.Lock()
-			delete(c.run, name)
-			c.mu.Unlock()
-			close(f.done)
+			c.lead(ctx, f, name, abs, st)
 			return f.a, false, f.err
 		}
 		c.mu.Unlock()
@@ -124,6 +119,20 @@ func (c *Cache) File(ctx context.Context, path string) (*loudness.Analysis, bool
 		}
 		return f.a, true, f.err
 	}
+}
+
+// lead runs the analysis of flight f and then releases its waiters, also
+// when the analysis panics (they get an error, not a hang).
+func (c *Cache) lead(ctx context.Context, f *flight, name, abs string, st fs.FileInfo) {
+	f.err = fmt.Errorf("analysis: %s: the analysis stopped", abs)
+	defer func() {
+		c.mu.Lock()
+		delete(c.run, name)
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	c.hook("lead")
+	f.a, f.err = c.analyse(ctx, name, abs, st)
 }
 
 // analyse analyses the file and stores the result.
