@@ -45,12 +45,12 @@ type Stats struct {
 // (5 frames of 20 ms; see AudioOptions.HandOff), and the packets made
 // from it are placed in the frame that hands over the next 100 ms, so 100
 // to 200 ms after their samples; video goes every frame, and its packets
-// are in the next frame.
-// They sit at the positions of their decoding timestamps clamped into the
-// frame (so at its start, mostly): the encoder's delay is absorbed by the
-// codec, its FIFO and this hand-off, and the encoded source stays on the
-// input's frame grid, with the same length, track marks and metadata.
-// Which packets a frame carries does not depend on goroutine scheduling.
+// are in the next frame. They sit at the positions of their decoding
+// timestamps clamped into the frame (so at its start, mostly): the
+// encoder's delay is absorbed by the codec, its FIFO and this hand-off,
+// and the encoded source stays on the input's frame grid, with the same
+// length, track marks and metadata. Which packets a frame carries does
+// not depend on goroutine scheduling.
 //
 // The hand-off empties into the current frame when the frame has a track
 // mark (the packets of the ending track then sit before the mark, those

@@ -15,10 +15,10 @@ import (
 // goroutine copies each frame's samples into the job being filled; once
 // it holds that much audio (5 frames at the default 20 ms) it goes to the
 // codec's goroutine, and its packets are placed in the frame that hands
-// over the next job, so 100 to 200 ms after their samples. Meanwhile the encoders of one
-// clock run in parallel with each other and with the clock goroutine, and
-// each has a whole job's worth of ticks to finish before the clock waits
-// for it. A job per frame would cost a hand-off, a goroutine wake-up and
+// over the next job, so 100 to 200 ms after their samples. Meanwhile the
+// encoders of one clock run in parallel with each other and with the
+// clock goroutine, and each has a whole job's worth of ticks to finish
+// before the clock waits for it. A job per frame would cost a hand-off, a goroutine wake-up and
 // a codec call per encoder and per tick; on the bench-encode workload
 // that per-tick cost was about 10 % of the CPU at 20 ms frames, and the
 // wake-ups left the second core idle more often.
@@ -112,8 +112,8 @@ func (j *encJob) run() {
 // sleep; every other method runs on the caller's goroutine (the clock's),
 // which fills a job with frames until it holds batch samples (one frame
 // until the stream has given its first packet; see defaultHandOff) and
-// hands it over through a queue where one job waits at most. The codec is touched by the caller only while no job is in
-// flight.
+// hands it over through a queue where one job waits at most. The codec is
+// touched by the caller only while no job is in flight.
 type trackEnc struct {
 	feed    feeder
 	format  *onair.Format

@@ -21,9 +21,8 @@ import (
 // second put every clock behind. They share one analysis cache, so that
 // each song is analysed once for all of them, not once a station (twenty
 // analyses of every song in the first minutes put the clocks behind
-// too). It prints only each station's closing
-// line (with its largest clock lag), named, and returns the stations'
-// errors joined.
+// too). It prints only each station's closing line (with its largest
+// clock lag), named, and returns the stations' errors joined.
 func runMany(ctx context.Context, cfg *config, n int, stagger time.Duration) error {
 	musicDir, _, err := ensureMusic(cfg.Dir, cfg.Music == "")
 	if err != nil {

@@ -5,17 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/onair-go/onair/internal/procstat"
 	"github.com/onair-go/onair/mux/hls"
 )
 
@@ -238,14 +237,6 @@ func heapRSS() (heap, rss uint64) {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	b, err := os.ReadFile("/proc/self/status")
-	if err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-				n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-				rss = n << 10
-			}
-		}
-	}
+	rss, _ = procstat.RSS("self") // 0 when /proc cannot be read
 	return m.HeapAlloc, rss
 }

@@ -10,7 +10,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,8 +19,9 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/onair-go/onair/internal/procstat"
 )
 
 func main() {
@@ -101,7 +101,8 @@ func once(bin, dir, music string, port int) (r result, err error) {
 			return r, fmt.Errorf("/radio.mp3 ended before an MP3 frame: %w", err)
 		}
 	}
-	r.rss, err = vmRSS(cmd.Process.Pid)
+	rss, err := procstat.RSS(strconv.Itoa(cmd.Process.Pid))
+	r.rss = float64(rss) / (1 << 20)
 	return r, err
 }
 
@@ -121,20 +122,6 @@ func audioStart(b []byte) int {
 		}
 	}
 	return -1
-}
-
-func vmRSS(pid int) (float64, error) {
-	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for l := range strings.Lines(string(st)) {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024, err
-		}
-	}
-	return 0, errors.New("no VmRSS")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
